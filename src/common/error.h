@@ -1,0 +1,111 @@
+// Errors are values. Every fallible call in Silo returns Result<T>; nothing
+// throws across a module boundary. An Error carries the S3 error code it maps
+// to, so the API layer turns any failure into the right status and XML body
+// in one place (s3/errors.cpp) without knowing where it came from.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace silo {
+
+// The S3 error codes Silo returns. Names match the <Code> element AWS sends.
+enum class ErrorCode {
+  kInternalError,
+  kAccessDenied,
+  kBadDigest,
+  kBucketAlreadyExists,
+  kBucketAlreadyOwnedByYou,
+  kBucketNotEmpty,
+  kEntityTooLarge,
+  kEntityTooSmall,
+  kIncompleteBody,
+  kInvalidAccessKeyId,
+  kInvalidArgument,
+  kInvalidBucketName,
+  kInvalidDigest,
+  kInvalidPart,
+  kInvalidPartOrder,
+  kInvalidRange,
+  kInvalidRequest,
+  kInvalidStorageClass,
+  kKeyTooLongError,
+  kMalformedXML,
+  kMetadataTooLarge,
+  kMethodNotAllowed,
+  kMissingContentLength,
+  kMissingSecurityHeader,
+  kNoSuchBucket,
+  kNoSuchKey,
+  kNoSuchUpload,
+  kNotImplemented,
+  kNotModified,
+  kPreconditionFailed,
+  kRequestTimeTooSkewed,
+  kRequestTimeout,
+  kSignatureDoesNotMatch,
+  kSlowDown,
+  kXAmzContentSHA256Mismatch,
+  kAuthorizationHeaderMalformed,
+  kAuthorizationQueryParametersError,
+  kExpiredToken,
+  kMaxMessageLengthExceeded,
+  kRequestHeaderSectionTooLarge,
+  kInvalidObjectName,
+  kConditionalRequestConflict,
+  kServiceUnavailable,
+  kInvalidChunkSizeError,
+  kMalformedTrailerError,
+  kUnexpectedContent,
+  kMissingRequestBodyError,
+  kInvalidURI,
+  kTooManyParts,
+  kInvalidEncodingType,
+  kInvalidLocationConstraint,
+  kIllegalLocationConstraintException,
+  kUnsupportedArgument,
+  kNoSuchBucketPolicy,
+  kNoSuchTagSet,
+  kNoSuchCORSConfiguration,
+  kNoSuchLifecycleConfiguration,
+  kServerSideEncryptionConfigurationNotFoundError,
+  kObjectLockConfigurationNotFoundError,
+  kNoSuchWebsiteConfiguration,
+  kReplicationConfigurationNotFoundError,
+  kOwnershipControlsNotFoundError,
+  kInvalidBucketState,
+  kBucketNameUnavailable,
+  kInvalidPartNumber,
+};
+
+// The <Code> string AWS uses for `code`.
+std::string_view error_code_name(ErrorCode code);
+// The HTTP status AWS returns with `code`.
+int error_http_status(ErrorCode code);
+// AWS's default human message for `code`.
+std::string_view error_default_message(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternalError;
+  std::string message;  // empty: the default message for `code`
+  std::string resource; // optional: bucket or key the error concerns
+
+  Error() = default;
+  Error(ErrorCode c, std::string msg = {}) : code(c), message(std::move(msg)) {}
+
+  std::string_view text() const {
+    return message.empty() ? error_default_message(code) : std::string_view(message);
+  }
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+using Status = std::expected<void, Error>;
+
+inline std::unexpected<Error> fail(ErrorCode code, std::string msg = {}) {
+  return std::unexpected<Error>(Error(code, std::move(msg)));
+}
+inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std::move(e)); }
+
+}  // namespace silo

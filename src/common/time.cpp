@@ -1,0 +1,63 @@
+#include "common/time.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace silo {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+std::tm to_tm(int64_t ns) {
+  time_t secs = static_cast<time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return tm;
+}
+}  // namespace
+
+std::string format_iso8601(int64_t ns) {
+  std::tm tm = to_tm(ns);
+  char buf[96];
+  int ms = static_cast<int>((ns / 1'000'000) % 1000);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return buf;
+}
+
+std::string format_http_date(int64_t ns) {
+  std::tm tm = to_tm(ns);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::optional<int64_t> parse_http_date(std::string_view s) {
+  std::string str(s);
+  static const char* kFormats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                                   "%a %b %d %H:%M:%S %Y", "%a, %d %b %Y %H:%M:%S %z"};
+  for (const char* fmt : kFormats) {
+    std::tm tm{};
+    const char* end = strptime(str.c_str(), fmt, &tm);
+    if (end && *end == '\0') {
+      return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> parse_amz_date(std::string_view s) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
+  std::string str(s);
+  std::tm tm{};
+  const char* end = strptime(str.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000;
+}
+
+}  // namespace silo

@@ -1,0 +1,23 @@
+// Wall-clock helpers and the date formats S3 puts on the wire.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace silo {
+
+// Nanoseconds since the Unix epoch.
+int64_t now_ns();
+
+// "2006-01-02T15:04:05.000Z", as S3 XML bodies carry dates.
+std::string format_iso8601(int64_t ns);
+// "Mon, 02 Jan 2006 15:04:05 GMT", as Last-Modified and Date headers carry them.
+std::string format_http_date(int64_t ns);
+// Parses an HTTP date (RFC 1123, RFC 850 or asctime form); nullopt when malformed.
+std::optional<int64_t> parse_http_date(std::string_view s);
+// Parses "20130524T000000Z" (x-amz-date's ISO 8601 basic form).
+std::optional<int64_t> parse_amz_date(std::string_view s);
+
+}  // namespace silo

@@ -1,0 +1,125 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/log.h"
+
+namespace silo::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kAwaitNoThrow = asio::as_tuple(asio::use_awaitable);
+}
+
+struct Server::State : std::enable_shared_from_this<Server::State> {
+  State(asio::io_context& io, ServerOptions o, RequestHandler& h)
+      : io(io), options(std::move(o)), handler(h), acceptor(asio::make_strand(io)) {}
+
+  asio::io_context& io;
+  ServerOptions options;
+  RequestHandler& handler;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> active{0};
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (!stopping) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kAwaitNoThrow);
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) break;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true));
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, connection(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> connection(tcp::socket socket) {
+    auto self = shared_from_this();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    while (!stopping) {
+      RequestParser parser;
+      parser.header_limit(static_cast<uint32_t>(options.header_limit));
+      parser.body_limit(boost::none);
+      stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwaitNoThrow);
+      (void)n;
+      if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+            ec == beast::error::timeout || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted) {
+          break;
+        }
+        // Framing or size error: answer once, then close.
+        ErrorCode code = ec == bhttp::error::header_limit ? ErrorCode::kRequestHeaderSectionTooLarge
+                                                          : ErrorCode::kInvalidRequest;
+        auto res = handler.malformed_request(code);
+        res.keep_alive(false);
+        res.prepare_payload();
+        stream.expires_after(options.io_timeout);
+        co_await bhttp::async_write(stream, res, kAwaitNoThrow);
+        break;
+      }
+      active++;
+      Exchange exchange(stream, buffer, parser, options.io_timeout);
+      co_await handler.handle(exchange);
+      active--;
+      if (!exchange.keep_alive()) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close();
+  }
+};
+
+Server::Server(asio::io_context& io, ServerOptions options, RequestHandler& handler)
+    : state_(std::make_shared<State>(io, std::move(options), handler)) {}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(state_->options.host, ec);
+  if (ec) return fail(ErrorCode::kInvalidArgument, "bad listen address " + state_->options.host);
+  tcp::endpoint ep(address, state_->options.port);
+  auto& acc = state_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(ErrorCode::kInternalError, "cannot listen on " + state_->options.host + ":" +
+                                               std::to_string(state_->options.port) + ": " +
+                                               ec.message());
+  }
+  asio::co_spawn(acc.get_executor(), state_->accept_loop(), asio::detached);
+  return {};
+}
+
+void Server::stop() {
+  if (state_->stopping.exchange(true)) return;
+  asio::post(state_->acceptor.get_executor(), [s = state_] {
+    boost::system::error_code ec;
+    s->acceptor.close(ec);
+  });
+}
+
+uint16_t Server::port() const {
+  boost::system::error_code ec;
+  return state_->acceptor.local_endpoint(ec).port();
+}
+
+size_t Server::active() const { return state_->active.load(); }
+
+}  // namespace silo::http

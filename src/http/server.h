@@ -1,0 +1,52 @@
+// The HTTP server: an Asio acceptor and one coroutine per connection that
+// reads a request header, hands the exchange to the RequestHandler, and
+// loops while the connection is kept alive. Bodies are never buffered here;
+// the handler pulls them through the Exchange.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/error.h"
+#include "http/exchange.h"
+
+namespace silo::http {
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual boost::asio::awaitable<void> handle(Exchange& exchange) = 0;
+  // The response to a request that could not even be parsed (bad framing,
+  // oversized header). The connection is closed after it.
+  virtual StringResponse malformed_request(ErrorCode code) = 0;
+};
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 9000;
+  size_t header_limit = 16 * 1024;  // bytes of request line + headers
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds io_timeout{120};
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, ServerOptions options, RequestHandler& handler);
+  ~Server();
+  // Binds and starts accepting. Fails when the address cannot be bound.
+  Status start();
+  // Stops accepting; open connections finish their current exchange and close.
+  void stop();
+  uint16_t port() const;
+  // Number of exchanges in progress (for graceful shutdown).
+  size_t active() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace silo::http

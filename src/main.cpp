@@ -1,0 +1,26 @@
+// `silo` dispatches to its subcommands; each lives in its own layer.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "server/server_main.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Silo: S3-compatible object storage.\n\n  silo server ./data     start a server on one folder\n"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "silo 0.1.0");
+
+  silo::server::ServerConfig server;
+  auto* srv = app.add_subcommand("server", "Run the object storage server");
+  srv->add_option("--address", server.address, "Listen address, host:port (default :9000)");
+  srv->add_option("--domain", server.domains,
+                  "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable");
+  srv->add_option("--region", server.region, "Region name (default us-east-1)");
+  srv->add_option("--stale-uploads-expiry", server.stale_uploads_expiry,
+                  "Abort multipart uploads idle longer than this (default 24h)");
+  srv->add_flag("--debug", server.debug, "Log every request");
+  srv->add_option("DIR", server.drives, "Data folder")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  if (srv->parsed()) return silo::server::run_server(server);
+  return 0;
+}

@@ -1,0 +1,188 @@
+// ObjectLayer: the S3 data model (buckets, objects, multipart uploads,
+// listings) independent of where bytes live. The S3 API layer talks only to
+// this interface; DriveLayer implements it over a single drive, and erasure
+// sets over many.
+//
+// Contract:
+// - All methods are safe to call concurrently and all of them may block on
+//   disk: call them from the blocking pool, never from a network thread.
+// - Writes are streamed: begin_put() returns an ObjectWriter that takes the
+//   body piece by piece; nothing is visible until commit() returns, and
+//   commit() returns only once data and metadata are durable. A writer
+//   destroyed without commit() leaves nothing behind.
+// - Reads are streamed the same way through ObjectReader.
+// - Errors carry S3 codes (NoSuchBucket, NoSuchKey, PreconditionFailed...).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "storage/record.h"
+
+namespace silo::object {
+
+using storage::KeyValues;
+
+struct BucketInfo {
+  std::string name;
+  int64_t created_ns = 0;
+};
+
+struct ObjectInfo {
+  std::string bucket;
+  std::string key;
+  int64_t size = 0;
+  std::string etag;  // hex, no quotes
+  int64_t mod_time_ns = 0;
+  std::string storage_class;  // "STANDARD" when unset
+  KeyValues meta;             // content-type, ..., x-amz-meta-* (lower-case names)
+  KeyValues checksums;        // {"CRC32", b64}... and {"type", "FULL_OBJECT"|"COMPOSITE"}
+  std::vector<storage::PartInfo> parts;  // empty unless multipart
+
+  std::string_view meta_value(std::string_view name) const;
+};
+
+// Preconditions checked atomically with the commit of a write.
+struct WritePreconditions {
+  std::optional<std::string> if_match;  // ETag (unquoted) the current object must have
+  bool if_none_match_any = false;       // fail if the key exists
+};
+
+struct PutOptions {
+  KeyValues meta;
+  std::string storage_class;
+  WritePreconditions preconditions;
+};
+
+// What only the caller knows once the whole body was read and checked.
+struct PutFinal {
+  KeyValues checksums;
+};
+
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status write(std::span<const uint8_t> data) = 0;
+  // Makes the object visible. Fails with PreconditionFailed if a write
+  // precondition no longer holds.
+  virtual Result<ObjectInfo> commit(const PutFinal& final) = 0;
+  virtual uint64_t bytes_written() const = 0;
+  // Hex MD5 of what was written so far (final after the last write).
+  virtual std::string md5_hex() = 0;
+};
+
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  virtual const ObjectInfo& info() const = 0;
+  // Restricts reading to [offset, offset + length). REQUIRES: within the object.
+  virtual void set_range(uint64_t offset, uint64_t length) = 0;
+  // Reads the next bytes of the range into `out`; 0 at the end of the range.
+  // A corrupt shard fails with InternalError, never with wrong bytes.
+  virtual Result<size_t> read(std::span<uint8_t> out) = 0;
+};
+
+struct ListParams {
+  std::string prefix;
+  std::string delimiter;  // empty: no grouping
+  std::string marker;     // list keys strictly after this one
+  size_t max_keys = 1000;
+};
+
+struct ListResult {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_marker;  // last key or common prefix returned, when truncated
+};
+
+struct UploadInfo {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int64_t initiated_ns = 0;
+  std::string storage_class;
+  KeyValues meta;
+  std::string checksum_algorithm;
+  std::string checksum_type;
+};
+
+struct PartListing {
+  std::vector<storage::PartRecord> parts;
+  bool truncated = false;
+  uint32_t next_marker = 0;
+};
+
+struct UploadListParams {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  size_t max_uploads = 1000;
+};
+
+struct UploadListing {
+  std::vector<UploadInfo> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+struct CompletePart {
+  uint32_t number = 0;
+  std::string etag;  // unquoted
+  KeyValues checksums;
+};
+
+class ObjectLayer {
+ public:
+  virtual ~ObjectLayer() = default;
+
+  virtual Status make_bucket(std::string_view bucket) = 0;
+  virtual Result<BucketInfo> head_bucket(std::string_view bucket) = 0;
+  virtual Result<std::vector<BucketInfo>> list_buckets() = 0;
+  virtual Status delete_bucket(std::string_view bucket) = 0;
+
+  virtual Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket,
+                                                          std::string_view key,
+                                                          PutOptions options) = 0;
+  virtual Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key) = 0;
+  virtual Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket,
+                                                            std::string_view key) = 0;
+  // Deleting a missing key succeeds, as in S3.
+  virtual Status delete_object(std::string_view bucket, std::string_view key) = 0;
+  virtual Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) = 0;
+
+  virtual Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
+                                           PutOptions options, std::string checksum_algorithm,
+                                           std::string checksum_type) = 0;
+  virtual Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key,
+                                        std::string_view upload_id) = 0;
+  // A writer for one part; commit() records the part (replacing an earlier one).
+  virtual Result<std::unique_ptr<ObjectWriter>> begin_part(std::string_view bucket,
+                                                           std::string_view key,
+                                                           std::string_view upload_id,
+                                                           uint32_t part_number) = 0;
+  virtual Result<PartListing> list_parts(std::string_view bucket, std::string_view key,
+                                         std::string_view upload_id, uint32_t marker,
+                                         size_t max_parts) = 0;
+  virtual Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
+                                             std::string_view upload_id,
+                                             const std::vector<CompletePart>& parts,
+                                             const WritePreconditions& preconditions) = 0;
+  virtual Status abort_upload(std::string_view bucket, std::string_view key,
+                              std::string_view upload_id) = 0;
+  virtual Result<UploadListing> list_uploads(std::string_view bucket,
+                                             const UploadListParams& params) = 0;
+  // Aborts uploads initiated before `older_than_ns`; returns how many.
+  virtual Result<size_t> cleanup_uploads(int64_t older_than_ns) = 0;
+};
+
+}  // namespace silo::object

@@ -1,0 +1,108 @@
+#include "object/shard_stream.h"
+
+#include <cstring>
+
+#include "erasure/bitrot.h"
+
+namespace silo::object {
+
+using erasure::kBitrotHashSize;
+
+FramedWriter::FramedWriter(std::unique_ptr<storage::ShardWriter> out, size_t block_size)
+    : out_(std::move(out)), block_size_(block_size), buffer_(kBitrotHashSize + block_size) {}
+
+Status FramedWriter::flush_block() {
+  if (fill_ == 0) return {};
+  erasure::bitrot_hash({buffer_.data() + kBitrotHashSize, fill_}, buffer_.data());
+  auto s = out_->write({buffer_.data(), kBitrotHashSize + fill_});
+  fill_ = 0;
+  return s;
+}
+
+Status FramedWriter::write(std::span<const uint8_t> data) {
+  while (!data.empty()) {
+    if (fill_ == 0 && data.size() >= block_size_) {
+      // A whole block straight from the caller's buffer: no copy.
+      uint8_t hash[kBitrotHashSize];
+      auto block = data.first(block_size_);
+      erasure::bitrot_hash(block, hash);
+      if (auto s = out_->write({hash, kBitrotHashSize}); !s) return s;
+      if (auto s = out_->write(block); !s) return s;
+      data = data.subspan(block_size_);
+      continue;
+    }
+    size_t n = std::min(block_size_ - fill_, data.size());
+    std::memcpy(buffer_.data() + kBitrotHashSize + fill_, data.data(), n);
+    fill_ += n;
+    data = data.subspan(n);
+    if (fill_ == block_size_) {
+      if (auto s = flush_block(); !s) return s;
+    }
+  }
+  return {};
+}
+
+Status FramedWriter::close() {
+  if (auto s = flush_block(); !s) return s;
+  return out_->close();
+}
+
+std::string frame_inline(std::string_view data, size_t block_size) {
+  std::string out;
+  out.reserve(erasure::framed_size(data.size(), block_size));
+  while (!data.empty()) {
+    size_t n = std::min(block_size, data.size());
+    uint8_t hash[kBitrotHashSize];
+    erasure::bitrot_hash({reinterpret_cast<const uint8_t*>(data.data()), n}, hash);
+    out.append(reinterpret_cast<const char*>(hash), kBitrotHashSize);
+    out.append(data.substr(0, n));
+    data.remove_prefix(n);
+  }
+  return out;
+}
+
+FramedReader::FramedReader(std::unique_ptr<storage::ShardReader> file, uint64_t data_size,
+                           size_t block_size)
+    : file_(std::move(file)), data_size_(data_size), block_size_(block_size) {}
+
+FramedReader::FramedReader(std::string framed, uint64_t data_size, size_t block_size)
+    : framed_(std::move(framed)), data_size_(data_size), block_size_(block_size) {}
+
+Status FramedReader::load_block(uint64_t index) {
+  uint64_t data_start = index * block_size_;
+  size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, data_size_ - data_start));
+  uint64_t framed_offset = index * (block_size_ + kBitrotHashSize);
+  if (block_.size() < kBitrotHashSize + len) block_.resize(kBitrotHashSize + len);
+  size_t want = kBitrotHashSize + len;
+  if (file_) {
+    auto n = file_->read_at(framed_offset, {block_.data(), want});
+    if (!n) return std::unexpected(n.error());
+    if (*n != want) return fail(ErrorCode::kInternalError, "shard file is truncated");
+  } else {
+    if (framed_offset + want > framed_.size()) {
+      return fail(ErrorCode::kInternalError, "inline shard is truncated");
+    }
+    std::memcpy(block_.data(), framed_.data() + framed_offset, want);
+  }
+  if (!erasure::bitrot_verify({block_.data() + kBitrotHashSize, len}, block_.data())) {
+    loaded_ = UINT64_MAX;
+    return fail(ErrorCode::kInternalError, "bitrot detected in shard block");
+  }
+  loaded_ = index;
+  loaded_len_ = len;
+  return {};
+}
+
+Result<size_t> FramedReader::read_at(uint64_t offset, std::span<uint8_t> out) {
+  if (offset >= data_size_ || out.empty()) return 0;
+  uint64_t index = offset / block_size_;
+  if (index != loaded_) {
+    if (auto s = load_block(index); !s) return std::unexpected(s.error());
+  }
+  size_t in_block = static_cast<size_t>(offset - index * block_size_);
+  size_t n = std::min(out.size(), loaded_len_ - in_block);
+  std::memcpy(out.data(), block_.data() + kBitrotHashSize + in_block, n);
+  return n;
+}
+
+}  // namespace silo::object

@@ -1,0 +1,54 @@
+// Streams object data into and out of bitrot-framed shard files
+// (see erasure/bitrot.h for the layout).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "storage/drive.h"
+
+namespace silo::object {
+
+// Frames data into blocks of `block_size` and writes them through a ShardWriter.
+class FramedWriter {
+ public:
+  FramedWriter(std::unique_ptr<storage::ShardWriter> out, size_t block_size);
+  Status write(std::span<const uint8_t> data);
+  // Writes the last partial block and fsyncs.
+  Status close();
+
+ private:
+  Status flush_block();
+  std::unique_ptr<storage::ShardWriter> out_;
+  size_t block_size_;
+  std::vector<uint8_t> buffer_;  // [hash][block data]
+  size_t fill_ = 0;              // data bytes in buffer_
+};
+
+// Frames an in-memory buffer (inline objects).
+std::string frame_inline(std::string_view data, size_t block_size);
+
+// Random access to the data of one framed shard, verifying every block.
+class FramedReader {
+ public:
+  // `data_size` is the unframed size of the shard.
+  FramedReader(std::unique_ptr<storage::ShardReader> file, uint64_t data_size, size_t block_size);
+  // `framed` holds the whole framed shard (inline data).
+  FramedReader(std::string framed, uint64_t data_size, size_t block_size);
+  // Reads data bytes at `offset` (< data size) into out; returns the count.
+  Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out);
+
+ private:
+  Status load_block(uint64_t index);
+  std::unique_ptr<storage::ShardReader> file_;
+  std::string framed_;
+  uint64_t data_size_;
+  size_t block_size_;
+  std::vector<uint8_t> block_;
+  uint64_t loaded_ = UINT64_MAX;
+  size_t loaded_len_ = 0;
+};
+
+}  // namespace silo::object

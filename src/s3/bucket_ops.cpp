@@ -1,0 +1,118 @@
+#include "common/time.h"
+#include "s3/ops.h"
+#include "s3/ops_util.h"
+#include "s3/response.h"
+#include "s3/validate.h"
+#include "s3/body.h"
+#include "s3/xml.h"
+
+namespace silo::s3::ops {
+
+Op list_buckets(Context& ctx) {
+  auto buckets = co_await blocking(ctx, [&] { return ctx.services.objects.list_buckets(); });
+  if (!buckets) co_return std::unexpected(buckets.error());
+  XmlDoc doc("ListAllMyBucketsResult");
+  add_owner(doc.root(), ctx);
+  auto list = doc.root().append_child("Buckets");
+  for (const auto& b : *buckets) {
+    auto node = list.append_child("Bucket");
+    add_text(node, "Name", b.name);
+    add_text(node, "CreationDate", format_iso8601(b.created_ns));
+  }
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
+Op create_bucket(Context& ctx) {
+  if (!valid_bucket_name(ctx.bucket)) co_return fail(ErrorCode::kInvalidBucketName);
+  auto body = co_await read_small_body(ctx, ctx.services.config.max_xml_body);
+  if (!body) co_return std::unexpected(body.error());
+  auto location = parse_create_bucket(*body);
+  if (!location) co_return std::unexpected(location.error());
+  // As AWS: a configuration naming another region is refused; us-east-1 takes none.
+  if (!location->empty() && *location != ctx.services.config.region) {
+    co_return fail(ErrorCode::kInvalidLocationConstraint);
+  }
+  auto made = co_await blocking(ctx, [&] { return ctx.services.objects.make_bucket(ctx.bucket); });
+  if (!made) co_return made;
+  auto res = make_response(ctx, 200);
+  res.set(boost::beast::http::field::location, "/" + ctx.bucket);
+  co_return co_await send(ctx, std::move(res));
+}
+
+Op head_bucket_exists(Context& ctx) {
+  auto b = co_await blocking(ctx, [&] { return ctx.services.objects.head_bucket(ctx.bucket); });
+  if (!b) co_return std::unexpected(b.error());
+  co_return Status{};
+}
+
+Op head_bucket(Context& ctx) {
+  if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
+  auto res = make_response(ctx, 200);
+  res.set("x-amz-bucket-region", ctx.services.config.region);
+  co_return co_await send(ctx, std::move(res));
+}
+
+Op delete_bucket(Context& ctx) {
+  auto s = co_await blocking(ctx, [&] { return ctx.services.objects.delete_bucket(ctx.bucket); });
+  if (!s) co_return s;
+  co_return co_await send_empty(ctx, 204);
+}
+
+Op get_bucket_location(Context& ctx) {
+  if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
+  XmlDoc doc("LocationConstraint");
+  // AWS answers an empty constraint for us-east-1.
+  if (ctx.services.config.region != "us-east-1") {
+    doc.root().text().set(ctx.services.config.region.c_str());
+  }
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
+Op get_bucket_config(Context& ctx, std::string_view sub) {
+  if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
+  if (sub == "versioning") {
+    XmlDoc doc("VersioningConfiguration");
+    co_return co_await send_xml(ctx, 200, doc.str());
+  }
+  if (sub == "acl") {
+    XmlDoc doc("AccessControlPolicy");
+    add_owner(doc.root(), ctx);
+    auto grant = doc.root().append_child("AccessControlList").append_child("Grant");
+    auto grantee = grant.append_child("Grantee");
+    grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
+    grantee.append_attribute("xsi:type") = "CanonicalUser";
+    add_text(grantee, "ID", owner_id(ctx));
+    add_text(grantee, "DisplayName", ctx.auth.access_key);
+    add_text(grant, "Permission", "FULL_CONTROL");
+    co_return co_await send_xml(ctx, 200, doc.str());
+  }
+  if (sub == "policy") co_return fail(ErrorCode::kNoSuchBucketPolicy);
+  if (sub == "tagging") co_return fail(ErrorCode::kNoSuchTagSet);
+  if (sub == "cors") co_return fail(ErrorCode::kNoSuchCORSConfiguration);
+  if (sub == "lifecycle") co_return fail(ErrorCode::kNoSuchLifecycleConfiguration);
+  if (sub == "encryption") co_return fail(ErrorCode::kServerSideEncryptionConfigurationNotFoundError);
+  if (sub == "object-lock") co_return fail(ErrorCode::kObjectLockConfigurationNotFoundError);
+  if (sub == "website") co_return fail(ErrorCode::kNoSuchWebsiteConfiguration);
+  if (sub == "replication") co_return fail(ErrorCode::kReplicationConfigurationNotFoundError);
+  if (sub == "ownershipControls") co_return fail(ErrorCode::kOwnershipControlsNotFoundError);
+  if (sub == "logging") {
+    XmlDoc doc("BucketLoggingStatus");
+    co_return co_await send_xml(ctx, 200, doc.str());
+  }
+  if (sub == "notification") {
+    XmlDoc doc("NotificationConfiguration");
+    co_return co_await send_xml(ctx, 200, doc.str());
+  }
+  if (sub == "accelerate") {
+    XmlDoc doc("AccelerateConfiguration");
+    co_return co_await send_xml(ctx, 200, doc.str());
+  }
+  if (sub == "requestPayment") {
+    XmlDoc doc("RequestPaymentConfiguration");
+    add_text(doc.root(), "Payer", "BucketOwner");
+    co_return co_await send_xml(ctx, 200, doc.str());
+  }
+  co_return fail(ErrorCode::kNotImplemented);
+}
+
+}  // namespace silo::s3::ops

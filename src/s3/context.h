@@ -1,0 +1,67 @@
+// The state of one S3 request as it moves through routing, authentication
+// and the operation that serves it.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/exchange.h"
+#include "iam/credentials.h"
+#include "object/object_layer.h"
+#include "s3/sigv4.h"
+
+namespace silo::s3 {
+
+struct S3Config {
+  std::string region = "us-east-1";
+  std::vector<std::string> domains;  // for virtual-host-style requests
+  int64_t max_object_size = 5LL << 40;
+  size_t max_xml_body = 2 << 20;
+  // Multipart uploads older than this are aborted by the cleaner.
+  int64_t stale_upload_age_ns = 24LL * 3600 * 1'000'000'000;
+};
+
+// Everything an operation needs beyond the request itself.
+struct Services {
+  object::ObjectLayer& objects;
+  iam::CredentialStore& credentials;
+  boost::asio::thread_pool& blocking;
+  S3Config config;
+};
+
+// Decoded query parameters in wire order.
+class QueryParams {
+ public:
+  QueryParams() = default;
+  explicit QueryParams(std::vector<std::pair<std::string, std::string>> params)
+      : params_(std::move(params)) {}
+  bool has(std::string_view name) const;
+  // The value of `name`, or nullopt when absent.
+  std::optional<std::string_view> get(std::string_view name) const;
+  std::string_view value(std::string_view name) const { return get(name).value_or(""); }
+  const auto& all() const { return params_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;
+};
+
+struct Context {
+  http::Exchange& exchange;
+  Services& services;
+  std::string request_id;
+  std::string bucket;  // empty for service-level requests
+  std::string key;     // empty for bucket-level requests
+  QueryParams query;
+  AuthResult auth;
+  bool key_in_path = false;  // a '/' followed the bucket name
+
+  const http::RequestHeader& request() const { return exchange.request(); }
+  std::string_view header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+};
+
+}  // namespace silo::s3

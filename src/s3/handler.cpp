@@ -1,0 +1,228 @@
+#include "s3/handler.h"
+
+#include <chrono>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "common/uuid.h"
+#include "s3/ops.h"
+#include "s3/response.h"
+#include "s3/validate.h"
+
+namespace silo::s3 {
+
+namespace bhttp = boost::beast::http;
+using boost::asio::awaitable;
+
+bool QueryParams::has(std::string_view name) const { return get(name).has_value(); }
+
+std::optional<std::string_view> QueryParams::get(std::string_view name) const {
+  for (const auto& [k, v] : params_) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::string_view Context::header(std::string_view name) const {
+  auto it = request().find(name);
+  if (it == request().end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+bool Context::has_header(std::string_view name) const {
+  return request().find(name) != request().end();
+}
+
+namespace {
+
+// Bucket subresources Silo answers with "not configured" on GET.
+constexpr std::string_view kBucketConfigs[] = {
+    "versioning", "acl",      "policy",     "tagging",     "cors",
+    "lifecycle",  "encryption", "object-lock", "website",  "replication",
+    "ownershipControls", "logging", "notification", "accelerate", "requestPayment",
+    "policyStatus", "publicAccessBlock", "intelligent-tiering", "analytics", "metrics",
+    "inventory"};
+
+std::optional<std::string_view> bucket_config_of(const QueryParams& q) {
+  for (auto sub : kBucketConfigs) {
+    if (q.has(sub)) return sub;
+  }
+  return std::nullopt;
+}
+
+std::string_view host_without_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    auto end = host.find(']');
+    return end == std::string_view::npos ? host : host.substr(0, end + 1);
+  }
+  auto colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+http::StringResponse health_response(const http::RequestHeader& req) {
+  http::StringResponse res{bhttp::status::ok, req.version()};
+  res.set(bhttp::field::server, "Silo");
+  return res;
+}
+
+}  // namespace
+
+http::StringResponse S3Handler::malformed_request(ErrorCode code) {
+  return error_response(Error(code), "", new_request_id(), 11, false);
+}
+
+awaitable<void> S3Handler::handle(http::Exchange& exchange) {
+  const auto& req = exchange.request();
+  std::string_view target(req.target().data(), req.target().size());
+  auto qmark = target.find('?');
+  std::string_view raw_path = target.substr(0, qmark);
+  std::string_view raw_query =
+      qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+
+  if (raw_path == "/silo/health/live" || raw_path == "/silo/health/ready") {
+    co_await exchange.send(health_response(req));
+    co_return;
+  }
+
+  Context ctx{exchange, services_, new_request_id(), {}, {}, {}, {}, false};
+  auto started = std::chrono::steady_clock::now();
+  Status result = co_await [&]() -> awaitable<Status> {
+    if (raw_path.empty() || raw_path.front() != '/') co_return fail(ErrorCode::kInvalidURI);
+    auto path = silo::uri_decode(raw_path);
+    auto query = parse_query(raw_query);
+    if (!path || !query) co_return fail(ErrorCode::kInvalidURI);
+    ctx.query = QueryParams(std::move(*query));
+
+    std::string_view host = host_without_port(ctx.header("host"));
+    std::string_view rest = std::string_view(*path).substr(1);
+    bool vhost = false;
+    for (const auto& domain : services_.config.domains) {
+      if (host.size() > domain.size() + 1 && host.ends_with(domain) &&
+          host[host.size() - domain.size() - 1] == '.') {
+        ctx.bucket = std::string(host.substr(0, host.size() - domain.size() - 1));
+        ctx.key = std::string(rest);
+        ctx.key_in_path = !rest.empty();
+        vhost = true;
+        break;
+      }
+    }
+    if (!vhost) {
+      auto slash = rest.find('/');
+      ctx.bucket = std::string(rest.substr(0, slash));
+      if (slash != std::string_view::npos) {
+        ctx.key = std::string(rest.substr(slash + 1));
+        ctx.key_in_path = true;
+      }
+    }
+
+    SignedRequest signed_req{std::string_view(req.method_string().data(), req.method_string().size()),
+                             raw_path, raw_query, {}};
+    for (const auto& field : req) {
+      signed_req.headers.emplace_back(
+          to_lower(std::string_view(field.name_string().data(), field.name_string().size())),
+          std::string(field.value().data(), field.value().size()));
+    }
+    auto auth = authenticate(
+        signed_req,
+        [this](std::string_view ak) { return services_.credentials.secret_for(ak); },
+        services_.config.region, std::chrono::system_clock::now());
+    if (!auth) co_return std::unexpected(auth.error());
+    ctx.auth = std::move(*auth);
+    // No bucket policies yet: anonymous requests are refused.
+    if (ctx.auth.anonymous) co_return fail(ErrorCode::kAccessDenied);
+    co_return co_await route(ctx);
+  }();
+
+  if (!result) {
+    const Error& err = result.error();
+    if (!exchange.response_started()) {
+      std::string resource(raw_path);
+      co_await exchange.send(error_response(err, resource, ctx.request_id, req.version(),
+                                            req.method() == bhttp::verb::head));
+    } else {
+      exchange.set_close();
+    }
+    if (error_http_status(err.code) >= 500) {
+      spdlog::error("{} {} {} -> {} {}", ctx.request_id, req.method_string(), raw_path,
+                    error_code_name(err.code), err.text());
+    }
+  }
+  spdlog::debug("{} {} {} {} {}us", ctx.request_id, req.method_string(), target,
+                result ? "ok" : std::string(error_code_name(result.error().code)),
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
+}
+
+awaitable<Status> S3Handler::route(Context& ctx) {
+  const auto& q = ctx.query;
+  auto method = ctx.request().method();
+  using V = bhttp::verb;
+
+  if (ctx.bucket.empty()) {
+    if (method == V::get) co_return co_await ops::list_buckets(ctx);
+    co_return fail(ErrorCode::kMethodNotAllowed);
+  }
+
+  if (!ctx.key_in_path || ctx.key.empty()) {
+    switch (method) {
+      case V::get:
+        if (q.has("uploads")) co_return co_await ops::list_uploads(ctx);
+        if (q.has("location")) co_return co_await ops::get_bucket_location(ctx);
+        if (auto sub = bucket_config_of(q)) co_return co_await ops::get_bucket_config(ctx, *sub);
+        co_return co_await ops::list_objects(ctx);
+      case V::head:
+        co_return co_await ops::head_bucket(ctx);
+      case V::put:
+        if (bucket_config_of(q)) co_return fail(ErrorCode::kNotImplemented);
+        co_return co_await ops::create_bucket(ctx);
+      case V::delete_:
+        if (bucket_config_of(q)) {
+          if (auto h = co_await ops::head_bucket_exists(ctx); !h) co_return h;
+          co_return co_await send_empty(ctx, 204);
+        }
+        co_return co_await ops::delete_bucket(ctx);
+      case V::post:
+        if (q.has("delete")) co_return co_await ops::delete_objects(ctx);
+        co_return fail(ErrorCode::kMethodNotAllowed);
+      default:
+        co_return fail(ErrorCode::kMethodNotAllowed);
+    }
+  }
+
+  if (auto s = validate_key(ctx.key); !s) co_return s;
+  switch (method) {
+    case V::get:
+      if (q.has("uploadId")) co_return co_await ops::list_parts(ctx);
+      if (q.has("acl")) co_return co_await ops::get_object_acl(ctx);
+      if (q.has("tagging") || q.has("retention") || q.has("legal-hold") || q.has("torrent") ||
+          q.has("attributes")) {
+        co_return fail(ErrorCode::kNotImplemented);
+      }
+      co_return co_await ops::get_object(ctx, false);
+    case V::head:
+      co_return co_await ops::get_object(ctx, true);
+    case V::put:
+      if (q.has("uploadId") || q.has("partNumber")) {
+        if (ctx.has_header("x-amz-copy-source")) co_return co_await ops::upload_part_copy(ctx);
+        co_return co_await ops::upload_part(ctx);
+      }
+      if (q.has("tagging") || q.has("acl") || q.has("retention") || q.has("legal-hold")) {
+        co_return fail(ErrorCode::kNotImplemented);
+      }
+      if (ctx.has_header("x-amz-copy-source")) co_return co_await ops::copy_object(ctx);
+      co_return co_await ops::put_object(ctx);
+    case V::delete_:
+      if (q.has("uploadId")) co_return co_await ops::abort_multipart(ctx);
+      if (q.has("tagging")) co_return fail(ErrorCode::kNotImplemented);
+      co_return co_await ops::delete_object(ctx);
+    case V::post:
+      if (q.has("uploads")) co_return co_await ops::create_multipart(ctx);
+      if (q.has("uploadId")) co_return co_await ops::complete_multipart(ctx);
+      co_return fail(ErrorCode::kNotImplemented);
+    default:
+      co_return fail(ErrorCode::kMethodNotAllowed);
+  }
+}
+
+}  // namespace silo::s3

@@ -1,0 +1,213 @@
+#include "s3/object_common.h"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <vector>
+
+#include "common/strings.h"
+#include "common/time.h"
+#include "s3/ops_util.h"
+
+namespace silo::s3 {
+
+namespace {
+constexpr size_t kMaxUserMetadata = 2048;
+constexpr size_t kStreamBuffer = 1 << 20;
+
+constexpr std::string_view kContentHeaders[] = {"content-type",     "content-encoding",
+                                                "content-disposition", "content-language",
+                                                "cache-control",    "expires",
+                                                "x-amz-website-redirect-location"};
+
+std::string_view unquote(std::string_view s) {
+  s = trim(s);
+  if (s.starts_with("W/")) s.remove_prefix(2);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+// True when the If-Match / If-None-Match list matches `etag`.
+bool etag_matches(std::string_view list, std::string_view etag) {
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto item = unquote(list.substr(0, comma));
+    if (item == "*" || item == etag) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+}  // namespace
+
+Result<storage::KeyValues> metadata_from_headers(const Context& ctx) {
+  storage::KeyValues meta;
+  size_t user_bytes = 0;
+  for (auto name : kContentHeaders) {
+    if (ctx.has_header(name)) meta.emplace_back(std::string(name), std::string(ctx.header(name)));
+  }
+  for (const auto& field : ctx.request()) {
+    std::string name = to_lower({field.name_string().data(), field.name_string().size()});
+    if (!name.starts_with("x-amz-meta-")) continue;
+    std::string value(field.value().data(), field.value().size());
+    user_bytes += name.size() - 11 + value.size();
+    meta.emplace_back(std::move(name), std::move(value));
+  }
+  if (user_bytes > kMaxUserMetadata) return fail(ErrorCode::kMetadataTooLarge);
+  return meta;
+}
+
+Result<std::string> storage_class_from_headers(const Context& ctx) {
+  if (!ctx.has_header("x-amz-storage-class")) return std::string();
+  std::string sc(trim(ctx.header("x-amz-storage-class")));
+  static constexpr std::string_view kKnown[] = {
+      "STANDARD",    "REDUCED_REDUNDANCY", "STANDARD_IA",  "ONEZONE_IA", "INTELLIGENT_TIERING",
+      "GLACIER",     "DEEP_ARCHIVE",       "GLACIER_IR",   "OUTPOSTS",   "SNOW",
+      "EXPRESS_ONEZONE"};
+  for (auto k : kKnown) {
+    if (sc == k) return sc == "STANDARD" ? std::string() : sc;
+  }
+  return fail(ErrorCode::kInvalidStorageClass);
+}
+
+Result<object::WritePreconditions> write_preconditions(const Context& ctx) {
+  object::WritePreconditions pre;
+  if (ctx.has_header("if-none-match")) {
+    if (trim(ctx.header("if-none-match")) != "*") {
+      return fail(ErrorCode::kNotImplemented,
+                  "A header you provided implies functionality that is not implemented");
+    }
+    pre.if_none_match_any = true;
+  }
+  if (ctx.has_header("if-match")) pre.if_match = std::string(unquote(ctx.header("if-match")));
+  return pre;
+}
+
+Status check_read_preconditions(const Context& ctx, const object::ObjectInfo& info,
+                                std::string_view prefix, bool not_modified_allowed) {
+  auto h = [&](std::string_view name) {
+    std::string full(prefix);
+    full.append(name);
+    return std::make_pair(ctx.has_header(full), std::string(ctx.header(full)));
+  };
+  auto [has_match, match] = h("if-match");
+  auto [has_none, none] = h("if-none-match");
+  auto [has_ims, ims] = h("if-modified-since");
+  auto [has_ius, ius] = h("if-unmodified-since");
+  int64_t mod_secs = info.mod_time_ns / 1'000'000'000;
+  // RFC 7232 order, as S3 applies it: If-Match beats If-Unmodified-Since,
+  // If-None-Match beats If-Modified-Since.
+  if (has_match) {
+    if (!etag_matches(match, info.etag)) return fail(ErrorCode::kPreconditionFailed);
+  } else if (has_ius) {
+    auto t = silo::parse_http_date(ius);
+    if (t && mod_secs > *t / 1'000'000'000) return fail(ErrorCode::kPreconditionFailed);
+  }
+  auto not_modified = [&]() -> Status {
+    if (not_modified_allowed) return fail(ErrorCode::kNotModified);
+    return fail(ErrorCode::kPreconditionFailed);
+  };
+  if (has_none) {
+    if (etag_matches(none, info.etag)) return not_modified();
+  } else if (has_ims) {
+    auto t = silo::parse_http_date(ims);
+    if (t && mod_secs <= *t / 1'000'000'000 && *t <= now_ns()) return not_modified();
+  }
+  return {};
+}
+
+Result<std::optional<ByteRange>> parse_range(std::string_view header, uint64_t size) {
+  header = trim(header);
+  if (!header.starts_with("bytes=")) return std::optional<ByteRange>{};
+  std::string_view spec = trim(header.substr(6));
+  if (spec.find(',') != std::string_view::npos) return std::optional<ByteRange>{};
+  auto dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::optional<ByteRange>{};
+  auto first = spec.substr(0, dash), last = spec.substr(dash + 1);
+  if (first.empty()) {
+    auto n = parse_u64(last);
+    if (!n) return std::optional<ByteRange>{};
+    if (*n == 0 || size == 0) return fail(ErrorCode::kInvalidRange);
+    uint64_t len = std::min(*n, size);
+    return std::optional<ByteRange>{ByteRange{size - len, len}};
+  }
+  auto a = parse_u64(first);
+  if (!a) return std::optional<ByteRange>{};
+  uint64_t end = size == 0 ? 0 : size - 1;
+  if (!last.empty()) {
+    auto b = parse_u64(last);
+    if (!b || *b < *a) return std::optional<ByteRange>{};
+    end = std::min(end, *b);
+  }
+  if (*a >= size) return fail(ErrorCode::kInvalidRange);
+  return std::optional<ByteRange>{ByteRange{*a, end - *a + 1}};
+}
+
+Result<CopySource> parse_copy_source(const Context& ctx) {
+  std::string_view raw = trim(ctx.header("x-amz-copy-source"));
+  auto q = raw.find('?');
+  std::string_view path = raw.substr(0, q);
+  if (q != std::string_view::npos) {
+    std::string_view query = raw.substr(q + 1);
+    if (query.starts_with("versionId=") && query != "versionId=null") {
+      return fail(ErrorCode::kNoSuchKey, "The specified version does not exist.");
+    }
+  }
+  auto decoded = silo::uri_decode(path);
+  if (!decoded) return fail(ErrorCode::kInvalidArgument, "Invalid copy source encoding");
+  std::string_view s = *decoded;
+  if (s.starts_with('/')) s.remove_prefix(1);
+  auto slash = s.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) {
+    return fail(ErrorCode::kInvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+  }
+  return CopySource{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
+}
+
+boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
+                                           object::ObjectWriter& writer) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  size_t size = kStreamBuffer;
+  if (body.declared_size()) size = std::max<size_t>(1, std::min<uint64_t>(*body.declared_size(), kStreamBuffer));
+  std::vector<uint8_t> a(size), b(size);
+  auto n = co_await body.read(a);
+  if (!n) co_return std::unexpected(n.error());
+  size_t filled = *n;
+  while (filled > 0) {
+    // Fill more of `a` first so disk writes are large.
+    while (filled < a.size()) {
+      auto more = co_await body.read(std::span(a).subspan(filled));
+      if (!more) co_return std::unexpected(more.error());
+      if (*more == 0) break;
+      filled += *more;
+    }
+    auto chunk = std::span<const uint8_t>(a.data(), filled);
+    auto [next, written] = co_await (
+        body.read(b) && blocking(ctx, [&writer, chunk] { return writer.write(chunk); }));
+    if (!written) co_return written;
+    if (!next) co_return std::unexpected(next.error());
+    std::swap(a, b);
+    filled = *next;
+  }
+  co_return Status{};
+}
+
+boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& reader,
+                                           object::ObjectWriter& writer) {
+  co_return co_await blocking(ctx, [&]() -> Status {
+    std::vector<uint8_t> buf(kStreamBuffer);
+    while (true) {
+      auto n = reader.read(buf);
+      if (!n) return std::unexpected(n.error());
+      if (*n == 0) return {};
+      if (auto s = writer.write({buf.data(), *n}); !s) return s;
+    }
+  });
+}
+
+void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums) {
+  for (const auto& [algo, value] : checksums) {
+    if (algo == "type") continue;
+    h.set("x-amz-checksum-" + to_lower(algo), value);
+  }
+}
+
+}  // namespace silo::s3

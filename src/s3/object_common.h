@@ -1,0 +1,54 @@
+// Request pieces shared by the object operations: metadata headers,
+// preconditions, ranges, copy sources, and streaming bodies into writers.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+
+#include "object/object_layer.h"
+#include "s3/body.h"
+#include "s3/context.h"
+
+namespace silo::s3 {
+
+// Content headers and x-amz-meta-* of the request, lower-case names.
+// Fails with MetadataTooLarge past 2 KiB of user metadata.
+Result<storage::KeyValues> metadata_from_headers(const Context& ctx);
+// The x-amz-storage-class header, validated ("" when absent).
+Result<std::string> storage_class_from_headers(const Context& ctx);
+// If-Match / If-None-Match on a write.
+Result<object::WritePreconditions> write_preconditions(const Context& ctx);
+
+// Evaluates GET-style preconditions (If-Match, If-None-Match,
+// If-Modified-Since, If-Unmodified-Since) with the given header prefix
+// ("" or "x-amz-copy-source-"). Fails with PreconditionFailed, or NotModified
+// when `not_modified_allowed`.
+Status check_read_preconditions(const Context& ctx, const object::ObjectInfo& info,
+                                std::string_view prefix, bool not_modified_allowed);
+
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+// Parses a single "bytes=a-b" / "bytes=a-" / "bytes=-n" range against `size`.
+// nullopt: no usable range (serve the whole object). InvalidRange when unsatisfiable.
+Result<std::optional<ByteRange>> parse_range(std::string_view header, uint64_t size);
+
+struct CopySource {
+  std::string bucket;
+  std::string key;
+};
+Result<CopySource> parse_copy_source(const Context& ctx);
+
+// Streams the request body into `writer`, overlapping network reads with disk writes.
+boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
+                                           object::ObjectWriter& writer);
+// Copies [offset, offset+length) of `reader` into `writer` on the blocking pool.
+boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& reader,
+                                           object::ObjectWriter& writer);
+
+// Adds x-amz-checksum-<algo> headers for stored full-object checksums.
+void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums);
+
+}  // namespace silo::s3

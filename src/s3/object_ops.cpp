@@ -1,0 +1,316 @@
+#include <vector>
+
+#include "common/strings.h"
+#include "common/time.h"
+#include "s3/object_common.h"
+#include "s3/ops.h"
+#include "s3/ops_util.h"
+#include "s3/response.h"
+#include "s3/validate.h"
+#include "s3/xml.h"
+
+namespace silo::s3::ops {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+constexpr size_t kReadBuffer = 1 << 20;
+constexpr int64_t kMaxCopySize = 5LL << 30;
+
+constexpr std::pair<std::string_view, std::string_view> kResponseOverrides[] = {
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"}};
+
+void add_object_headers(http::ResponseHeader& h, const object::ObjectInfo& info) {
+  h.set(bhttp::field::etag, quote_etag(info.etag));
+  h.set(bhttp::field::last_modified, format_http_date(info.mod_time_ns));
+  bool has_type = false;
+  for (const auto& [name, value] : info.meta) {
+    if (name == "content-type") has_type = true;
+    h.set(name, value);
+  }
+  if (!has_type) h.set(bhttp::field::content_type, "binary/octet-stream");
+  if (info.storage_class != "STANDARD") h.set("x-amz-storage-class", info.storage_class);
+  if (!info.parts.empty()) h.set("x-amz-mp-parts-count", std::to_string(info.parts.size()));
+}
+
+}  // namespace
+
+Op put_object(Context& ctx) {
+  auto meta = metadata_from_headers(ctx);
+  if (!meta) co_return std::unexpected(meta.error());
+  auto sc = storage_class_from_headers(ctx);
+  if (!sc) co_return std::unexpected(sc.error());
+  auto pre = write_preconditions(ctx);
+  if (!pre) co_return std::unexpected(pre.error());
+  if (!ctx.exchange.content_length() && !ctx.has_header("x-amz-decoded-content-length") &&
+      !ctx.has_header("transfer-encoding")) {
+    co_return fail(ErrorCode::kMissingContentLength);
+  }
+  auto body = BodyReader::open(ctx);
+  if (!body) co_return std::unexpected(body.error());
+  object::PutOptions options{std::move(*meta), std::move(*sc), std::move(*pre)};
+  auto writer = co_await blocking(ctx, [&] {
+    return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
+  });
+  if (!writer) co_return std::unexpected(writer.error());
+  if (auto s = co_await stream_body(ctx, **body, **writer); !s) co_return s;
+  auto& w = **writer;
+  if ((*body)->content_md5()) {
+    auto md5 = hex_decode(w.md5_hex());
+    if (auto s = check_content_md5(**body, md5.value_or("")); !s) co_return s;
+  }
+  object::PutFinal final{(*body)->checksums()};
+  auto info = co_await blocking(ctx, [&] { return w.commit(final); });
+  if (!info) co_return std::unexpected(info.error());
+  auto res = make_response(ctx, 200);
+  res.set(bhttp::field::etag, quote_etag(info->etag));
+  add_checksum_headers(res.base(), info->checksums);
+  co_return co_await send(ctx, std::move(res));
+}
+
+Op get_object(Context& ctx, bool head) {
+  const auto& q = ctx.query;
+  for (const auto& [param, header] : kResponseOverrides) {
+    (void)header;
+    if (q.has(param) && ctx.auth.anonymous) {
+      co_return fail(ErrorCode::kInvalidRequest,
+                     "Request specific response headers cannot be used for anonymous GET requests.");
+    }
+  }
+  std::optional<uint32_t> part_number;
+  if (auto p = q.get("partNumber")) {
+    auto n = parse_u64(*p);
+    if (!n || *n < 1 || *n > 10000) co_return fail(ErrorCode::kTooManyParts);
+    part_number = static_cast<uint32_t>(*n);
+  }
+  std::unique_ptr<object::ObjectReader> reader;
+  object::ObjectInfo info;
+  if (head) {
+    auto i = co_await blocking(
+        ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+    if (!i) co_return std::unexpected(i.error());
+    info = std::move(*i);
+  } else {
+    auto r = co_await blocking(
+        ctx, [&] { return ctx.services.objects.open_object(ctx.bucket, ctx.key); });
+    if (!r) co_return std::unexpected(r.error());
+    reader = std::move(*r);
+    info = reader->info();
+  }
+  if (auto s = check_read_preconditions(ctx, info, "", true); !s) {
+    if (s.error().code == ErrorCode::kNotModified) {
+      auto res = make_response(ctx, 304);
+      res.set(bhttp::field::etag, quote_etag(info.etag));
+      res.set(bhttp::field::last_modified, format_http_date(info.mod_time_ns));
+      co_return co_await send(ctx, std::move(res));
+    }
+    co_return s;
+  }
+
+  uint64_t size = static_cast<uint64_t>(info.size);
+  std::optional<ByteRange> range;
+  if (part_number) {
+    if (ctx.has_header("range")) {
+      co_return fail(ErrorCode::kInvalidRequest, "Cannot specify both Range header and partNumber query parameter");
+    }
+    if (info.parts.empty()) {
+      if (*part_number != 1) co_return fail(ErrorCode::kInvalidPartNumber);
+    } else {
+      if (*part_number > info.parts.size()) co_return fail(ErrorCode::kInvalidPartNumber);
+      uint64_t offset = 0;
+      for (uint32_t i = 0; i + 1 < *part_number; ++i) offset += static_cast<uint64_t>(info.parts[i].size);
+      range = ByteRange{offset, static_cast<uint64_t>(info.parts[*part_number - 1].size)};
+    }
+  } else if (ctx.has_header("range")) {
+    auto r = parse_range(ctx.header("range"), size);
+    if (!r) {
+      auto res = error_response(r.error(), "/" + ctx.bucket + "/" + ctx.key, ctx.request_id,
+                                ctx.request().version(), head);
+      res.set(bhttp::field::content_range, "bytes */" + std::to_string(size));
+      co_return co_await send(ctx, std::move(res));
+    }
+    range = *r;
+  }
+
+  http::ResponseHeader h;
+  h.version(ctx.request().version());
+  h.result(range ? bhttp::status::partial_content : bhttp::status::ok);
+  add_common_headers(h, ctx.request_id);
+  add_object_headers(h, info);
+  if (iequals(ctx.header("x-amz-checksum-mode"), "ENABLED") && !range) {
+    add_checksum_headers(h, info.checksums);
+  }
+  for (const auto& [param, header] : kResponseOverrides) {
+    if (auto v = q.get(param)) h.set(header, *v);
+  }
+  uint64_t offset = range ? range->offset : 0;
+  uint64_t length = range ? range->length : size;
+  if (range) {
+    h.set(bhttp::field::content_range, "bytes " + std::to_string(offset) + "-" +
+                                           std::to_string(offset + length - 1) + "/" +
+                                           std::to_string(size));
+  }
+  h.set(bhttp::field::content_length, std::to_string(length));
+  if (auto s = co_await ctx.exchange.send_header(h); !s) co_return s;
+  if (head || length == 0) co_return Status{};
+
+  reader->set_range(offset, length);
+  std::vector<uint8_t> buf(std::min<uint64_t>(length, kReadBuffer));
+  uint64_t sent = 0;
+  while (sent < length) {
+    auto n = co_await blocking(ctx, [&] { return reader->read(buf); });
+    if (!n) co_return std::unexpected(n.error());
+    if (*n == 0) co_return fail(ErrorCode::kInternalError, "object ended early");
+    if (auto s = co_await ctx.exchange.send_body({buf.data(), *n}); !s) co_return s;
+    sent += *n;
+  }
+  co_return Status{};
+}
+
+Op delete_object(Context& ctx) {
+  auto s = co_await blocking(
+      ctx, [&] { return ctx.services.objects.delete_object(ctx.bucket, ctx.key); });
+  if (!s) co_return s;
+  co_return co_await send_empty(ctx, 204);
+}
+
+Op delete_objects(Context& ctx) {
+  bool has_checksum = ctx.has_header("content-md5");
+  for (const auto& field : ctx.request()) {
+    std::string name = to_lower({field.name_string().data(), field.name_string().size()});
+    if (name.starts_with("x-amz-checksum-") || name == "x-amz-sdk-checksum-algorithm") {
+      has_checksum = true;
+    }
+  }
+  if (!has_checksum) {
+    co_return fail(ErrorCode::kInvalidRequest, "Missing required header for this request: Content-MD5");
+  }
+  auto body = co_await read_small_body(ctx, ctx.services.config.max_xml_body);
+  if (!body) co_return std::unexpected(body.error());
+  auto req = parse_delete(*body);
+  if (!req) co_return std::unexpected(req.error());
+  if (auto b = co_await head_bucket_exists(ctx); !b) co_return b;
+
+  struct Outcome {
+    std::string key;
+    std::string version;
+    std::optional<Error> error;
+  };
+  std::vector<Outcome> outcomes;
+  co_await blocking(ctx, [&]() -> Status {
+    for (auto& [key, version] : req->objects) {
+      Outcome o{key, version, std::nullopt};
+      if (auto v = validate_key(key); !v) {
+        o.error = v.error();
+      } else if (!version.empty() && version != "null") {
+        // No versioning yet: a named version other than null cannot exist; S3 reports success.
+      } else if (auto s = ctx.services.objects.delete_object(ctx.bucket, key); !s) {
+        o.error = s.error();
+      }
+      outcomes.push_back(std::move(o));
+    }
+    return {};
+  });
+  XmlDoc doc("DeleteResult");
+  for (const auto& o : outcomes) {
+    if (o.error) {
+      auto e = doc.root().append_child("Error");
+      add_text(e, "Key", o.key);
+      if (!o.version.empty()) add_text(e, "VersionId", o.version);
+      add_text(e, "Code", error_code_name(o.error->code));
+      add_text(e, "Message", o.error->text());
+    } else if (!req->quiet) {
+      auto d = doc.root().append_child("Deleted");
+      add_text(d, "Key", o.key);
+      if (!o.version.empty()) add_text(d, "VersionId", o.version);
+    }
+  }
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
+Op copy_object(Context& ctx) {
+  auto src = parse_copy_source(ctx);
+  if (!src) co_return std::unexpected(src.error());
+  if (auto s = validate_key(src->key); !s) co_return s;
+  std::string directive(trim(ctx.header("x-amz-metadata-directive")));
+  if (!directive.empty() && directive != "COPY" && directive != "REPLACE") {
+    co_return fail(ErrorCode::kInvalidArgument, "Unknown metadata directive.");
+  }
+  bool replace = directive == "REPLACE";
+  auto sc = storage_class_from_headers(ctx);
+  if (!sc) co_return std::unexpected(sc.error());
+  auto pre = write_preconditions(ctx);
+  if (!pre) co_return std::unexpected(pre.error());
+
+  auto reader = co_await blocking(
+      ctx, [&] { return ctx.services.objects.open_object(src->bucket, src->key); });
+  if (!reader) co_return std::unexpected(reader.error());
+  const auto& info = (*reader)->info();
+  if (auto s = check_read_preconditions(ctx, info, "x-amz-copy-source-", false); !s) co_return s;
+  bool same = src->bucket == ctx.bucket && src->key == ctx.key;
+  if (same && !replace && !ctx.has_header("x-amz-storage-class") &&
+      !ctx.has_header("x-amz-website-redirect-location") &&
+      !ctx.has_header("x-amz-server-side-encryption")) {
+    co_return fail(ErrorCode::kInvalidRequest,
+                   "This copy request is illegal because it is trying to copy an object to itself "
+                   "without changing the object's metadata, storage class, website redirect "
+                   "location or encryption attributes.");
+  }
+  if (info.size > kMaxCopySize) {
+    co_return fail(ErrorCode::kInvalidRequest,
+                   "The specified copy source is larger than the maximum allowable size for a "
+                   "copy source: 5368709120");
+  }
+  object::PutOptions options;
+  if (replace) {
+    auto meta = metadata_from_headers(ctx);
+    if (!meta) co_return std::unexpected(meta.error());
+    options.meta = std::move(*meta);
+  } else {
+    options.meta = info.meta;
+  }
+  options.storage_class = *sc;
+  options.preconditions = *pre;
+  auto writer = co_await blocking(ctx, [&] {
+    return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
+  });
+  if (!writer) co_return std::unexpected(writer.error());
+  if (auto s = co_await stream_copy(ctx, **reader, **writer); !s) co_return s;
+  object::PutFinal final;
+  for (const auto& kv : info.checksums) {
+    // A composite checksum describes the source's parts, not the copy.
+    if (info.parts.empty()) final.checksums.push_back(kv);
+  }
+  auto result = co_await blocking(ctx, [&] { return (*writer)->commit(final); });
+  if (!result) co_return std::unexpected(result.error());
+  XmlDoc doc("CopyObjectResult");
+  add_text(doc.root(), "LastModified", format_iso8601(result->mod_time_ns));
+  add_text(doc.root(), "ETag", quote_etag(result->etag));
+  for (const auto& [algo, value] : result->checksums) {
+    if (algo != "type") add_text(doc.root(), ("Checksum" + algo).c_str(), value);
+  }
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
+Op get_object_acl(Context& ctx) {
+  auto info = co_await blocking(
+      ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+  if (!info) co_return std::unexpected(info.error());
+  XmlDoc doc("AccessControlPolicy");
+  add_owner(doc.root(), ctx);
+  auto grant = doc.root().append_child("AccessControlList").append_child("Grant");
+  auto grantee = grant.append_child("Grantee");
+  grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
+  grantee.append_attribute("xsi:type") = "CanonicalUser";
+  add_text(grantee, "ID", owner_id(ctx));
+  add_text(grantee, "DisplayName", ctx.auth.access_key);
+  add_text(grant, "Permission", "FULL_CONTROL");
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
+}  // namespace silo::s3::ops

@@ -1,0 +1,49 @@
+// The S3 operations. Each one serves a routed, authenticated request: it
+// validates its inputs, calls the object layer on the blocking pool and sends
+// the response. An error returned before the response started is turned
+// into the S3 error document by the handler.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "common/error.h"
+#include "s3/context.h"
+
+namespace silo::s3::ops {
+
+using Op = boost::asio::awaitable<Status>;
+
+// bucket_ops.cpp
+Op list_buckets(Context& ctx);
+Op create_bucket(Context& ctx);
+Op head_bucket(Context& ctx);
+Op delete_bucket(Context& ctx);
+Op get_bucket_location(Context& ctx);
+// Fails with NoSuchBucket unless the bucket exists; sends nothing.
+Op head_bucket_exists(Context& ctx);
+// GET on a bucket subresource Silo keeps no configuration for yet
+// (?versioning, ?acl, ?policy, ...): the answer AWS gives for a bucket
+// that never had it configured.
+Op get_bucket_config(Context& ctx, std::string_view subresource);
+
+// list_ops.cpp
+Op list_objects(Context& ctx);
+Op list_uploads(Context& ctx);
+Op list_parts(Context& ctx);
+
+// object_ops.cpp
+Op put_object(Context& ctx);
+Op get_object(Context& ctx, bool head);
+Op delete_object(Context& ctx);
+Op delete_objects(Context& ctx);
+Op copy_object(Context& ctx);
+Op get_object_acl(Context& ctx);
+
+// multipart_ops.cpp
+Op create_multipart(Context& ctx);
+Op upload_part(Context& ctx);
+Op upload_part_copy(Context& ctx);
+Op complete_multipart(Context& ctx);
+Op abort_multipart(Context& ctx);
+
+}  // namespace silo::s3::ops

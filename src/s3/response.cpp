@@ -1,0 +1,71 @@
+#include "s3/response.h"
+
+#include "common/time.h"
+#include "s3/xml.h"
+
+namespace silo::s3 {
+
+namespace bhttp = boost::beast::http;
+
+void add_common_headers(http::ResponseHeader& h, std::string_view request_id) {
+  h.set(bhttp::field::server, "Silo");
+  h.set("x-amz-request-id", request_id);
+  h.set("x-amz-id-2", request_id);
+  h.set(bhttp::field::date, format_http_date(now_ns()));
+  h.set("Accept-Ranges", "bytes");
+}
+
+http::StringResponse make_response(const Context& ctx, int status) {
+  http::StringResponse res{static_cast<bhttp::status>(status), ctx.request().version()};
+  add_common_headers(res.base(), ctx.request_id);
+  return res;
+}
+
+http::StringResponse error_response(const Error& error, std::string_view resource,
+                                    std::string_view request_id, unsigned http_version,
+                                    bool head_request) {
+  int status = error_http_status(error.code);
+  http::StringResponse res{static_cast<bhttp::status>(status), http_version};
+  add_common_headers(res.base(), request_id);
+  if (status == 304 || head_request) {
+    // No body: HEAD responses and 304 carry only the status and headers.
+    return res;
+  }
+  XmlDoc doc("Error", false);
+  add_text(doc.root(), "Code", error_code_name(error.code));
+  add_text(doc.root(), "Message", error.text());
+  if (!error.resource.empty() || !resource.empty()) {
+    add_text(doc.root(), "Resource", error.resource.empty() ? resource : error.resource);
+  }
+  add_text(doc.root(), "RequestId", request_id);
+  add_text(doc.root(), "HostId", request_id);
+  res.set(bhttp::field::content_type, "application/xml");
+  res.body() = doc.str();
+  return res;
+}
+
+boost::asio::awaitable<Status> send(Context& ctx, http::StringResponse response) {
+  co_return co_await ctx.exchange.send(std::move(response));
+}
+
+boost::asio::awaitable<Status> send_xml(Context& ctx, int status, std::string body) {
+  auto res = make_response(ctx, status);
+  res.set(bhttp::field::content_type, "application/xml");
+  res.body() = std::move(body);
+  co_return co_await ctx.exchange.send(std::move(res));
+}
+
+boost::asio::awaitable<Status> send_empty(Context& ctx, int status) {
+  co_return co_await ctx.exchange.send(make_response(ctx, status));
+}
+
+std::string quote_etag(std::string_view etag) {
+  std::string out;
+  out.reserve(etag.size() + 2);
+  out.push_back('"');
+  out.append(etag);
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace silo::s3

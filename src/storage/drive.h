@@ -1,0 +1,133 @@
+// A Drive is one disk's worth of Silo storage: bucket records, object
+// metadata records and shard files. The object layer above sees every drive
+// through this interface, so a drive on another node (RemoteDrive) can stand
+// in for a local one without the layers above knowing.
+//
+// Contract:
+// - Every method is safe to call concurrently from many threads.
+// - Every method blocks on disk I/O: never call one on a network thread.
+// - A method that returns success has made its effect durable (fsynced data,
+//   synced metadata WAL).
+// - Failures come back as Error values: kNoSuchBucket, kNoSuchKey,
+//   kNoSuchUpload, kBucketAlreadyOwnedByYou, kBucketNotEmpty for the
+//   conditions of their names; kInternalError for I/O errors and corruption.
+// - No object key ever becomes part of a filesystem path: shard files live
+//   under directories named by uuid.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "storage/record.h"
+
+namespace silo::storage {
+
+// Writes one staged shard file sequentially. close() fsyncs.
+class ShardWriter {
+ public:
+  virtual ~ShardWriter() = default;
+  virtual Status write(std::span<const uint8_t> data) = 0;
+  // Flushes and fsyncs the file. Must be called before the staged data is committed.
+  virtual Status close() = 0;
+};
+
+// Reads a committed shard file at arbitrary offsets.
+class ShardReader {
+ public:
+  virtual ~ShardReader() = default;
+  // Reads up to out.size() bytes at `offset`; returns the count (0 at EOF).
+  virtual Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) = 0;
+  virtual uint64_t size() const = 0;
+};
+
+// Iterates the current object records of one bucket in binary key order over
+// a consistent snapshot.
+class ObjectCursor {
+ public:
+  virtual ~ObjectCursor() = default;
+  // Positions at the first key >= `key`.
+  virtual void seek(std::string_view key) = 0;
+  virtual bool valid() const = 0;
+  virtual void next() = 0;
+  virtual std::string_view key() const = 0;
+  // Decodes the record at the cursor; inline data is left out.
+  virtual Result<ObjectRecord> record() const = 0;
+};
+
+// Iterates the multipart uploads of one bucket, ordered by (key, upload id).
+class UploadCursor {
+ public:
+  virtual ~UploadCursor() = default;
+  virtual void seek(std::string_view key, std::string_view upload_id) = 0;
+  virtual bool valid() const = 0;
+  virtual void next() = 0;
+  virtual Result<UploadRecord> record() const = 0;
+};
+
+class Drive {
+ public:
+  virtual ~Drive() = default;
+  Drive() = default;
+  Drive(const Drive&) = delete;
+  Drive& operator=(const Drive&) = delete;
+
+  // Human-readable location, e.g. the folder path, for logs and admin output.
+  virtual std::string endpoint() const = 0;
+
+  // ---- Buckets
+  virtual Status make_bucket(const BucketRecord& bucket) = 0;
+  virtual Result<BucketRecord> stat_bucket(std::string_view bucket) = 0;
+  virtual Result<std::vector<BucketRecord>> list_buckets() = 0;
+  // Fails with kBucketNotEmpty while the bucket holds objects or uploads.
+  virtual Status delete_bucket(std::string_view bucket) = 0;
+
+  // ---- Objects
+  // The current record of bucket/key, with inline data when `with_data`.
+  virtual Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
+                                           bool with_data) = 0;
+  // Makes `record` the current version of bucket/key. When `staged_id` is not
+  // empty, the staged directory is first moved to the record's data directory.
+  // The replaced version's data is removed. Atomic: after a crash either the
+  // old or the new record is current, and unreferenced data is collected at
+  // the next start.
+  virtual Status commit_object(std::string_view bucket, std::string_view key,
+                               const ObjectRecord& record, std::string_view staged_id) = 0;
+  // Removes the current record of bucket/key and its data.
+  virtual Status delete_object(std::string_view bucket, std::string_view key) = 0;
+  virtual Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) = 0;
+
+  // ---- Shard files
+  // Creates tmp/<staged_id>/<name> for writing. Staged data never survives a restart.
+  virtual Result<std::unique_ptr<ShardWriter>> create_staged(std::string_view staged_id,
+                                                             std::string_view name) = 0;
+  virtual void remove_staged(std::string_view staged_id) = 0;
+  virtual Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
+                                                          std::string_view name) = 0;
+
+  // ---- Multipart uploads
+  virtual Status put_upload(const UploadRecord& upload) = 0;
+  virtual Result<UploadRecord> read_upload(std::string_view bucket, std::string_view key,
+                                           std::string_view upload_id) = 0;
+  // Moves staged file tmp/<staged_id>/<name> into the upload's data directory
+  // as part.<number> (replacing an earlier upload of that part) and records it.
+  virtual Status commit_part(const UploadRecord& upload, const PartRecord& part,
+                             std::string_view staged_id, std::string_view name) = 0;
+  // Parts of the upload with number > `after`, ascending, at most `limit`.
+  virtual Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
+                                                     size_t limit) = 0;
+  // Atomically makes `record` (whose data_uuid is the upload's) the current
+  // version and forgets the upload; part files not in `record.parts` and the
+  // replaced version's data are removed.
+  virtual Status complete_upload(const UploadRecord& upload, const ObjectRecord& record) = 0;
+  // Forgets the upload and removes its data.
+  virtual Status abort_upload(const UploadRecord& upload) = 0;
+  virtual Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) = 0;
+};
+
+}  // namespace silo::storage

@@ -1,0 +1,647 @@
+#include "storage/local_drive.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/write_batch.h>
+
+#include "common/log.h"
+#include "common/uuid.h"
+#include "storage/fs_util.h"
+
+namespace silo::storage {
+
+namespace {
+
+// RocksDB key spaces. Bucket names never contain NUL, so '\0' separates a
+// bucket from the key that follows and keeps binary key order inside a bucket.
+constexpr char kBucketSpace[] = "b/";
+constexpr char kObjectSpace[] = "o/";
+constexpr char kInlineSpace[] = "i/";
+constexpr char kUploadSpace[] = "u/";
+constexpr char kPartSpace[] = "p/";
+constexpr char kIntentSpace[] = "t/";   // data dir being moved into place -> owner object key
+constexpr char kGarbageSpace[] = "g/";  // data path to remove
+
+std::string bucket_key(std::string_view bucket) { return std::string(kBucketSpace).append(bucket); }
+std::string object_prefix(std::string_view space, std::string_view bucket) {
+  std::string k(space);
+  k.append(bucket);
+  k.push_back('\0');
+  return k;
+}
+std::string object_key(std::string_view space, std::string_view bucket, std::string_view key) {
+  return object_prefix(space, bucket).append(key);
+}
+std::string upload_key(std::string_view bucket, std::string_view key, std::string_view id) {
+  std::string k = object_key(kUploadSpace, bucket, key);
+  k.push_back('\0');
+  return k.append(id);
+}
+std::string part_prefix(std::string_view upload_id) {
+  std::string k(kPartSpace);
+  k.append(upload_id);
+  k.push_back('\0');
+  return k;
+}
+std::string part_key(std::string_view upload_id, uint32_t number) {
+  std::string k = part_prefix(upload_id);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(number >> shift));
+  return k;
+}
+std::string_view slice_view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+Error io_error(const rocksdb::Status& s) {
+  return Error(ErrorCode::kInternalError, "metadata store: " + s.ToString());
+}
+
+rocksdb::WriteOptions synced() {
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  return w;
+}
+
+class LocalShardWriter final : public ShardWriter {
+ public:
+  LocalShardWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~LocalShardWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status write(std::span<const uint8_t> data) override {
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail(ErrorCode::kInternalError, "write " + path_ + ": " + errno_text(errno));
+      }
+      done += static_cast<size_t>(n);
+    }
+    return {};
+  }
+  Status close() override {
+    if (fd_ < 0) return {};
+    int rc = ::fdatasync(fd_);
+    int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return fail(ErrorCode::kInternalError, "fsync " + path_ + ": " + errno_text(err));
+    return {};
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class LocalShardReader final : public ShardReader {
+ public:
+  LocalShardReader(int fd, uint64_t size, std::string path)
+      : fd_(fd), size_(size), path_(std::move(path)) {}
+  ~LocalShardReader() override { ::close(fd_); }
+  Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) override {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                          static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail(ErrorCode::kInternalError, "read " + path_ + ": " + errno_text(errno));
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+  uint64_t size() const override { return size_; }
+
+ private:
+  int fd_;
+  uint64_t size_;
+  std::string path_;
+};
+
+class LocalObjectCursor final : public ObjectCursor {
+ public:
+  LocalObjectCursor(rocksdb::DB* db, std::string prefix)
+      : db_(db), prefix_(std::move(prefix)), upper_(prefix_) {
+    upper_.back() = '\x01';  // prefix ends in '\0': the bound is the next byte
+    upper_slice_ = rocksdb::Slice(upper_);
+    snapshot_ = db_->GetSnapshot();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db_->NewIterator(ro));
+  }
+  ~LocalObjectCursor() override {
+    it_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+  void seek(std::string_view key) override { it_->Seek(prefix_ + std::string(key)); }
+  bool valid() const override { return it_->Valid(); }
+  void next() override { it_->Next(); }
+  std::string_view key() const override { return slice_view(it_->key()).substr(prefix_.size()); }
+  Result<ObjectRecord> record() const override { return decode_object(slice_view(it_->value())); }
+
+ private:
+  rocksdb::DB* db_;
+  std::string prefix_, upper_;
+  rocksdb::Slice upper_slice_;
+  const rocksdb::Snapshot* snapshot_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class LocalUploadCursor final : public UploadCursor {
+ public:
+  LocalUploadCursor(rocksdb::DB* db, std::string prefix)
+      : prefix_(std::move(prefix)), upper_(prefix_) {
+    upper_.back() = '\x01';
+    upper_slice_ = rocksdb::Slice(upper_);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(ro));
+  }
+  void seek(std::string_view key, std::string_view upload_id) override {
+    std::string k = prefix_ + std::string(key);
+    if (!upload_id.empty()) {
+      k.push_back('\0');
+      k.append(upload_id);
+    }
+    it_->Seek(k);
+  }
+  bool valid() const override { return it_->Valid(); }
+  void next() override { it_->Next(); }
+  Result<UploadRecord> record() const override { return decode_upload(slice_view(it_->value())); }
+
+ private:
+  std::string prefix_, upper_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+bool valid_component(std::string_view s) {
+  // Staged ids, data uuids and shard names are generated by Silo; refuse anything
+  // that could step outside the drive.
+  if (s.empty() || s.size() > 128 || s == "." || s == "..") return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LocalDrive::LocalDrive(std::string root, std::string deployment_id,
+                       std::unique_ptr<rocksdb::DB> db)
+    : root_(std::move(root)), deployment_id_(std::move(deployment_id)), db_(std::move(db)) {}
+
+LocalDrive::~LocalDrive() {
+  if (db_) {
+    db_->FlushWAL(true);
+    db_->Close();
+  }
+}
+
+Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
+                                                     const std::string& deployment_id,
+                                                     const LocalDriveOptions& options) {
+  std::error_code ec;
+  std::string root = std::filesystem::absolute(root_in, ec).lexically_normal().string();
+  if (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (auto s = make_dirs_durable(root + "/.silo/tmp"); !s) return std::unexpected(s.error());
+  if (auto s = make_dirs_durable(root + "/data"); !s) return std::unexpected(s.error());
+
+  std::string format_path = root + "/.silo/format.json";
+  std::string deployment = deployment_id;
+  auto existing = read_small_file(format_path);
+  if (existing) {
+    auto j = nlohmann::json::parse(*existing, nullptr, false);
+    if (j.is_discarded() || !j.contains("deployment_id") || j.value("format", "") != "silo-1") {
+      return fail(ErrorCode::kInternalError,
+                  format_path + " is not a Silo format file; refusing to use " + root);
+    }
+    std::string found = j["deployment_id"].get<std::string>();
+    if (!deployment.empty() && found != deployment) {
+      return fail(ErrorCode::kInternalError, "drive " + root + " belongs to deployment " + found +
+                                                 ", not " + deployment);
+    }
+    deployment = found;
+  } else if (existing.error().code == ErrorCode::kNoSuchKey) {
+    if (deployment.empty()) deployment = new_uuid();
+    nlohmann::json j = {{"format", "silo-1"},
+                        {"version", 1},
+                        {"deployment_id", deployment},
+                        {"drive_id", new_uuid()}};
+    if (auto s = write_file_durable(format_path, j.dump(2) + "\n"); !s) {
+      return std::unexpected(s.error());
+    }
+  } else {
+    return std::unexpected(existing.error());
+  }
+
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.write_buffer_size = options.write_buffer_bytes;
+  opts.max_background_jobs = 2;
+  opts.max_open_files = 512;
+  opts.keep_log_file_num = 2;
+  opts.enable_pipelined_write = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  auto st = rocksdb::DB::Open(opts, root + "/.silo/meta", &raw);
+  if (!st.ok()) {
+    return fail(ErrorCode::kInternalError, "cannot open metadata of " + root + ": " + st.ToString());
+  }
+  std::unique_ptr<LocalDrive> drive(
+      new LocalDrive(root, deployment, std::unique_ptr<rocksdb::DB>(raw)));
+  if (auto s = drive->recover(); !s) return std::unexpected(s.error());
+  return drive;
+}
+
+std::string LocalDrive::data_dir(std::string_view uuid) const {
+  std::string p = root_ + "/data/";
+  p.append(uuid.substr(0, 2)).push_back('/');
+  p.append(uuid.substr(2, 2)).push_back('/');
+  return p.append(uuid);
+}
+
+std::string LocalDrive::staged_dir(std::string_view staged_id) const {
+  return root_ + "/.silo/tmp/" + std::string(staged_id);
+}
+
+Status LocalDrive::recover() {
+  // Staged writes never survive a restart.
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator(root_ + "/.silo/tmp", ec)) {
+    remove_tree(entry.path().string());
+  }
+  // Data moved into place whose commit never happened.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::vector<std::string> intents;
+  for (it->Seek(kIntentSpace); it->Valid() && it->key().starts_with(kIntentSpace); it->Next()) {
+    intents.emplace_back(it->key().ToString());
+  }
+  for (const auto& intent : intents) {
+    std::string owner;
+    db_->Get(rocksdb::ReadOptions(), intent, &owner);
+    std::string uuid = intent.substr(2);
+    bool referenced = false;
+    std::string value;
+    if (db_->Get(rocksdb::ReadOptions(), owner, &value).ok()) {
+      if (owner.starts_with(kObjectSpace)) {
+        auto rec = decode_object(value);
+        referenced = rec && rec->data_uuid == uuid;
+      } else {
+        auto up = decode_upload(value);
+        referenced = up && up->data_uuid == uuid;
+      }
+    }
+    if (!referenced) remove_tree(data_dir(uuid));
+    db_->Delete(synced(), intent);
+  }
+  std::vector<std::string> garbage;
+  for (it->Seek(kGarbageSpace); it->Valid() && it->key().starts_with(kGarbageSpace); it->Next()) {
+    garbage.emplace_back(it->key().ToString());
+  }
+  it.reset();
+  collect_garbage(garbage);
+  return {};
+}
+
+void LocalDrive::collect_garbage(const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  rocksdb::WriteBatch batch;
+  for (const auto& k : keys) {
+    std::string_view rel = std::string_view(k).substr(2);
+    size_t slash = rel.find('/');
+    std::string uuid(rel.substr(0, slash));
+    if (!valid_component(uuid)) continue;
+    std::string path = data_dir(uuid);
+    if (slash != std::string_view::npos) path.append(rel.substr(slash));
+    remove_tree(path);
+    batch.Delete(k);
+  }
+  // Not synced: losing this only means the removal is retried at the next start.
+  db_->Write(rocksdb::WriteOptions(), &batch);
+}
+
+// ---- Buckets
+
+Status LocalDrive::make_bucket(const BucketRecord& bucket) {
+  std::string k = bucket_key(bucket.name);
+  std::string v;
+  if (db_->Get(rocksdb::ReadOptions(), k, &v).ok()) {
+    return fail(ErrorCode::kBucketAlreadyOwnedByYou);
+  }
+  auto st = db_->Put(synced(), k, encode(bucket));
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return {};
+}
+
+Result<BucketRecord> LocalDrive::stat_bucket(std::string_view bucket) {
+  std::string v;
+  auto st = db_->Get(rocksdb::ReadOptions(), bucket_key(bucket), &v);
+  if (st.IsNotFound()) return fail(ErrorCode::kNoSuchBucket);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return decode_bucket(v);
+}
+
+Result<std::vector<BucketRecord>> LocalDrive::list_buckets() {
+  std::vector<BucketRecord> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(kBucketSpace); it->Valid() && it->key().starts_with(kBucketSpace); it->Next()) {
+    auto rec = decode_bucket(slice_view(it->value()));
+    if (!rec) return std::unexpected(rec.error());
+    out.push_back(std::move(*rec));
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status()));
+  return out;
+}
+
+Status LocalDrive::delete_bucket(std::string_view bucket) {
+  if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (const char* space : {kObjectSpace, kUploadSpace}) {
+    std::string prefix = object_prefix(space, bucket);
+    it->Seek(prefix);
+    if (it->Valid() && it->key().starts_with(prefix)) return fail(ErrorCode::kBucketNotEmpty);
+  }
+  auto st = db_->Delete(synced(), bucket_key(bucket));
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return {};
+}
+
+// ---- Objects
+
+Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::string_view key,
+                                             bool with_data) {
+  std::string v;
+  auto st = db_->Get(rocksdb::ReadOptions(), object_key(kObjectSpace, bucket, key), &v);
+  if (st.IsNotFound()) {
+    if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+    return fail(ErrorCode::kNoSuchKey);
+  }
+  if (!st.ok()) return std::unexpected(io_error(st));
+  auto rec = decode_object(v);
+  if (rec && with_data && rec->inlined) {
+    st = db_->Get(rocksdb::ReadOptions(), object_key(kInlineSpace, bucket, key),
+                  &rec->inline_data);
+    if (!st.ok()) return fail(ErrorCode::kInternalError, "inline data missing for " + std::string(key));
+  }
+  return rec;
+}
+
+Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view data_uuid) {
+  if (!valid_component(staged_id) || !valid_component(data_uuid)) {
+    return fail(ErrorCode::kInternalError, "invalid staged id or data uuid");
+  }
+  std::string from = staged_dir(staged_id);
+  std::string to = data_dir(data_uuid);
+  if (auto s = fsync_path(from); !s) return s;
+  if (auto s = make_dirs_durable(parent_dir(to)); !s) return s;
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return fail(ErrorCode::kInternalError, "rename " + from + ": " + errno_text(errno));
+  }
+  return fsync_path(parent_dir(to));
+}
+
+Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
+                                 const ObjectRecord& record, std::string_view staged_id) {
+  std::string okey = object_key(kObjectSpace, bucket, key);
+  std::string intent;
+  if (!staged_id.empty()) {
+    intent = std::string(kIntentSpace) + record.data_uuid;
+    auto st = db_->Put(synced(), intent, okey);
+    if (!st.ok()) return std::unexpected(io_error(st));
+    if (auto s = move_staged_into(staged_id, record.data_uuid); !s) {
+      db_->Delete(rocksdb::WriteOptions(), intent);
+      return s;
+    }
+  }
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> garbage;
+  std::string old;
+  if (db_->Get(rocksdb::ReadOptions(), okey, &old).ok()) {
+    auto prev = decode_object(old);
+    if (prev && !prev->data_uuid.empty() && prev->data_uuid != record.data_uuid) {
+      garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
+      batch.Put(garbage.back(), "");
+    }
+  }
+  ObjectRecord meta_only = record;
+  std::string ikey = object_key(kInlineSpace, bucket, key);
+  if (record.inlined) {
+    batch.Put(ikey, record.inline_data);
+    meta_only.inline_data.clear();
+  } else {
+    batch.Delete(ikey);
+  }
+  batch.Put(okey, encode(meta_only));
+  if (!intent.empty()) batch.Delete(intent);
+  auto st = db_->Write(synced(), &batch);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  collect_garbage(garbage);
+  return {};
+}
+
+Status LocalDrive::delete_object(std::string_view bucket, std::string_view key) {
+  std::string okey = object_key(kObjectSpace, bucket, key);
+  std::string old;
+  auto st = db_->Get(rocksdb::ReadOptions(), okey, &old);
+  if (st.IsNotFound()) return fail(ErrorCode::kNoSuchKey);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> garbage;
+  auto prev = decode_object(old);
+  if (prev && !prev->data_uuid.empty()) {
+    garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
+    batch.Put(garbage.back(), "");
+  }
+  batch.Delete(okey);
+  batch.Delete(object_key(kInlineSpace, bucket, key));
+  st = db_->Write(synced(), &batch);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  collect_garbage(garbage);
+  return {};
+}
+
+Result<std::unique_ptr<ObjectCursor>> LocalDrive::scan_objects(std::string_view bucket) {
+  return std::make_unique<LocalObjectCursor>(db_.get(), object_prefix(kObjectSpace, bucket));
+}
+
+// ---- Shard files
+
+Result<std::unique_ptr<ShardWriter>> LocalDrive::create_staged(std::string_view staged_id,
+                                                               std::string_view name) {
+  if (!valid_component(staged_id) || !valid_component(name)) {
+    return fail(ErrorCode::kInternalError, "invalid staged file name");
+  }
+  std::string dir = staged_dir(staged_id);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return fail(ErrorCode::kInternalError, "mkdir " + dir + ": " + errno_text(errno));
+  }
+  std::string path = dir + "/" + std::string(name);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(ErrorCode::kInternalError, "create " + path + ": " + errno_text(errno));
+  return std::make_unique<LocalShardWriter>(fd, std::move(path));
+}
+
+void LocalDrive::remove_staged(std::string_view staged_id) {
+  if (valid_component(staged_id)) remove_tree(staged_dir(staged_id));
+}
+
+Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard(std::string_view data_uuid,
+                                                            std::string_view name) {
+  if (!valid_component(data_uuid) || !valid_component(name)) {
+    return fail(ErrorCode::kInternalError, "invalid shard name");
+  }
+  std::string path = data_dir(data_uuid) + "/" + std::string(name);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(ErrorCode::kInternalError, "open " + path + ": " + errno_text(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return fail(ErrorCode::kInternalError, "stat " + path + ": " + errno_text(errno));
+  }
+  return std::make_unique<LocalShardReader>(fd, static_cast<uint64_t>(st.st_size), path);
+}
+
+// ---- Multipart uploads
+
+Status LocalDrive::put_upload(const UploadRecord& upload) {
+  auto st = db_->Put(synced(), upload_key(upload.bucket, upload.key, upload.upload_id),
+                     encode(upload));
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return {};
+}
+
+Result<UploadRecord> LocalDrive::read_upload(std::string_view bucket, std::string_view key,
+                                             std::string_view upload_id) {
+  std::string v;
+  auto st = db_->Get(rocksdb::ReadOptions(), upload_key(bucket, key, upload_id), &v);
+  if (st.IsNotFound()) return fail(ErrorCode::kNoSuchUpload);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return decode_upload(v);
+}
+
+Status LocalDrive::commit_part(const UploadRecord& upload, const PartRecord& part,
+                               std::string_view staged_id, std::string_view name) {
+  if (!valid_component(staged_id) || !valid_component(name) ||
+      !valid_component(upload.data_uuid)) {
+    return fail(ErrorCode::kInternalError, "invalid part file name");
+  }
+  std::string from = staged_dir(staged_id) + "/" + std::string(name);
+  std::string dir = data_dir(upload.data_uuid);
+  std::string to = dir + "/part." + std::to_string(part.number);
+  std::string ukey = upload_key(upload.bucket, upload.key, upload.upload_id);
+  // The upload directory is announced once, when its first part arrives.
+  struct stat st_dir;
+  if (::stat(dir.c_str(), &st_dir) != 0) {
+    auto st = db_->Put(synced(), std::string(kIntentSpace) + upload.data_uuid, ukey);
+    if (!st.ok()) return std::unexpected(io_error(st));
+    if (auto s = make_dirs_durable(dir); !s) return s;
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return fail(ErrorCode::kInternalError, "rename " + from + ": " + errno_text(errno));
+  }
+  if (auto s = fsync_path(dir); !s) return s;
+  remove_tree(staged_dir(staged_id));
+  std::string v;
+  if (!db_->Get(rocksdb::ReadOptions(), ukey, &v).ok()) {
+    // Aborted while the part was in flight.
+    remove_tree(to);
+    return fail(ErrorCode::kNoSuchUpload);
+  }
+  auto st = db_->Put(synced(), part_key(upload.upload_id, part.number), encode(part));
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return {};
+}
+
+Result<std::vector<PartRecord>> LocalDrive::list_parts(const UploadRecord& upload, uint32_t after,
+                                                       size_t limit) {
+  std::vector<PartRecord> out;
+  std::string prefix = part_prefix(upload.upload_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(part_key(upload.upload_id, after + 1));
+       it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
+    auto rec = decode_part(slice_view(it->value()));
+    if (!rec) return std::unexpected(rec.error());
+    out.push_back(std::move(*rec));
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status()));
+  return out;
+}
+
+Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecord& record) {
+  std::string okey = object_key(kObjectSpace, upload.bucket, upload.key);
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> garbage;
+  std::string old;
+  if (db_->Get(rocksdb::ReadOptions(), okey, &old).ok()) {
+    auto prev = decode_object(old);
+    if (prev && !prev->data_uuid.empty()) {
+      garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
+      batch.Put(garbage.back(), "");
+    }
+  }
+  // Part files the client left out of the final object.
+  std::string prefix = part_prefix(upload.upload_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto part = decode_part(slice_view(it->value()));
+    bool used = false;
+    if (part) {
+      for (const auto& p : record.parts) used = used || p.number == part->number;
+    }
+    if (!used && part) {
+      garbage.push_back(std::string(kGarbageSpace) + upload.data_uuid + "/part." +
+                        std::to_string(part->number));
+      batch.Put(garbage.back(), "");
+    }
+    batch.Delete(it->key());
+  }
+  it.reset();
+  batch.Delete(upload_key(upload.bucket, upload.key, upload.upload_id));
+  batch.Delete(object_key(kInlineSpace, upload.bucket, upload.key));
+  batch.Put(okey, encode(record));
+  batch.Delete(std::string(kIntentSpace) + upload.data_uuid);
+  auto st = db_->Write(synced(), &batch);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  collect_garbage(garbage);
+  return {};
+}
+
+Status LocalDrive::abort_upload(const UploadRecord& upload) {
+  rocksdb::WriteBatch batch;
+  std::string prefix = part_prefix(upload.upload_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    batch.Delete(it->key());
+  }
+  it.reset();
+  std::vector<std::string> garbage{std::string(kGarbageSpace) + upload.data_uuid};
+  batch.Put(garbage.back(), "");
+  batch.Delete(upload_key(upload.bucket, upload.key, upload.upload_id));
+  batch.Delete(std::string(kIntentSpace) + upload.data_uuid);
+  auto st = db_->Write(synced(), &batch);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  collect_garbage(garbage);
+  return {};
+}
+
+Result<std::unique_ptr<UploadCursor>> LocalDrive::scan_uploads(std::string_view bucket) {
+  return std::make_unique<LocalUploadCursor>(db_.get(), object_prefix(kUploadSpace, bucket));
+}
+
+}  // namespace silo::storage

@@ -1,0 +1,84 @@
+// LocalDrive: a Drive on a local folder. Metadata lives in a RocksDB under
+// <root>/.silo/meta (synced WAL on every commit), shard files under
+// <root>/data/xx/yy/<data-uuid>/, staged writes under <root>/.silo/tmp.
+//
+// Crash safety: moving staged data into place is announced by an intent
+// record before the rename, and data made unreachable by a commit is named by
+// a garbage record written in the same atomic batch. open() resolves both,
+// and empties tmp, so a crash at any point leaves no garbage behind.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/drive.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace silo::storage {
+
+struct LocalDriveOptions {
+  // RocksDB memtable budget; small by default to keep idle RSS low.
+  size_t write_buffer_bytes = 16 << 20;
+  size_t block_cache_bytes = 32 << 20;
+};
+
+class LocalDrive final : public Drive {
+ public:
+  // Opens (creating when empty) the drive at `root`, checks .silo/format.json
+  // and recovers from any interrupted commit. `deployment_id`, when not empty,
+  // must match the one in format.json (a new drive takes it).
+  static Result<std::unique_ptr<LocalDrive>> open(const std::string& root,
+                                                  const std::string& deployment_id,
+                                                  const LocalDriveOptions& options = {});
+  ~LocalDrive() override;
+
+  std::string endpoint() const override { return root_; }
+  const std::string& deployment_id() const { return deployment_id_; }
+
+  Status make_bucket(const BucketRecord& bucket) override;
+  Result<BucketRecord> stat_bucket(std::string_view bucket) override;
+  Result<std::vector<BucketRecord>> list_buckets() override;
+  Status delete_bucket(std::string_view bucket) override;
+
+  Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
+                                   bool with_data) override;
+  Status commit_object(std::string_view bucket, std::string_view key, const ObjectRecord& record,
+                       std::string_view staged_id) override;
+  Status delete_object(std::string_view bucket, std::string_view key) override;
+  Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) override;
+
+  Result<std::unique_ptr<ShardWriter>> create_staged(std::string_view staged_id,
+                                                     std::string_view name) override;
+  void remove_staged(std::string_view staged_id) override;
+  Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
+                                                  std::string_view name) override;
+
+  Status put_upload(const UploadRecord& upload) override;
+  Result<UploadRecord> read_upload(std::string_view bucket, std::string_view key,
+                                   std::string_view upload_id) override;
+  Status commit_part(const UploadRecord& upload, const PartRecord& part,
+                     std::string_view staged_id, std::string_view name) override;
+  Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
+                                             size_t limit) override;
+  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record) override;
+  Status abort_upload(const UploadRecord& upload) override;
+  Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
+
+ private:
+  LocalDrive(std::string root, std::string deployment_id, std::unique_ptr<rocksdb::DB> db);
+  Status recover();
+  std::string data_dir(std::string_view data_uuid) const;
+  std::string staged_dir(std::string_view staged_id) const;
+  Status move_staged_into(std::string_view staged_id, std::string_view data_uuid);
+  // Removes the data named by garbage records `keys`, then the records.
+  void collect_garbage(const std::vector<std::string>& keys);
+
+  std::string root_;
+  std::string deployment_id_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace silo::storage
