@@ -54,7 +54,8 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view raw) {
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view raw,
+                                                                           bool plus_as_space) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!raw.empty()) {
     size_t amp = raw.find('&');
@@ -62,8 +63,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std:
     raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
     if (part.empty()) continue;
     size_t eq = part.find('=');
-    auto name = uri_decode(part.substr(0, eq), true);
-    auto value = uri_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), true);
+    auto name = uri_decode(part.substr(0, eq), plus_as_space);
+    auto value = uri_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1),
+                            plus_as_space);
     if (!name || !value) return std::nullopt;
     out.emplace_back(std::move(*name), std::move(*value));
   }

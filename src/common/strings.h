@@ -18,10 +18,11 @@ std::optional<std::string> uri_decode(std::string_view s, bool plus_as_space = f
 // `keep_slash`. This is AWS's UriEncode and also S3's encoding-type=url.
 std::string uri_encode(std::string_view s, bool keep_slash);
 
-// Splits a raw query string into decoded (name, value) pairs in wire order
-// ('+' decodes to a space, as form encoding has it).
+// Splits a raw query string into decoded (name, value) pairs in wire order.
+// With `plus_as_space`, '+' decodes to a space, as form encoding has it.
 // Returns nullopt when an escape is malformed.
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view raw);
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(
+    std::string_view raw, bool plus_as_space = true);
 
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

@@ -51,13 +51,4 @@ std::optional<int64_t> parse_http_date(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<int64_t> parse_amz_date(std::string_view s) {
-  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
-  std::string str(s);
-  std::tm tm{};
-  const char* end = strptime(str.c_str(), "%Y%m%dT%H%M%SZ", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000;
-}
-
 }  // namespace silo

@@ -17,7 +17,5 @@ std::string format_iso8601(int64_t ns);
 std::string format_http_date(int64_t ns);
 // Parses an HTTP date (RFC 1123, RFC 850 or asctime form); nullopt when malformed.
 std::optional<int64_t> parse_http_date(std::string_view s);
-// Parses "20130524T000000Z" (x-amz-date's ISO 8601 basic form).
-std::optional<int64_t> parse_amz_date(std::string_view s);
 
 }  // namespace silo

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/checksum.h"
 #include "common/hash.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -238,6 +239,45 @@ class DriveReader final : public ObjectReader {
   size_t current_index_ = SIZE_MAX;
 };
 
+std::string_view find_value(const storage::KeyValues& kv, std::string_view name) {
+  for (const auto& [k, v] : kv) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+// The object checksum of a completed upload that asked for one: COMPOSITE is
+// the checksum of the part checksums; FULL_OBJECT combines part CRCs.
+Result<storage::KeyValues> upload_checksum(const UploadRecord& up,
+                                           const std::vector<storage::PartInfo>& parts) {
+  storage::KeyValues out;
+  if (up.checksum_algorithm.empty()) return out;
+  auto algo = parse_checksum_algorithm(up.checksum_algorithm);
+  if (!algo) return out;
+  std::vector<std::string> raws;
+  std::vector<std::pair<std::string, uint64_t>> sized;
+  for (const auto& p : parts) {
+    auto value = find_value(p.checksums, up.checksum_algorithm);
+    auto raw = decode_checksum_base64(*algo, value);
+    if (value.empty() || !raw) {
+      return fail(ErrorCode::kInvalidPart, "Part " + std::to_string(p.number) +
+                                               " was uploaded without a " +
+                                               up.checksum_algorithm + " checksum");
+    }
+    sized.emplace_back(*raw, static_cast<uint64_t>(p.size));
+    raws.push_back(std::move(*raw));
+  }
+  if (up.checksum_type == "FULL_OBJECT") {
+    auto full = full_object_crc_raw(*algo, sized);
+    if (!full) return fail(ErrorCode::kInvalidRequest, "FULL_OBJECT checksums need a CRC algorithm");
+    out.emplace_back(up.checksum_algorithm, base64_encode(*full));
+  } else {
+    out.emplace_back(up.checksum_algorithm, composite_checksum_base64(*algo, raws));
+  }
+  out.emplace_back("type", up.checksum_type.empty() ? "COMPOSITE" : up.checksum_type);
+  return out;
+}
+
 UploadInfo to_upload_info(const UploadRecord& r) {
   return {r.bucket,        r.key,  r.upload_id,          r.initiated_ns,
           r.storage_class, r.meta, r.checksum_algorithm, r.checksum_type};
@@ -456,6 +496,10 @@ Result<ObjectInfo> DriveLayer::complete_upload(std::string_view bucket, std::str
     auto it = std::find_if(stored->begin(), stored->end(),
                            [&](const PartRecord& p) { return p.number == want.number; });
     if (it == stored->end() || it->etag != want.etag) return fail(ErrorCode::kInvalidPart);
+    // Checksums the client lists must be the ones the part was stored with.
+    for (const auto& [algo, value] : want.checksums) {
+      if (find_value(it->checksums, algo) != value) return fail(ErrorCode::kInvalidPart);
+    }
     if (i + 1 < parts.size() && it->size < options_.min_part_size) {
       return fail(ErrorCode::kEntityTooSmall);
     }
@@ -470,6 +514,9 @@ Result<ObjectInfo> DriveLayer::complete_upload(std::string_view bucket, std::str
   rec.storage_class = up->storage_class;
   rec.meta = up->meta;
   rec.erasure = up->erasure;
+  auto checksums = upload_checksum(*up, rec.parts);
+  if (!checksums) return std::unexpected(checksums.error());
+  rec.checksums = std::move(*checksums);
   auto guard = locks_.lock(bucket, key);
   if (auto s = check_preconditions(bucket, key, preconditions); !s) {
     return std::unexpected(s.error());

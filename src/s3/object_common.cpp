@@ -205,8 +205,11 @@ boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& r
 
 void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums) {
   for (const auto& [algo, value] : checksums) {
-    if (algo == "type") continue;
-    h.set("x-amz-checksum-" + to_lower(algo), value);
+    if (algo == "type") {
+      h.set("x-amz-checksum-type", value);
+    } else {
+      h.set("x-amz-checksum-" + to_lower(algo), value);
+    }
   }
 }
 

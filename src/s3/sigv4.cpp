@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "common/hash.h"
+#include "common/strings.h"
+#include "common/time.h"
 
 namespace silo::s3 {
 namespace {
@@ -22,27 +24,8 @@ constexpr std::string_view kQueryMissingMessage =
     "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
     "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.";
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Trimmed, with runs of spaces collapsed to one (SigV4 canonical header value).
@@ -76,22 +59,12 @@ std::optional<std::string> find_header(const Headers& headers, std::string_view 
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// Splits and percent-decodes a raw query string.
+// Splits and percent-decodes a raw query string. For signing, '+' is a
+// literal plus: the client signed the bytes it sent.
 Result<QueryParams> parse_query(std::string_view raw) {
-  QueryParams out;
-  while (!raw.empty()) {
-    size_t amp = raw.find('&');
-    std::string_view piece = raw.substr(0, amp);
-    raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
-    if (piece.empty()) continue;
-    size_t eq = piece.find('=');
-    auto name = uri_decode(piece.substr(0, eq));
-    auto value =
-        uri_decode(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1));
-    if (!name || !value) return fail(ErrorCode::kInvalidURI, "Couldn't parse the specified URI.");
-    out.emplace_back(std::move(*name), std::move(*value));
-  }
-  return out;
+  auto params = silo::parse_query(raw, /*plus_as_space=*/false);
+  if (!params) return fail(ErrorCode::kInvalidURI, "Couldn't parse the specified URI.");
+  return std::move(*params);
 }
 
 const std::string* find_param(const QueryParams& params, std::string_view name) {
@@ -253,9 +226,9 @@ std::optional<std::string> canonical_uri_keeping_encoded_slashes(std::string_vie
         break;
       }
     }
-    auto piece = uri_decode(raw.substr(0, pos));
+    auto piece = silo::uri_decode(raw.substr(0, pos));
     if (!piece) return std::nullopt;
-    out += uri_encode(*piece, false);
+    out += silo::uri_encode(*piece, /*keep_slash=*/true);
     if (pos == std::string_view::npos) break;
     out += "%2F";
     found = true;
@@ -548,51 +521,11 @@ std::string derive_signing_key(std::string_view secret, std::string_view yyyymmd
   return hmac_sha256_raw(k, "aws4_request");
 }
 
-std::string uri_encode(std::string_view s, bool encode_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() + s.size() / 2);
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c) || (c == '/' && !encode_slash)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> uri_decode(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = nibble(s[i + 1]), lo = nibble(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi << 4 | lo));
-    i += 2;
-  }
-  return out;
-}
-
 Result<std::string> canonical_uri(std::string_view raw_path) {
   if (raw_path.empty()) return std::string("/");
-  auto decoded = uri_decode(raw_path);
+  auto decoded = silo::uri_decode(raw_path);
   if (!decoded) return fail(ErrorCode::kInvalidURI, "Couldn't parse the specified URI.");
-  return uri_encode(*decoded, false);
+  return silo::uri_encode(*decoded, /*keep_slash=*/true);
 }
 
 Result<std::string> canonical_query(std::string_view raw_query, bool exclude_signature) {
@@ -602,7 +535,7 @@ Result<std::string> canonical_query(std::string_view raw_query, bool exclude_sig
   encoded.reserve(params->size());
   for (const auto& [name, value] : *params) {
     if (exclude_signature && name == "X-Amz-Signature") continue;
-    encoded.emplace_back(uri_encode(name, true), uri_encode(value, true));
+    encoded.emplace_back(silo::uri_encode(name, false), silo::uri_encode(value, false));
   }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
@@ -674,22 +607,9 @@ std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
 }
 
 std::optional<Clock::time_point> parse_http_date(std::string_view s) {
-  // "Fri, 24 May 2013 00:00:00 GMT"
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
-    return std::nullopt;
-  }
-  int month = 0;
-  for (int i = 0; i < 12; ++i) {
-    if (s.substr(8, 3) == kMonths[i]) month = i + 1;
-  }
-  auto d = parse_int(s.substr(5, 2)), y = parse_int(s.substr(12, 4));
-  auto h = parse_int(s.substr(17, 2)), mi = parse_int(s.substr(20, 2)),
-       sec = parse_int(s.substr(23, 2));
-  if (!month || !d || !y || !h || !mi || !sec) return std::nullopt;
-  return make_time(*y, month, *d, *h, *mi, *sec);
+  auto ns = silo::parse_http_date(s);
+  if (!ns) return std::nullopt;
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(*ns)));
 }
 
 std::string chunk_signature(const ChunkSigningContext& ctx, std::string_view previous_signature,
@@ -773,7 +693,7 @@ std::string presign_query(std::string_view method, std::string_view raw_path,
     if (!query.empty()) query.push_back('&');
     query += name;
     query.push_back('=');
-    query += uri_encode(value, true);
+    query += silo::uri_encode(value, false);
   };
   add("X-Amz-Algorithm", kSigV4Algorithm);
   add("X-Amz-Credential", credentials.access_key + "/" + scope);

@@ -116,14 +116,8 @@ inline constexpr std::chrono::minutes kMaxClockSkew{15};
 std::string derive_signing_key(std::string_view secret, std::string_view yyyymmdd,
                                std::string_view region, std::string_view service = "s3");
 
-// AWS's UriEncode: every byte except A-Z a-z 0-9 - . _ ~ becomes %XX (upper-case
-// hex); '/' is kept when !encode_slash. Use it to build raw paths from keys.
-std::string uri_encode(std::string_view s, bool encode_slash);
-// Decodes %XX escapes ('+' stays '+'); nullopt on a malformed escape.
-std::optional<std::string> uri_decode(std::string_view s);
-
 // The canonical forms, per the SigV4 specification for S3: the path is
-// percent-decoded then encoded once with uri_encode (keeping '/'), so "$" and
+// percent-decoded then encoded once with silo::uri_encode (keeping '/'), so "$" and
 // "%24" both canonicalize to "%24". When that fails to match and the raw path
 // contains "%2F", authenticate() also tries the form that keeps "%2F" escaped
 // (what Go's EscapedPath signs); both name the same key. Exposed for tests.
@@ -141,7 +135,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 // yyyymmddThhmmssZ (UTC), and its parser; nullopt on anything else.
 std::string format_amz_date(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view s);
-// RFC 1123 "Fri, 24 May 2013 00:00:00 GMT"; nullopt on anything else.
+// An HTTP date (see silo::parse_http_date) as a time_point; nullopt when malformed.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s);
 
 // Hex signature of one aws-chunked chunk whose data hashes to
@@ -176,7 +170,7 @@ struct ClientSignature {
 // x-amzn-trace-id, connection and transfer-encoding, so send exactly those
 // headers. `payload_hash` is the hex SHA-256 of the body, UNSIGNED-PAYLOAD or a
 // STREAMING-* value. request.raw_path/raw_query must be the encoded forms that
-// will be sent (see uri_encode).
+// will be sent (see silo::uri_encode in common/strings.h).
 ClientSignature sign_request(SignedRequest& request, std::string_view payload_hash,
                              const Credentials& credentials, std::string_view region,
                              std::chrono::system_clock::time_point now);

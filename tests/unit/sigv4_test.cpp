@@ -1,4 +1,5 @@
 #include "s3/sigv4.h"
+#include "common/strings.h"
 
 #include <gtest/gtest.h>
 
@@ -598,10 +599,10 @@ TEST(SigV4Canonical, HeaderValuesAreTrimmedCollapsedAndJoined) {
 }
 
 TEST(SigV4Canonical, UriEncodeUsesUppercaseHexAndUnreservedSet) {
-  EXPECT_EQ(uri_encode("a b+c/d~e_f.g-h*", true), "a%20b%2Bc%2Fd~e_f.g-h%2A");
-  EXPECT_EQ(uri_encode("a b/c", false), "a%20b/c");
-  EXPECT_EQ(uri_encode("\xC3\xA9", true), "%C3%A9");
-  EXPECT_EQ(*uri_decode("a%20b+c"), "a b+c");
+  EXPECT_EQ(silo::uri_encode("a b+c/d~e_f.g-h*", false), "a%20b%2Bc%2Fd~e_f.g-h%2A");
+  EXPECT_EQ(silo::uri_encode("a b/c", true), "a%20b/c");
+  EXPECT_EQ(silo::uri_encode("\xC3\xA9", false), "%C3%A9");
+  EXPECT_EQ(*silo::uri_decode("a%20b+c"), "a b+c");
 }
 
 TEST(SigV4Dates, FormatAndParse) {
@@ -653,7 +654,7 @@ TEST(SigV4RoundTrip, ClientAndServerAgreeOnAwkwardKeysAndQueries) {
   Credentials creds{std::string(kAccessKey), std::string(kSecret), "session"};
   for (const auto& key : keys) {
     for (const auto& q : queries) {
-      std::string path = "/bucket/" + uri_encode(key, false);
+      std::string path = "/bucket/" + silo::uri_encode(key, true);
       SignedRequest r{"PUT",
                       path,
                       q,
