@@ -176,6 +176,16 @@ ErrorInfo info(ErrorCode code) {
               "The bucket ownership controls were not found"};
     case E::kInvalidBucketState:
       return {"InvalidBucketState", 409, "The request is not valid with the current state of the bucket."};
+    case E::kDriveOffline:
+      return {"SlowDown", 503, "A drive is offline. Please retry."};
+    case E::kInsufficientReadQuorum:
+      return {"SlowDown", 503,
+              "Not enough drives are online to read this object. Bring drives back online, "
+              "then retry."};
+    case E::kInsufficientWriteQuorum:
+      return {"SlowDown", 503,
+              "Not enough drives are online to write this object. Bring drives back online, "
+              "then retry."};
     case E::kInvalidPartNumber:
       return {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"};
     case E::kBucketNameUnavailable:

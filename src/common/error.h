@@ -77,6 +77,10 @@ enum class ErrorCode {
   kInvalidBucketState,
   kBucketNameUnavailable,
   kInvalidPartNumber,
+  // Silo-internal conditions that reach clients as 503 SlowDown.
+  kDriveOffline,
+  kInsufficientReadQuorum,
+  kInsufficientWriteQuorum,
 };
 
 // The <Code> string AWS uses for `code`.

@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/uuid.h"
+#include "object/erasure_set.h"
 #include "object/shard_stream.h"
 
 namespace silo::object {
@@ -14,27 +15,6 @@ namespace silo::object {
 using storage::ObjectRecord;
 using storage::PartRecord;
 using storage::UploadRecord;
-
-std::string_view ObjectInfo::meta_value(std::string_view name) const {
-  for (const auto& [k, v] : meta) {
-    if (k == name) return v;
-  }
-  return {};
-}
-
-ObjectInfo to_object_info(std::string_view bucket, std::string_view key, const ObjectRecord& r) {
-  ObjectInfo info;
-  info.bucket = bucket;
-  info.key = key;
-  info.size = r.size;
-  info.etag = r.etag;
-  info.mod_time_ns = r.mod_time_ns;
-  info.storage_class = r.storage_class.empty() ? "STANDARD" : r.storage_class;
-  info.meta = r.meta;
-  info.checksums = r.checksums;
-  info.parts = r.parts;
-  return info;
-}
 
 namespace {
 

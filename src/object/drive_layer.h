@@ -75,7 +75,5 @@ class DriveLayer final : public ObjectLayer {
   NamespaceLocks upload_locks_;
 };
 
-ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
-                          const storage::ObjectRecord& record);
 
 }  // namespace silo::object

@@ -12,6 +12,7 @@
 #include "http/exchange.h"
 #include "iam/credentials.h"
 #include "object/object_layer.h"
+#include "s3/admin.h"
 #include "s3/sigv4.h"
 
 namespace silo::s3 {
@@ -31,6 +32,8 @@ struct Services {
   iam::CredentialStore& credentials;
   boost::asio::thread_pool& blocking;
   S3Config config;
+  AdminApi* admin = nullptr;
+  std::string root_access_key;
 };
 
 // Decoded query parameters in wire order.

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/uuid.h"
+#include "http/blocking.h"
 #include "s3/ops.h"
 #include "s3/response.h"
 #include "s3/validate.h"
@@ -130,6 +131,7 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     ctx.auth = std::move(*auth);
     // No bucket policies yet: anonymous requests are refused.
     if (ctx.auth.anonymous) co_return fail(ErrorCode::kAccessDenied);
+    if (raw_path.starts_with("/silo/admin/")) co_return co_await route_admin(ctx, raw_path);
     co_return co_await route(ctx);
   }();
 
@@ -152,6 +154,30 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
                 std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count());
+}
+
+awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
+  if (!services_.admin || ctx.auth.access_key != services_.root_access_key) {
+    co_return fail(ErrorCode::kAccessDenied);
+  }
+  auto method = ctx.request().method();
+  std::string body;
+  if (path == "/silo/admin/v1/info" && method == bhttp::verb::get) {
+    body = co_await http::run_blocking(services_.blocking, [this] { return services_.admin->info_json(); });
+  } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::post) {
+    std::string bucket(ctx.query.value("bucket")), prefix(ctx.query.value("prefix"));
+    body = co_await http::run_blocking(services_.blocking, [this, bucket, prefix] {
+      return services_.admin->heal_json(bucket, prefix);
+    });
+  } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::get) {
+    body = services_.admin->heal_status_json();
+  } else {
+    co_return fail(ErrorCode::kInvalidRequest, "unknown admin API call");
+  }
+  auto res = make_response(ctx, 200);
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = std::move(body);
+  co_return co_await send(ctx, std::move(res));
 }
 
 awaitable<Status> S3Handler::route(Context& ctx) {

@@ -16,6 +16,7 @@ class S3Handler final : public http::RequestHandler {
 
  private:
   boost::asio::awaitable<Status> route(Context& ctx);
+  boost::asio::awaitable<Status> route_admin(Context& ctx, std::string_view path);
   Services& services_;
 };
 

@@ -6,15 +6,20 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <sys/statvfs.h>
 #include <thread>
 
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "cluster/endpoints.h"
 #include "http/server.h"
-#include "object/drive_layer.h"
+#include "object/healer.h"
+#include "object/pools.h"
 #include "s3/handler.h"
-#include "storage/local_drive.h"
+#include "server/bootstrap.h"
+#include "storage/managed_drive.h"
 
 namespace silo::server {
 
@@ -70,12 +75,95 @@ void schedule_upload_cleanup(asio::io_context& io, asio::thread_pool& pool,
   });
 }
 
+// The parity for a storage class, from SILO_STORAGE_CLASS_<name> or the default.
+Result<int> parity_from_env(const char* name, int fallback, size_t set_size) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::min<int>(fallback, static_cast<int>(set_size / 2));
+  return cluster::parse_parity(v, set_size);
+}
+
+// The admin API over this server's layers.
+class ServerAdmin final : public s3::AdminApi {
+ public:
+  ServerAdmin(object::Pools& pools, object::Healer& healer,
+              std::vector<std::shared_ptr<storage::ManagedDrive>>& drives, size_t set_size,
+              std::string deployment_id, object::ErasureSetOptions options)
+      : pools_(pools), healer_(healer), drives_(drives), set_size_(set_size),
+        deployment_id_(std::move(deployment_id)), options_(options), started_ns_(now_ns()) {}
+
+  std::string info_json() override {
+    nlohmann::json sets = nlohmann::json::array();
+    for (size_t s = 0; s < drives_.size() / set_size_; ++s) {
+      nlohmann::json drives = nlohmann::json::array();
+      for (size_t i = 0; i < set_size_; ++i) {
+        auto& d = drives_[s * set_size_ + i];
+        drives.push_back({{"path", d->endpoint()}, {"state", d->online() ? "online" : "offline"}});
+      }
+      sets.push_back({{"index", s}, {"drives", drives}});
+    }
+    nlohmann::json j = {{"version", "0.1.0"},
+                        {"deployment_id", deployment_id_},
+                        {"uptime_seconds", (now_ns() - started_ns_) / 1'000'000'000},
+                        {"set_size", set_size_},
+                        {"standard_parity", options_.standard_parity},
+                        {"reduced_redundancy_parity", options_.reduced_parity},
+                        {"sets", sets},
+                        {"heal", nlohmann::json::parse(healer_.progress().to_json())}};
+    return j.dump();
+  }
+  std::string heal_json(const std::string& bucket, const std::string& prefix) override {
+    return healer_.heal_now(bucket, prefix).to_json();
+  }
+  std::string heal_status_json() override { return healer_.progress().to_json(); }
+
+ private:
+  object::Pools& pools_;
+  object::Healer& healer_;
+  std::vector<std::shared_ptr<storage::ManagedDrive>>& drives_;
+  size_t set_size_;
+  std::string deployment_id_;
+  object::ErasureSetOptions options_;
+  int64_t started_ns_;
+};
+
+std::string human_bytes(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+// Usable space: the free space of the drives times the data share of a stripe.
+uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::ManagedDrive>>& drives,
+                      size_t set_size, int parity) {
+  uint64_t total = 0;
+  for (const auto& d : drives) {
+    struct statvfs st;
+    if (::statvfs(d->endpoint().c_str(), &st) == 0) {
+      total += static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    }
+  }
+  return total / set_size * (set_size - static_cast<size_t>(parity));
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
   init_logging(config.debug);
-  if (config.drives.size() != 1) {
-    std::cerr << "silo server: exactly one data folder is supported for now, e.g. `silo server ./data`\n";
+  auto drive_paths = cluster::expand_all(config.drives);
+  if (!drive_paths) {
+    std::cerr << "silo server: " << drive_paths.error().text() << "\n";
+    return 2;
+  }
+  auto set_size = cluster::choose_set_size(drive_paths->size());
+  if (!set_size) {
+    std::cerr << "silo server: " << set_size.error().text() << "\n";
     return 2;
   }
   http::ServerOptions http_options;
@@ -87,6 +175,12 @@ int run_server(const ServerConfig& config) {
   auto stale_age = parse_duration_ns(config.stale_uploads_expiry);
   if (!stale_age) {
     std::cerr << "silo server: --stale-uploads-expiry must look like 24h, 30m or 90s\n";
+    return 2;
+  }
+  auto standard = parity_from_env("SILO_STORAGE_CLASS_STANDARD", cluster::default_parity(*set_size), *set_size);
+  auto reduced = parity_from_env("SILO_STORAGE_CLASS_RRS", 1, *set_size);
+  if (!standard || !reduced) {
+    std::cerr << "silo server: " << (!standard ? standard.error() : reduced.error()).text() << "\n";
     return 2;
   }
 
@@ -101,23 +195,60 @@ int run_server(const ServerConfig& config) {
     return 2;
   }
 
-  auto drive = storage::LocalDrive::open(config.drives[0], "");
-  if (!drive) {
-    std::cerr << "silo server: " << drive.error().text() << "\n";
+  auto layout = prepare_drives(*drive_paths, *set_size);
+  if (!layout) {
+    std::cerr << "silo server: " << layout.error().text() << "\n";
     return 1;
   }
-  std::shared_ptr<storage::Drive> shared_drive = std::move(*drive);
-  object::DriveLayer layer(shared_drive);
+  std::vector<std::shared_ptr<storage::ManagedDrive>> drives;
+  for (const auto& slot : layout->drives) {
+    auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id);
+    if (slot.reachable && !d->open_now()) {
+      spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
+    }
+    drives.push_back(std::move(d));
+  }
+  object::ErasureSetOptions set_options;
+  set_options.standard_parity = *standard;
+  set_options.reduced_parity = std::min(*reduced, *standard == 0 ? 0 : *reduced);
+  std::vector<std::unique_ptr<object::ErasureSet>> sets;
+  for (size_t s = 0; s < drives.size() / *set_size; ++s) {
+    std::vector<std::shared_ptr<storage::Drive>> members(drives.begin() + static_cast<long>(s * *set_size),
+                                                         drives.begin() + static_cast<long>((s + 1) * *set_size));
+    sets.push_back(std::make_unique<object::ErasureSet>(std::move(members), set_options));
+  }
+  object::Pools layer(std::move(sets), layout->deployment_id);
+  object::HealerOptions heal_options;
+  if (const char* rate = std::getenv("SILO_HEAL_RATE")) heal_options.scan_rate = std::atof(rate);
+  if (const char* every = std::getenv("SILO_SCANNER_INTERVAL")) {
+    if (auto ns = parse_duration_ns(every)) heal_options.scan_interval_s = *ns / 1'000'000'000;
+  }
+  object::Healer healer(layer, heal_options);
+  bool any_replaced = false;
+  for (const auto& slot : layout->drives) any_replaced = any_replaced || slot.replaced;
+  if (any_replaced) healer.start_background_heal("replaced drive(s)");
+  ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options);
+
+  // Watches drive identity; takes vanished drives offline and brings them back.
+  std::atomic<bool> monitor_stop{false};
+  std::thread monitor([&] {
+    while (!monitor_stop) {
+      for (auto& d : drives) d->check();
+      for (int i = 0; i < 10 && !monitor_stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
   iam::CredentialStore credentials;
   credentials.add(user, password);
 
   unsigned cores = std::max(2u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(cores));
   asio::thread_pool blocking(std::max(16u, cores * 8));
-  s3::Services services{layer, credentials, blocking, {}};
-  services.config.region = config.region;
-  services.config.domains = config.domains;
-  services.config.stale_upload_age_ns = *stale_age;
+  s3::S3Config s3_config;
+  s3_config.region = config.region;
+  s3_config.domains = config.domains;
+  s3_config.stale_upload_age_ns = *stale_age;
+  s3::Services services{layer, credentials, blocking, std::move(s3_config), &admin, user};
   s3::S3Handler handler(services);
   http::Server server(io, http_options, handler);
   if (auto s = server.start(); !s) {
@@ -128,7 +259,12 @@ int run_server(const ServerConfig& config) {
   std::string shown_host = http_options.host == "0.0.0.0" ? "127.0.0.1" : http_options.host;
   std::cout << "Silo object storage server\n"
             << "  API:         http://" << shown_host << ":" << server.port() << "\n"
-            << "  Data:        " << shared_drive->endpoint() << "\n"
+            << "  Drives:      " << drives.size() << " in " << drives.size() / *set_size
+            << " erasure set(s) of " << *set_size << "\n"
+            << "  Parity:      EC:" << set_options.standard_parity << " (STANDARD), EC:"
+            << set_options.reduced_parity << " (REDUCED_REDUNDANCY)\n"
+            << "  Capacity:    " << human_bytes(usable_bytes(drives, *set_size, set_options.standard_parity))
+            << " usable\n"
             << "  Region:      " << config.region << "\n"
             << "  RootUser:    " << user << "\n"
             << "  RootPass:    " << password << "\n";
@@ -166,6 +302,8 @@ int run_server(const ServerConfig& config) {
   io.run();
   for (auto& t : threads) t.join();
   blocking.join();
+  monitor_stop = true;
+  monitor.join();
   spdlog::info("stopped");
   return 0;
 }

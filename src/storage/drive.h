@@ -79,6 +79,9 @@ class Drive {
 
   // Human-readable location, e.g. the folder path, for logs and admin output.
   virtual std::string endpoint() const = 0;
+  // False while the drive is known to be unreachable; calls then fail fast
+  // with kDriveOffline.
+  virtual bool online() const { return true; }
 
   // ---- Buckets
   virtual Status make_bucket(const BucketRecord& bucket) = 0;

@@ -6,14 +6,12 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/write_batch.h>
 
 #include "common/log.h"
-#include "common/uuid.h"
 #include "storage/fs_util.h"
 
 namespace silo::storage {
@@ -200,9 +198,8 @@ bool valid_component(std::string_view s) {
 
 }  // namespace
 
-LocalDrive::LocalDrive(std::string root, std::string deployment_id,
-                       std::unique_ptr<rocksdb::DB> db)
-    : root_(std::move(root)), deployment_id_(std::move(deployment_id)), db_(std::move(db)) {}
+LocalDrive::LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db)
+    : root_(std::move(root)), db_(std::move(db)) {}
 
 LocalDrive::~LocalDrive() {
   if (db_) {
@@ -212,41 +209,12 @@ LocalDrive::~LocalDrive() {
 }
 
 Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
-                                                     const std::string& deployment_id,
                                                      const LocalDriveOptions& options) {
   std::error_code ec;
   std::string root = std::filesystem::absolute(root_in, ec).lexically_normal().string();
   if (root.size() > 1 && root.back() == '/') root.pop_back();
   if (auto s = make_dirs_durable(root + "/.silo/tmp"); !s) return std::unexpected(s.error());
   if (auto s = make_dirs_durable(root + "/data"); !s) return std::unexpected(s.error());
-
-  std::string format_path = root + "/.silo/format.json";
-  std::string deployment = deployment_id;
-  auto existing = read_small_file(format_path);
-  if (existing) {
-    auto j = nlohmann::json::parse(*existing, nullptr, false);
-    if (j.is_discarded() || !j.contains("deployment_id") || j.value("format", "") != "silo-1") {
-      return fail(ErrorCode::kInternalError,
-                  format_path + " is not a Silo format file; refusing to use " + root);
-    }
-    std::string found = j["deployment_id"].get<std::string>();
-    if (!deployment.empty() && found != deployment) {
-      return fail(ErrorCode::kInternalError, "drive " + root + " belongs to deployment " + found +
-                                                 ", not " + deployment);
-    }
-    deployment = found;
-  } else if (existing.error().code == ErrorCode::kNoSuchKey) {
-    if (deployment.empty()) deployment = new_uuid();
-    nlohmann::json j = {{"format", "silo-1"},
-                        {"version", 1},
-                        {"deployment_id", deployment},
-                        {"drive_id", new_uuid()}};
-    if (auto s = write_file_durable(format_path, j.dump(2) + "\n"); !s) {
-      return std::unexpected(s.error());
-    }
-  } else {
-    return std::unexpected(existing.error());
-  }
 
   rocksdb::Options opts;
   opts.create_if_missing = true;
@@ -264,7 +232,7 @@ Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
     return fail(ErrorCode::kInternalError, "cannot open metadata of " + root + ": " + st.ToString());
   }
   std::unique_ptr<LocalDrive> drive(
-      new LocalDrive(root, deployment, std::unique_ptr<rocksdb::DB>(raw)));
+      new LocalDrive(root, std::unique_ptr<rocksdb::DB>(raw)));
   if (auto s = drive->recover(); !s) return std::unexpected(s.error());
   return drive;
 }
@@ -410,6 +378,8 @@ Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view
   std::string to = data_dir(data_uuid);
   if (auto s = fsync_path(from); !s) return s;
   if (auto s = make_dirs_durable(parent_dir(to)); !s) return s;
+  // Healing rewrites a data folder in place: the rebuilt copy replaces it whole.
+  remove_tree(to);
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return fail(ErrorCode::kInternalError, "rename " + from + ": " + errno_text(errno));
   }
@@ -459,7 +429,10 @@ Status LocalDrive::delete_object(std::string_view bucket, std::string_view key) 
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string old;
   auto st = db_->Get(rocksdb::ReadOptions(), okey, &old);
-  if (st.IsNotFound()) return fail(ErrorCode::kNoSuchKey);
+  if (st.IsNotFound()) {
+    if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+    return fail(ErrorCode::kNoSuchKey);
+  }
   if (!st.ok()) return std::unexpected(io_error(st));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;

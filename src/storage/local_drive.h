@@ -27,16 +27,13 @@ struct LocalDriveOptions {
 
 class LocalDrive final : public Drive {
  public:
-  // Opens (creating when empty) the drive at `root`, checks .silo/format.json
-  // and recovers from any interrupted commit. `deployment_id`, when not empty,
-  // must match the one in format.json (a new drive takes it).
+  // Opens (creating when empty) the drive at `root` and recovers from any
+  // interrupted commit. Identity (format.json) is checked by the caller.
   static Result<std::unique_ptr<LocalDrive>> open(const std::string& root,
-                                                  const std::string& deployment_id,
                                                   const LocalDriveOptions& options = {});
   ~LocalDrive() override;
 
   std::string endpoint() const override { return root_; }
-  const std::string& deployment_id() const { return deployment_id_; }
 
   Status make_bucket(const BucketRecord& bucket) override;
   Result<BucketRecord> stat_bucket(std::string_view bucket) override;
@@ -68,7 +65,7 @@ class LocalDrive final : public Drive {
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
 
  private:
-  LocalDrive(std::string root, std::string deployment_id, std::unique_ptr<rocksdb::DB> db);
+  LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db);
   Status recover();
   std::string data_dir(std::string_view data_uuid) const;
   std::string staged_dir(std::string_view staged_id) const;
@@ -77,7 +74,6 @@ class LocalDrive final : public Drive {
   void collect_garbage(const std::vector<std::string>& keys);
 
   std::string root_;
-  std::string deployment_id_;
   std::unique_ptr<rocksdb::DB> db_;
 };
 

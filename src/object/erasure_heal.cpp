@@ -1,0 +1,196 @@
+// Healing for an ErasureSet: rebuild what some drives lack (a record, a
+// shard file, a corrupt block) from what the others hold.
+#include <algorithm>
+
+#include "common/log.h"
+#include "common/uuid.h"
+#include "erasure/bitrot.h"
+#include "object/erasure_io.h"
+#include "object/erasure_set.h"
+
+namespace silo::object {
+
+using storage::ObjectRecord;
+
+namespace {
+
+// True when drive `j`'s copy of `rec` looks complete: every shard file exists
+// with the framed size it must have. (Block hashes are verified by reads and
+// by the rebuild below, which reads every block of the healthy shards.)
+bool shards_present(storage::Drive& drive, const ObjectRecord& rec) {
+  if (rec.inlined) return true;
+  size_t shard_block = shard_block_size(rec.erasure.block_size, rec.erasure.data_blocks);
+  for (const auto& part : stored_parts(rec)) {
+    auto file = drive.open_shard(rec.data_uuid, shard_name(part.number));
+    if (!file) return false;
+    uint64_t data = shard_file_size(static_cast<uint64_t>(part.size), rec.erasure.block_size,
+                                    rec.erasure.data_blocks);
+    if ((*file)->size() != erasure::framed_size(data, shard_block)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<size_t> ErasureSet::heal_bucket(std::string_view bucket) {
+  auto b = head_bucket(bucket);
+  if (!b) return std::unexpected(b.error());
+  std::vector<char> fixed(drives_.size(), 0);
+  pool_.for_each(drives_.size(), [&](size_t j) {
+    auto st = drives_[j]->stat_bucket(bucket);
+    if (!st && st.error().code == ErrorCode::kNoSuchBucket) {
+      fixed[j] = drives_[j]->make_bucket({b->name, b->created_ns}) ? 1 : 0;
+    }
+  });
+  return static_cast<size_t>(std::count(fixed.begin(), fixed.end(), 1));
+}
+
+Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_view key,
+                                           bool deep) {
+  auto guard = locks_.lock(bucket, key);
+  HealResult result;
+  auto records = read_all(bucket, key, true);
+  auto q = pick_quorum(records);
+  if (!q) {
+    // A remnant of a write that never reached quorum, on a minority of
+    // drives while most drives say the key does not exist: remove it.
+    size_t absent = 0, present = 0;
+    for (const auto& r : records) {
+      if (r) ++present;
+      else if (r.error().code == ErrorCode::kNoSuchKey) ++absent;
+    }
+    if (present > 0 && absent * 2 > drives_.size()) {
+      pool_.for_each(drives_.size(), [&](size_t j) {
+        if (records[j]) (void)drives_[j]->delete_object(bucket, key);
+      });
+      result.removed_dangling = true;
+      return result;
+    }
+    if (present == 0 && absent > 0) return fail(ErrorCode::kNoSuchKey);
+    return fail(ErrorCode::kInsufficientReadQuorum);
+  }
+  const ObjectRecord chosen = *records[*q];
+  std::vector<std::optional<ObjectRecord>> agreeing(drives_.size());
+  std::vector<size_t> targets;
+  std::vector<char> complete(drives_.size(), 0);
+  pool_.for_each(drives_.size(), [&](size_t j) {
+    if (records[j] && same_version(*records[j], chosen)) {
+      complete[j] = shards_present(*drives_[j], *records[j]) ? 1 : 0;
+    }
+  });
+  for (size_t j = 0; j < drives_.size(); ++j) {
+    if (records[j] && same_version(*records[j], chosen) && complete[j]) {
+      agreeing[j] = *records[j];
+    } else if (drives_[j]->online()) {
+      targets.push_back(j);
+    }
+  }
+  size_t shard_block = shard_block_size(chosen.erasure.block_size, chosen.erasure.data_blocks);
+  auto parts = stored_parts(chosen);
+  if (targets.empty() && deep) {
+    // Read every block of every shard: bitrot shows up only this way.
+    ShardSet verify(*this, chosen, agreeing);
+    for (size_t p = 0; p < parts.size(); ++p) {
+      uint64_t size = static_cast<uint64_t>(parts[p].size);
+      uint64_t stripes = (size + chosen.erasure.block_size - 1) / chosen.erasure.block_size;
+      for (uint64_t st = 0; st < stripes; ++st) {
+        if (auto s = verify.load(p, st, {}, /*verify_all=*/true); !s) return std::unexpected(s.error());
+      }
+    }
+    for (size_t j : verify.unhealthy_drives()) {
+      if (drives_[j]->online() && agreeing[j]) {
+        targets.push_back(j);
+        agreeing[j].reset();
+      }
+    }
+  }
+  // Pass 1 rebuilds onto the drives known to lack the object; reading every
+  // shard on the way may find corrupt blocks elsewhere, which pass 2 rebuilds.
+  for (int pass = 0; pass < 2 && !targets.empty(); ++pass) {
+    ShardSet shards(*this, chosen, agreeing);
+    auto healed = rebuild_onto(bucket, key, chosen, shards, targets, parts, shard_block);
+    if (!healed) return std::unexpected(healed.error());
+    result.drives_healed += *healed;
+    result.bytes += *healed * static_cast<uint64_t>(chosen.size);
+    std::vector<size_t> next;
+    for (size_t j : shards.unhealthy_drives()) {
+      bool was_target = std::find(targets.begin(), targets.end(), j) != targets.end();
+      if (!was_target && drives_[j]->online()) {
+        next.push_back(j);
+        agreeing[j].reset();
+      }
+    }
+    targets = std::move(next);
+  }
+  return result;
+}
+
+Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_view key,
+                                        const ObjectRecord& chosen, ShardSet& shards,
+                                        const std::vector<size_t>& targets,
+                                        const std::vector<storage::PartInfo>& parts,
+                                        size_t shard_block) {
+  std::vector<uint32_t> wanted;
+  for (size_t j : targets) wanted.push_back(chosen.erasure.distribution[j] - 1);
+  std::vector<std::string> staged(targets.size());
+  std::vector<std::string> inline_shard(targets.size());
+  std::vector<char> alive(targets.size(), 1);
+  for (auto& id : staged) id = new_uuid();
+  for (size_t p = 0; p < parts.size(); ++p) {
+    std::vector<std::unique_ptr<FramedWriter>> writers(targets.size());
+    if (!chosen.inlined) {
+      for (size_t t = 0; t < targets.size(); ++t) {
+        auto w = drives_[targets[t]]->create_staged(staged[t], shard_name(parts[p].number));
+        if (w) writers[t] = std::make_unique<FramedWriter>(std::move(*w), shard_block);
+        else alive[t] = 0;
+      }
+    }
+    uint64_t size = static_cast<uint64_t>(parts[p].size);
+    uint64_t stripes = (size + chosen.erasure.block_size - 1) / chosen.erasure.block_size;
+    for (uint64_t st = 0; st < stripes; ++st) {
+      // verify_all: a deep heal checks every shard, not only the k it needs.
+      if (auto s = shards.load(p, st, wanted, /*verify_all=*/true); !s) {
+        for (size_t t = 0; t < targets.size(); ++t) drives_[targets[t]]->remove_staged(staged[t]);
+        return std::unexpected(s.error());
+      }
+      for (size_t t = 0; t < targets.size(); ++t) {
+        if (!alive[t]) continue;
+        std::span<const uint8_t> shard(shards.shard(wanted[t]), shards.shard_len());
+        if (chosen.inlined) {
+          inline_shard[t].append(reinterpret_cast<const char*>(shard.data()), shard.size());
+        } else if (!writers[t]->write(shard)) {
+          alive[t] = 0;
+        }
+      }
+    }
+    for (size_t t = 0; t < targets.size(); ++t) {
+      if (writers[t] && alive[t] && !writers[t]->close()) alive[t] = 0;
+    }
+  }
+  std::vector<char> healed(targets.size(), 0);
+  pool_.for_each(targets.size(), [&](size_t t) {
+    auto& drive = *drives_[targets[t]];
+    if (!alive[t]) {
+      drive.remove_staged(staged[t]);
+      return;
+    }
+    ObjectRecord mine = chosen;
+    mine.erasure.index = chosen.erasure.distribution[targets[t]];
+    Status s;
+    if (chosen.inlined) {
+      mine.inline_data = frame_inline(inline_shard[t], shard_block);
+      s = drive.commit_object(bucket, key, mine, "");
+    } else {
+      s = drive.commit_object(bucket, key, mine, staged[t]);
+    }
+    if (!s) {
+      drive.remove_staged(staged[t]);
+      spdlog::warn("heal {}/{} on {}: {}", bucket, key, drive.endpoint(), s.error().text());
+      return;
+    }
+    healed[t] = 1;
+  });
+  return static_cast<size_t>(std::count(healed.begin(), healed.end(), 1));
+}
+
+}  // namespace silo::object

@@ -1,0 +1,153 @@
+// Listing for an ErasureSet: the object records of every online drive,
+// merged in key order, each key resolved to the version most drives hold.
+#include <algorithm>
+
+#include "common/strings.h"
+#include "object/erasure_set.h"
+
+namespace silo::object {
+
+using storage::ObjectRecord;
+
+namespace {
+
+// Merges the cursors of several drives into one ordered stream of keys.
+// A key is shown when enough drives hold it that it may be a committed
+// object: at least one, and all online drives but the object's parity.
+class MergedCursor {
+ public:
+  explicit MergedCursor(std::vector<std::unique_ptr<storage::ObjectCursor>> cursors)
+      : cursors_(std::move(cursors)) {}
+
+  void seek(std::string_view key) {
+    for (auto& c : cursors_) c->seek(key);
+    settle();
+  }
+  bool valid() const { return has_current_; }
+  void next() {
+    advance_current();
+    settle();
+  }
+  const std::string& key() const { return current_; }
+  const ObjectRecord& record() const { return record_; }
+
+ private:
+  // Moves past every cursor positioned on the current key.
+  void advance_current() {
+    for (auto& c : cursors_) {
+      if (c->valid() && c->key() == current_) c->next();
+    }
+  }
+
+  // Positions on the next key that qualifies.
+  void settle() {
+    while (true) {
+      has_current_ = false;
+      current_.clear();
+      const std::string_view* smallest = nullptr;
+      std::string_view best;
+      for (auto& c : cursors_) {
+        if (!c->valid()) continue;
+        if (!smallest || c->key() < best) {
+          best = c->key();
+          smallest = &best;
+        }
+      }
+      if (!smallest) return;
+      current_ = std::string(best);
+      std::vector<ObjectRecord> found;
+      for (auto& c : cursors_) {
+        if (c->valid() && c->key() == current_) {
+          auto r = c->record();
+          if (r) found.push_back(std::move(*r));
+        }
+      }
+      if (found.empty()) {
+        advance_current();
+        continue;
+      }
+      const ObjectRecord* chosen = nullptr;
+      size_t chosen_count = 0;
+      for (const auto& r : found) {
+        size_t count = static_cast<size_t>(std::count_if(
+            found.begin(), found.end(), [&](const auto& o) { return same_version(r, o); }));
+        if (!chosen || count > chosen_count ||
+            (count == chosen_count && r.mod_time_ns > chosen->mod_time_ns)) {
+          chosen = &r;
+          chosen_count = count;
+        }
+      }
+      size_t needed = cursors_.size() > chosen->erasure.parity_blocks
+                          ? cursors_.size() - chosen->erasure.parity_blocks
+                          : 1;
+      if (chosen_count >= std::max<size_t>(1, needed) && !chosen->delete_marker) {
+        record_ = *chosen;
+        has_current_ = true;
+        return;
+      }
+      advance_current();
+    }
+  }
+
+  std::vector<std::unique_ptr<storage::ObjectCursor>> cursors_;
+  std::string current_;
+  bool has_current_ = false;
+  ObjectRecord record_;
+};
+
+}  // namespace
+
+Result<ListResult> ErasureSet::list_objects(std::string_view bucket, const ListParams& p) {
+  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+  ListResult out;
+  if (p.max_keys == 0) return out;
+  std::vector<std::unique_ptr<storage::ObjectCursor>> cursors;
+  for (auto& d : drives_) {
+    if (!d->online()) continue;
+    auto c = d->scan_objects(bucket);
+    if (c) cursors.push_back(std::move(*c));
+  }
+  if (cursors.size() < (drives_.size() + 1) / 2 || cursors.empty()) {
+    return fail(ErrorCode::kInsufficientReadQuorum);
+  }
+  MergedCursor c(std::move(cursors));
+  std::string start = p.prefix;
+  if (!p.marker.empty() && p.marker >= start) {
+    start = p.marker;
+    start.push_back('\0');  // strictly after the marker
+  }
+  c.seek(start);
+  size_t count = 0;
+  while (c.valid()) {
+    std::string_view key = c.key();
+    if (!key.starts_with(p.prefix)) break;
+    if (count == p.max_keys) {
+      out.truncated = true;
+      break;
+    }
+    if (!p.delimiter.empty()) {
+      size_t pos = key.find(p.delimiter, p.prefix.size());
+      if (pos != std::string_view::npos) {
+        std::string cp(key.substr(0, pos + p.delimiter.size()));
+        // Skip the whole group in one seek instead of walking its keys.
+        std::string next = prefix_successor(cp);
+        if (cp > p.marker) {
+          out.common_prefixes.push_back(cp);
+          out.next_marker = cp;
+          ++count;
+        }
+        if (next.empty()) break;
+        c.seek(next);
+        continue;
+      }
+    }
+    out.objects.push_back(to_object_info(bucket, key, c.record()));
+    out.next_marker = std::string(key);
+    ++count;
+    c.next();
+  }
+  if (!out.truncated) out.next_marker.clear();
+  return out;
+}
+
+}  // namespace silo::object

@@ -1,0 +1,360 @@
+// Multipart uploads on an ErasureSet. An upload fixes its erasure layout when
+// it is created; every part is erasure-coded with it into the upload's data
+// folder on each drive, and completion commits one record per drive.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "common/checksum.h"
+#include "common/hash.h"
+#include "common/strings.h"
+#include "common/time.h"
+#include "common/uuid.h"
+#include "object/erasure_io.h"
+#include "object/erasure_set.h"
+
+namespace silo::object {
+
+using storage::ObjectRecord;
+using storage::PartRecord;
+using storage::UploadRecord;
+
+namespace {
+
+UploadInfo to_upload_info(const UploadRecord& r) {
+  return {r.bucket,        r.key,  r.upload_id,          r.initiated_ns,
+          r.storage_class, r.meta, r.checksum_algorithm, r.checksum_type};
+}
+
+std::string_view find_value(const storage::KeyValues& kv, std::string_view name) {
+  for (const auto& [k, v] : kv) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+// The object checksum of a completed upload that asked for one: COMPOSITE is
+// the checksum of the part checksums; FULL_OBJECT combines part CRCs.
+Result<storage::KeyValues> upload_checksum(const UploadRecord& up,
+                                           const std::vector<storage::PartInfo>& parts) {
+  storage::KeyValues out;
+  if (up.checksum_algorithm.empty()) return out;
+  auto algo = parse_checksum_algorithm(up.checksum_algorithm);
+  if (!algo) return out;
+  std::vector<std::string> raws;
+  std::vector<std::pair<std::string, uint64_t>> sized;
+  for (const auto& p : parts) {
+    auto value = find_value(p.checksums, up.checksum_algorithm);
+    auto raw = decode_checksum_base64(*algo, value);
+    if (value.empty() || !raw) {
+      return fail(ErrorCode::kInvalidPart, "Part " + std::to_string(p.number) +
+                                               " was uploaded without a " +
+                                               up.checksum_algorithm + " checksum");
+    }
+    sized.emplace_back(*raw, static_cast<uint64_t>(p.size));
+    raws.push_back(std::move(*raw));
+  }
+  if (up.checksum_type == "FULL_OBJECT") {
+    auto full = full_object_crc_raw(*algo, sized);
+    if (!full) return fail(ErrorCode::kInvalidRequest, "FULL_OBJECT checksums need a CRC algorithm");
+    out.emplace_back(up.checksum_algorithm, base64_encode(*full));
+  } else {
+    out.emplace_back(up.checksum_algorithm, composite_checksum_base64(*algo, raws));
+  }
+  out.emplace_back("type", up.checksum_type.empty() ? "COMPOSITE" : up.checksum_type);
+  return out;
+}
+
+}  // namespace
+
+Result<UploadRecord> ErasureSet::read_upload_quorum(std::string_view bucket, std::string_view key,
+                                                    std::string_view upload_id) {
+  std::vector<Result<UploadRecord>> r(drives_.size(), fail(ErrorCode::kDriveOffline));
+  pool_.for_each(drives_.size(),
+                 [&](size_t j) { r[j] = drives_[j]->read_upload(bucket, key, upload_id); });
+  for (const auto& u : r) {
+    if (!u) continue;
+    size_t count = static_cast<size_t>(
+        std::count_if(r.begin(), r.end(), [&](const auto& o) { return o && *o == *u; }));
+    if (count >= u->erasure.data_blocks) return *u;
+  }
+  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+  return fail(ErrorCode::kNoSuchUpload);
+}
+
+Result<UploadInfo> ErasureSet::create_upload(std::string_view bucket, std::string_view key,
+                                             PutOptions options, std::string checksum_algorithm,
+                                             std::string checksum_type) {
+  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+  UploadRecord r;
+  r.bucket = bucket;
+  r.key = key;
+  // The upload id carries no key material; it only names the upload.
+  r.upload_id = new_uuid();
+  r.data_uuid = new_uuid();
+  r.initiated_ns = now_ns();
+  r.storage_class = options.storage_class;
+  r.meta = std::move(options.meta);
+  r.checksum_algorithm = std::move(checksum_algorithm);
+  r.checksum_type = std::move(checksum_type);
+  r.erasure = layout_for(key, r.storage_class);
+  std::vector<Status> s(drives_.size());
+  pool_.for_each(drives_.size(), [&](size_t j) { s[j] = drives_[j]->put_upload(r); });
+  size_t ok = static_cast<size_t>(std::count_if(s.begin(), s.end(), [](auto& x) { return x.has_value(); }));
+  if (ok < write_quorum(r.erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  return to_upload_info(r);
+}
+
+Result<UploadInfo> ErasureSet::get_upload(std::string_view bucket, std::string_view key,
+                                          std::string_view upload_id) {
+  auto up = read_upload_quorum(bucket, key, upload_id);
+  if (!up) return std::unexpected(up.error());
+  return to_upload_info(*up);
+}
+
+Result<std::unique_ptr<ObjectWriter>> ErasureSet::begin_part(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view upload_id,
+                                                             uint32_t part_number) {
+  auto up = read_upload_quorum(bucket, key, upload_id);
+  if (!up) return std::unexpected(up.error());
+  return make_erasure_writer(*this, std::string(bucket), std::string(key), PutOptions{},
+                             std::move(*up), part_number);
+}
+
+namespace {
+// The parts of an upload that at least `quorum` drives hold, by part number.
+std::vector<PartRecord> merge_parts(const std::vector<Result<std::vector<PartRecord>>>& lists,
+                                    size_t quorum) {
+  std::map<uint32_t, std::vector<const PartRecord*>> by_number;
+  for (const auto& list : lists) {
+    if (!list) continue;
+    for (const auto& p : *list) by_number[p.number].push_back(&p);
+  }
+  std::vector<PartRecord> out;
+  for (const auto& [number, copies] : by_number) {
+    // The newest upload of the part that enough drives agree on.
+    const PartRecord* best = nullptr;
+    for (const auto* c : copies) {
+      size_t count = static_cast<size_t>(std::count_if(
+          copies.begin(), copies.end(), [&](const auto* o) { return o->etag == c->etag && o->mod_time_ns == c->mod_time_ns; }));
+      if (count >= quorum && (!best || c->mod_time_ns > best->mod_time_ns)) best = c;
+    }
+    if (best) out.push_back(*best);
+  }
+  return out;
+}
+}  // namespace
+
+Result<PartListing> ErasureSet::list_parts(std::string_view bucket, std::string_view key,
+                                           std::string_view upload_id, uint32_t marker,
+                                           size_t max_parts) {
+  auto up = read_upload_quorum(bucket, key, upload_id);
+  if (!up) return std::unexpected(up.error());
+  std::vector<Result<std::vector<PartRecord>>> lists(drives_.size(), fail(ErrorCode::kDriveOffline));
+  pool_.for_each(drives_.size(),
+                 [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, marker, max_parts + 1); });
+  PartListing out;
+  out.parts = merge_parts(lists, up->erasure.data_blocks);
+  if (out.parts.size() > max_parts) {
+    out.parts.resize(max_parts);
+    out.truncated = true;
+  }
+  if (!out.parts.empty()) out.next_marker = out.parts.back().number;
+  return out;
+}
+
+Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::string_view key,
+                                               std::string_view upload_id,
+                                               const std::vector<CompletePart>& parts,
+                                               const WritePreconditions& preconditions) {
+  auto up = read_upload_quorum(bucket, key, upload_id);
+  if (!up) return std::unexpected(up.error());
+  if (parts.empty()) return fail(ErrorCode::kMalformedXML);
+  auto upload_guard = upload_locks_.lock(bucket, upload_id);
+  std::vector<Result<std::vector<PartRecord>>> lists(drives_.size(), fail(ErrorCode::kDriveOffline));
+  pool_.for_each(drives_.size(), [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, 0, 10001); });
+  auto stored = merge_parts(lists, up->erasure.data_blocks);
+  ObjectRecord rec;
+  std::string md5s;
+  uint32_t previous = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& want = parts[i];
+    if (want.number <= previous) return fail(ErrorCode::kInvalidPartOrder);
+    previous = want.number;
+    auto it = std::find_if(stored.begin(), stored.end(),
+                           [&](const PartRecord& p) { return p.number == want.number; });
+    if (it == stored.end() || it->etag != want.etag) return fail(ErrorCode::kInvalidPart);
+    // Checksums the client lists must be the ones the part was stored with.
+    for (const auto& [algo, value] : want.checksums) {
+      if (find_value(it->checksums, algo) != value) return fail(ErrorCode::kInvalidPart);
+    }
+    if (i + 1 < parts.size() && it->size < options_.min_part_size) {
+      return fail(ErrorCode::kEntityTooSmall);
+    }
+    rec.parts.push_back({it->number, it->size, it->etag, it->checksums});
+    rec.size += it->size;
+    auto raw = hex_decode(it->etag);
+    md5s.append(raw ? *raw : std::string());
+  }
+  rec.etag = hex_encode(md5_raw(md5s)) + "-" + std::to_string(parts.size());
+  rec.data_uuid = up->data_uuid;
+  rec.mod_time_ns = now_ns();
+  rec.storage_class = up->storage_class;
+  rec.meta = up->meta;
+  rec.erasure = up->erasure;
+  auto checksums = upload_checksum(*up, rec.parts);
+  if (!checksums) return std::unexpected(checksums.error());
+  rec.checksums = std::move(*checksums);
+  auto guard = locks_.lock(bucket, key);
+  if (auto s = check_preconditions(bucket, key, preconditions); !s) {
+    return std::unexpected(s.error());
+  }
+  std::vector<char> ok(drives_.size(), 0);
+  pool_.for_each(drives_.size(), [&](size_t j) {
+    ObjectRecord mine = rec;
+    mine.erasure.index = rec.erasure.distribution[j];
+    ok[j] = drives_[j]->complete_upload(*up, mine) ? 1 : 0;
+  });
+  size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
+  if (done < write_quorum(rec.erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (done < drives_.size()) report_damage(bucket, key);
+  return to_object_info(bucket, key, rec);
+}
+
+Status ErasureSet::abort_upload(std::string_view bucket, std::string_view key,
+                                std::string_view upload_id) {
+  auto up = read_upload_quorum(bucket, key, upload_id);
+  if (!up) return std::unexpected(up.error());
+  auto guard = upload_locks_.lock(bucket, upload_id);
+  std::vector<Status> r(drives_.size());
+  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->abort_upload(*up); });
+  size_t ok = static_cast<size_t>(std::count_if(r.begin(), r.end(), [](auto& s) { return s.has_value(); }));
+  if (ok < write_quorum(up->erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  return {};
+}
+
+namespace {
+// One drive's upload listing, following S3's marker and delimiter rules.
+UploadListing list_one(storage::UploadCursor& c, const UploadListParams& p) {
+  UploadListing out;
+  if (!p.key_marker.empty() && p.key_marker >= p.prefix) {
+    // With an upload-id marker, continue after it within the marker key;
+    // without one, skip the marker key entirely.
+    if (p.upload_id_marker.empty()) {
+      c.seek(p.key_marker + std::string(1, '\x01'), "");
+    } else {
+      c.seek(p.key_marker, p.upload_id_marker);
+      if (c.valid()) {
+        auto r = c.record();
+        if (r && r->key == p.key_marker && r->upload_id == p.upload_id_marker) c.next();
+      }
+    }
+  } else {
+    c.seek(p.prefix, "");
+  }
+  size_t count = 0;
+  while (c.valid()) {
+    auto r = c.record();
+    if (!r) {
+      c.next();
+      continue;
+    }
+    if (!std::string_view(r->key).starts_with(p.prefix)) break;
+    if (count == p.max_uploads) {
+      out.truncated = true;
+      break;
+    }
+    if (!p.delimiter.empty()) {
+      size_t pos = r->key.find(p.delimiter, p.prefix.size());
+      if (pos != std::string::npos) {
+        std::string cp = r->key.substr(0, pos + p.delimiter.size());
+        if (cp > p.key_marker) {
+          out.common_prefixes.push_back(cp);
+          ++count;
+        }
+        std::string next = prefix_successor(cp);
+        if (next.empty()) break;
+        c.seek(next, "");
+        continue;
+      }
+    }
+    out.uploads.push_back(to_upload_info(*r));
+    ++count;
+    c.next();
+  }
+  return out;
+}
+}  // namespace
+
+Result<UploadListing> ErasureSet::list_uploads(std::string_view bucket,
+                                               const UploadListParams& p) {
+  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+  // Each drive lists up to max entries; the first max of their union are the
+  // first max overall.
+  struct Entry {
+    std::string sort_key;  // key + '\0' + upload id, or the common prefix
+    std::optional<UploadInfo> upload;
+    std::string prefix;
+  };
+  std::map<std::string, Entry> merged;
+  bool any_truncated = false;
+  size_t answered = 0;
+  for (auto& d : drives_) {
+    if (!d->online()) continue;
+    auto cursor = d->scan_uploads(bucket);
+    if (!cursor) continue;
+    ++answered;
+    auto one = list_one(**cursor, p);
+    any_truncated = any_truncated || one.truncated;
+    for (auto& u : one.uploads) {
+      std::string k = u.key + std::string(1, '\0') + u.upload_id;
+      merged.try_emplace(k, Entry{k, std::move(u), {}});
+    }
+    for (auto& cp : one.common_prefixes) merged.try_emplace(cp, Entry{cp, std::nullopt, cp});
+  }
+  if (answered == 0) return fail(ErrorCode::kInsufficientReadQuorum);
+  UploadListing out;
+  size_t count = 0;
+  for (auto& [k, e] : merged) {
+    if (count == p.max_uploads) {
+      out.truncated = true;
+      break;
+    }
+    if (e.upload) {
+      out.next_key_marker = e.upload->key;
+      out.next_upload_id_marker = e.upload->upload_id;
+      out.uploads.push_back(std::move(*e.upload));
+    } else {
+      out.next_key_marker = e.prefix;
+      out.next_upload_id_marker.clear();
+      out.common_prefixes.push_back(e.prefix);
+    }
+    ++count;
+  }
+  out.truncated = out.truncated || (any_truncated && count == p.max_uploads);
+  return out;
+}
+
+Result<size_t> ErasureSet::cleanup_uploads(int64_t older_than_ns) {
+  auto buckets = list_buckets();
+  if (!buckets) return std::unexpected(buckets.error());
+  size_t removed = 0;
+  for (const auto& b : *buckets) {
+    std::set<std::pair<std::string, std::string>> stale;
+    for (auto& d : drives_) {
+      auto cursor = d->scan_uploads(b.name);
+      if (!cursor) continue;
+      for ((*cursor)->seek("", ""); (*cursor)->valid(); (*cursor)->next()) {
+        auto r = (*cursor)->record();
+        if (r && r->initiated_ns < older_than_ns) stale.emplace(r->key, r->upload_id);
+      }
+    }
+    for (const auto& [key, id] : stale) {
+      if (abort_upload(b.name, key, id)) ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace silo::object

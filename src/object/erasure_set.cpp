@@ -1,0 +1,292 @@
+#include "object/erasure_set.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/time.h"
+#include "object/erasure_io.h"
+
+namespace silo::object {
+
+using storage::ObjectRecord;
+
+std::string_view ObjectInfo::meta_value(std::string_view name) const {
+  for (const auto& [k, v] : meta) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+ObjectInfo to_object_info(std::string_view bucket, std::string_view key, const ObjectRecord& r) {
+  ObjectInfo info;
+  info.bucket = bucket;
+  info.key = key;
+  info.size = r.size;
+  info.etag = r.etag;
+  info.mod_time_ns = r.mod_time_ns;
+  info.storage_class = r.storage_class.empty() ? "STANDARD" : r.storage_class;
+  info.meta = r.meta;
+  info.checksums = r.checksums;
+  info.parts = r.parts;
+  return info;
+}
+
+bool same_version(const ObjectRecord& a, const ObjectRecord& b) {
+  return a.mod_time_ns == b.mod_time_ns && a.etag == b.etag && a.data_uuid == b.data_uuid &&
+         a.size == b.size && a.delete_marker == b.delete_marker &&
+         a.erasure.data_blocks == b.erasure.data_blocks &&
+         a.erasure.parity_blocks == b.erasure.parity_blocks;
+}
+
+size_t write_quorum(const storage::ErasureInfo& e) {
+  return e.data_blocks + (e.data_blocks == e.parity_blocks ? 1 : 0);
+}
+
+std::optional<size_t> pick_quorum(const std::vector<Result<ObjectRecord>>& records) {
+  std::optional<size_t> best;
+  size_t best_count = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!records[i]) continue;
+    size_t count = 0;
+    for (const auto& other : records) {
+      if (other && same_version(*records[i], *other)) ++count;
+    }
+    if (count < records[i]->erasure.data_blocks) continue;
+    if (!best || count > best_count ||
+        (count == best_count && records[i]->mod_time_ns > records[*best]->mod_time_ns)) {
+      best = i;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+size_t count_code(const std::vector<Result<ObjectRecord>>& r, ErrorCode code) {
+  return static_cast<size_t>(std::count_if(
+      r.begin(), r.end(), [&](const auto& x) { return !x && x.error().code == code; }));
+}
+
+// The error for a key no version of which reached its read quorum.
+Error missing_error(const std::vector<Result<ObjectRecord>>& records) {
+  size_t n = records.size();
+  if (count_code(records, ErrorCode::kNoSuchBucket) * 2 > n) return Error(ErrorCode::kNoSuchBucket);
+  size_t absent = count_code(records, ErrorCode::kNoSuchKey) + count_code(records, ErrorCode::kNoSuchBucket);
+  if (absent * 2 >= n && absent > 0) return Error(ErrorCode::kNoSuchKey);
+  return Error(ErrorCode::kInsufficientReadQuorum);
+}
+
+uint64_t key_hash(std::string_view key) {
+  // FNV-1a: a stable rotation start, independent of the platform's std::hash.
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+ErasureSet::ErasureSet(std::vector<std::shared_ptr<storage::Drive>> drives,
+                       ErasureSetOptions options)
+    : drives_(std::move(drives)),
+      options_(options),
+      pool_(std::max<size_t>(4, drives_.size() * 4)),
+      codecs_(33 * 33) {}
+
+const erasure::Codec& ErasureSet::codec(uint32_t k, uint32_t m) {
+  std::lock_guard lock(codec_mu_);
+  auto& slot = codecs_[k * 33 + m];
+  if (!slot) slot = std::make_unique<erasure::Codec>(static_cast<int>(k), static_cast<int>(m));
+  return *slot;
+}
+
+storage::ErasureInfo ErasureSet::layout_for(std::string_view key,
+                                            std::string_view storage_class) const {
+  size_t n = drives_.size();
+  size_t parity = storage_class == "REDUCED_REDUNDANCY" ? options_.reduced_parity
+                                                        : options_.standard_parity;
+  size_t offline = static_cast<size_t>(
+      std::count_if(drives_.begin(), drives_.end(), [](auto& d) { return !d->online(); }));
+  parity = std::min(parity + offline, n / 2);
+  storage::ErasureInfo e;
+  e.data_blocks = static_cast<uint32_t>(n - parity);
+  e.parity_blocks = static_cast<uint32_t>(parity);
+  e.block_size = static_cast<uint32_t>(options_.block_size);
+  size_t start = n > 1 ? key_hash(key) % n : 0;
+  e.distribution.resize(n);
+  for (size_t j = 0; j < n; ++j) e.distribution[j] = static_cast<uint8_t>((j + n - start) % n + 1);
+  return e;
+}
+
+void ErasureSet::report_damage(std::string_view bucket, std::string_view key) {
+  if (on_damage_) on_damage_(std::string(bucket), std::string(key));
+}
+
+std::vector<Result<ObjectRecord>> ErasureSet::read_all(std::string_view bucket,
+                                                       std::string_view key, bool with_data) {
+  std::vector<Result<ObjectRecord>> out(drives_.size(), fail(ErrorCode::kDriveOffline));
+  pool_.for_each(drives_.size(),
+                 [&](size_t j) { out[j] = drives_[j]->read_object(bucket, key, with_data); });
+  return out;
+}
+
+// ---- Buckets
+
+Status ErasureSet::make_bucket(std::string_view bucket) {
+  std::vector<Status> r(drives_.size());
+  storage::BucketRecord rec{std::string(bucket), now_ns()};
+  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->make_bucket(rec); });
+  size_t ok = 0, exists = 0;
+  for (const auto& s : r) {
+    if (s) ++ok;
+    else if (s.error().code == ErrorCode::kBucketAlreadyOwnedByYou) ++exists;
+  }
+  size_t quorum = write_quorum_for_drives();
+  if (exists >= quorum || (exists > 0 && ok == 0 && exists + ok >= quorum)) {
+    return fail(ErrorCode::kBucketAlreadyOwnedByYou);
+  }
+  if (ok + exists >= quorum) return {};
+  pool_.for_each(drives_.size(), [&](size_t j) {
+    if (r[j]) (void)drives_[j]->delete_bucket(bucket);
+  });
+  return fail(ErrorCode::kInsufficientWriteQuorum);
+}
+
+Result<BucketInfo> ErasureSet::head_bucket(std::string_view bucket) {
+  std::vector<Result<storage::BucketRecord>> r(drives_.size(), fail(ErrorCode::kDriveOffline));
+  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->stat_bucket(bucket); });
+  size_t ok = 0, missing = 0;
+  std::optional<storage::BucketRecord> found;
+  for (const auto& b : r) {
+    if (b) {
+      ++ok;
+      if (!found || b->created_ns < found->created_ns) found = *b;
+    } else if (b.error().code == ErrorCode::kNoSuchBucket) {
+      ++missing;
+    }
+  }
+  size_t read_quorum = (drives_.size() + 1) / 2;
+  if (ok >= read_quorum && ok > 0) return BucketInfo{found->name, found->created_ns};
+  if (missing > 0 && missing >= read_quorum) return fail(ErrorCode::kNoSuchBucket);
+  return fail(ErrorCode::kInsufficientReadQuorum);
+}
+
+Status ErasureSet::check_bucket(std::string_view bucket) {
+  auto b = head_bucket(bucket);
+  if (!b) return std::unexpected(b.error());
+  return {};
+}
+
+Result<std::vector<BucketInfo>> ErasureSet::list_buckets() {
+  std::vector<Result<std::vector<storage::BucketRecord>>> r(drives_.size(),
+                                                           fail(ErrorCode::kDriveOffline));
+  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->list_buckets(); });
+  std::map<std::string, std::pair<size_t, int64_t>> seen;
+  size_t answered = 0;
+  for (const auto& list : r) {
+    if (!list) continue;
+    ++answered;
+    for (const auto& b : *list) {
+      auto& entry = seen[b.name];
+      if (entry.first == 0 || b.created_ns < entry.second) entry.second = b.created_ns;
+      entry.first++;
+    }
+  }
+  size_t read_quorum = (drives_.size() + 1) / 2;
+  if (answered < read_quorum || answered == 0) return fail(ErrorCode::kInsufficientReadQuorum);
+  std::vector<BucketInfo> out;
+  for (const auto& [name, entry] : seen) {
+    if (entry.first >= read_quorum) out.push_back({name, entry.second});
+  }
+  return out;
+}
+
+Status ErasureSet::delete_bucket(std::string_view bucket) {
+  if (auto s = check_bucket(bucket); !s) return s;
+  ListParams one;
+  one.max_keys = 1;
+  auto objects = list_objects(bucket, one);
+  if (!objects) return std::unexpected(objects.error());
+  if (!objects->objects.empty()) return fail(ErrorCode::kBucketNotEmpty);
+  UploadListParams up;
+  up.max_uploads = 1;
+  auto uploads = list_uploads(bucket, up);
+  if (!uploads) return std::unexpected(uploads.error());
+  if (!uploads->uploads.empty()) return fail(ErrorCode::kBucketNotEmpty);
+  std::vector<Status> r(drives_.size());
+  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->delete_bucket(bucket); });
+  size_t ok = 0;
+  for (const auto& s : r) {
+    if (s) ++ok;
+    else if (s.error().code == ErrorCode::kBucketNotEmpty) return fail(ErrorCode::kBucketNotEmpty);
+    else if (s.error().code == ErrorCode::kNoSuchBucket) ++ok;
+  }
+  if (ok < write_quorum_for_drives()) return fail(ErrorCode::kInsufficientWriteQuorum);
+  return {};
+}
+
+// ---- Objects
+
+Status ErasureSet::check_preconditions(std::string_view bucket, std::string_view key,
+                                       const WritePreconditions& pre) {
+  if (!pre.if_match && !pre.if_none_match_any) return {};
+  auto cur = head_object(bucket, key);
+  if (!cur && cur.error().code != ErrorCode::kNoSuchKey) return std::unexpected(cur.error());
+  if (pre.if_none_match_any && cur) return fail(ErrorCode::kPreconditionFailed);
+  if (pre.if_match) {
+    if (!cur) return fail(ErrorCode::kNoSuchKey);
+    if (*pre.if_match != "*" && *pre.if_match != cur->etag) {
+      return fail(ErrorCode::kPreconditionFailed);
+    }
+  }
+  return {};
+}
+
+Result<std::unique_ptr<ObjectWriter>> ErasureSet::begin_put(std::string_view bucket,
+                                                            std::string_view key,
+                                                            PutOptions options) {
+  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+  return make_erasure_writer(*this, std::string(bucket), std::string(key), std::move(options),
+                             std::nullopt, 0);
+}
+
+Result<ObjectInfo> ErasureSet::head_object(std::string_view bucket, std::string_view key) {
+  auto records = read_all(bucket, key, false);
+  auto q = pick_quorum(records);
+  if (!q) return std::unexpected(missing_error(records));
+  return to_object_info(bucket, key, *records[*q]);
+}
+
+Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object(std::string_view bucket,
+                                                              std::string_view key) {
+  auto records = read_all(bucket, key, true);
+  auto q = pick_quorum(records);
+  if (!q) return std::unexpected(missing_error(records));
+  ObjectRecord chosen = *records[*q];
+  std::vector<std::optional<ObjectRecord>> agreeing(drives_.size());
+  for (size_t j = 0; j < drives_.size(); ++j) {
+    if (records[j] && same_version(*records[j], chosen)) agreeing[j] = std::move(*records[j]);
+  }
+  return make_erasure_reader(*this, std::string(bucket), std::string(key), std::move(chosen),
+                             std::move(agreeing));
+}
+
+Status ErasureSet::delete_object(std::string_view bucket, std::string_view key) {
+  auto guard = locks_.lock(bucket, key);
+  std::vector<Status> r(drives_.size());
+  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->delete_object(bucket, key); });
+  size_t done = 0, no_bucket = 0;
+  for (const auto& s : r) {
+    if (s || s.error().code == ErrorCode::kNoSuchKey) ++done;
+    else if (s.error().code == ErrorCode::kNoSuchBucket) ++no_bucket;
+  }
+  if (no_bucket * 2 > drives_.size()) return fail(ErrorCode::kNoSuchBucket);
+  if (done < write_quorum_for_drives()) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (done < drives_.size()) report_damage(bucket, key);
+  return {};
+}
+
+}  // namespace silo::object

@@ -1,0 +1,84 @@
+// Healer: background healing for a Pools.
+//
+// - Heal on read: readers report damaged objects; they are queued (bounded,
+//   de-duplicated) and healed by a worker thread.
+// - Full heal: walks every object of every set (or one bucket/prefix) and
+//   heals each, at a bounded rate unless asked to run flat out. Used at start
+//   for replaced drives, by the periodic scanner, and by `silo admin heal`.
+// Progress (objects scanned and healed, bytes, rate, ETA when known) is
+// observable while it runs.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "object/pools.h"
+
+namespace silo::object {
+
+struct HealProgress {
+  bool running = false;
+  std::string scope;  // what is being healed, e.g. "all" or "bucket/prefix"
+  uint64_t objects_scanned = 0;
+  uint64_t objects_healed = 0;
+  uint64_t drives_healed = 0;  // shard copies rebuilt
+  uint64_t bytes_healed = 0;
+  uint64_t errors = 0;
+  int64_t started_ns = 0;
+  int64_t finished_ns = 0;
+  uint64_t queued = 0;  // heal-on-read requests waiting
+
+  std::string to_json() const;
+};
+
+struct HealerOptions {
+  // Objects per second the background scanner may heal-check (0: no limit).
+  double scan_rate = 200;
+  // Seconds between two background scans (0: never scan periodically).
+  int64_t scan_interval_s = 24 * 3600;
+  size_t max_queue = 10000;
+};
+
+class Healer {
+ public:
+  Healer(Pools& pools, HealerOptions options);
+  ~Healer();
+  Healer(const Healer&) = delete;
+  Healer& operator=(const Healer&) = delete;
+
+  // Queues bucket/key of set `set` for healing (drops it when the queue is full).
+  void enqueue(size_t set, std::string bucket, std::string key);
+  // Heals every object under bucket/prefix (every bucket when empty) now, on
+  // the calling thread, without rate limit. Returns the final progress.
+  HealProgress heal_now(const std::string& bucket, const std::string& prefix);
+  // Starts a full background heal (rate-limited), e.g. for a replaced drive.
+  void start_background_heal(std::string reason);
+  HealProgress progress() const;
+
+ private:
+  void worker();
+  void scanner();
+  HealProgress walk(const std::string& bucket, const std::string& prefix, double rate,
+                    const std::string& scope, bool deep);
+  void heal_one(size_t set, const std::string& bucket, const std::string& key);
+
+  Pools& pools_;
+  HealerOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::tuple<size_t, std::string, std::string>> queue_;
+  std::set<std::tuple<size_t, std::string, std::string>> queued_;
+  bool stop_ = false;
+  bool scan_requested_ = false;
+  std::string scan_reason_;
+  HealProgress progress_;
+  std::thread worker_;
+  std::thread scanner_;
+};
+
+}  // namespace silo::object

@@ -1,0 +1,62 @@
+// Pools: the ObjectLayer the S3 API talks to. Routes each key to one erasure
+// set by SipHash of the key under the deployment id (so every node computes
+// the same placement alone), keeps buckets on every set, and merges listings
+// across sets.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "object/erasure_set.h"
+
+namespace silo::object {
+
+class Pools final : public ObjectLayer {
+ public:
+  Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id);
+
+  size_t set_count() const { return sets_.size(); }
+  ErasureSet& set(size_t i) { return *sets_[i]; }
+  // Index of the set that holds `key`.
+  size_t set_index(std::string_view key) const;
+
+  Status make_bucket(std::string_view bucket) override;
+  Result<BucketInfo> head_bucket(std::string_view bucket) override;
+  Result<std::vector<BucketInfo>> list_buckets() override;
+  Status delete_bucket(std::string_view bucket) override;
+  Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
+                                                  PutOptions options) override;
+  Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key) override;
+  Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket,
+                                                    std::string_view key) override;
+  Status delete_object(std::string_view bucket, std::string_view key) override;
+  Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
+  Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
+                                   PutOptions options, std::string checksum_algorithm,
+                                   std::string checksum_type) override;
+  Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key,
+                                std::string_view upload_id) override;
+  Result<std::unique_ptr<ObjectWriter>> begin_part(std::string_view bucket, std::string_view key,
+                                                   std::string_view upload_id,
+                                                   uint32_t part_number) override;
+  Result<PartListing> list_parts(std::string_view bucket, std::string_view key,
+                                 std::string_view upload_id, uint32_t marker,
+                                 size_t max_parts) override;
+  Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
+                                     std::string_view upload_id,
+                                     const std::vector<CompletePart>& parts,
+                                     const WritePreconditions& preconditions) override;
+  Status abort_upload(std::string_view bucket, std::string_view key,
+                      std::string_view upload_id) override;
+  Result<UploadListing> list_uploads(std::string_view bucket,
+                                     const UploadListParams& params) override;
+  Result<size_t> cleanup_uploads(int64_t older_than_ns) override;
+
+ private:
+  ErasureSet& set_for(std::string_view key) { return *sets_[set_index(key)]; }
+  std::vector<std::unique_ptr<ErasureSet>> sets_;
+  std::string siphash_key_;  // 16 bytes derived from the deployment id
+};
+
+}  // namespace silo::object

@@ -1,0 +1,80 @@
+// ManagedDrive: a Drive that can go offline and come back.
+//
+// It wraps the LocalDrive of one folder and checks, periodically and after
+// any I/O error, that the folder still holds this drive (format.json with the
+// expected drive id). A drive whose folder vanished, became unreadable or was
+// replaced goes offline: every call then fails at once with kDriveOffline
+// instead of writing into a deleted directory. While offline it is retried
+// with exponential backoff and reopened as soon as its identity is back.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/drive.h"
+#include "storage/local_drive.h"
+
+namespace silo::storage {
+
+class ManagedDrive final : public Drive {
+ public:
+  // `drive_id` is the id this folder must carry in its format.json.
+  ManagedDrive(std::string root, std::string drive_id, LocalDriveOptions options = {});
+
+  bool online() const override { return online_.load(); }
+  const std::string& drive_id() const { return drive_id_; }
+  // Verifies identity, taking the drive offline or bringing it back.
+  // Cheap (one stat); called by the monitor and after errors.
+  void check();
+  // Opens the drive now; false (and offline) when it cannot be opened.
+  bool open_now();
+
+  std::string endpoint() const override { return root_; }
+  Status make_bucket(const BucketRecord& bucket) override;
+  Result<BucketRecord> stat_bucket(std::string_view bucket) override;
+  Result<std::vector<BucketRecord>> list_buckets() override;
+  Status delete_bucket(std::string_view bucket) override;
+  Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
+                                   bool with_data) override;
+  Status commit_object(std::string_view bucket, std::string_view key, const ObjectRecord& record,
+                       std::string_view staged_id) override;
+  Status delete_object(std::string_view bucket, std::string_view key) override;
+  Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) override;
+  Result<std::unique_ptr<ShardWriter>> create_staged(std::string_view staged_id,
+                                                     std::string_view name) override;
+  void remove_staged(std::string_view staged_id) override;
+  Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
+                                                  std::string_view name) override;
+  Status put_upload(const UploadRecord& upload) override;
+  Result<UploadRecord> read_upload(std::string_view bucket, std::string_view key,
+                                   std::string_view upload_id) override;
+  Status commit_part(const UploadRecord& upload, const PartRecord& part,
+                     std::string_view staged_id, std::string_view name) override;
+  Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
+                                             size_t limit) override;
+  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record) override;
+  Status abort_upload(const UploadRecord& upload) override;
+  Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
+
+ private:
+  std::shared_ptr<LocalDrive> get() const;
+  bool identity_ok() const;
+  void go_offline(std::string_view why);
+  // Runs `f` on the open drive; failures that smell of I/O trigger a check.
+  template <typename F>
+  auto call(F&& f) -> decltype(f(std::declval<LocalDrive&>()));
+
+  std::string root_;
+  std::string drive_id_;
+  LocalDriveOptions options_;
+  mutable std::mutex mu_;
+  std::shared_ptr<LocalDrive> drive_;
+  std::atomic<bool> online_{false};
+  std::chrono::steady_clock::time_point next_retry_{};
+  std::chrono::seconds backoff_{1};
+};
+
+}  // namespace silo::storage
