@@ -25,9 +25,12 @@ done
 if [ -n "$NEW_PY" ]; then
   VENV=build/venv-new-sdk
   if [ ! -x "$VENV/bin/python" ]; then
-    "$NEW_PY" -m venv --system-site-packages "$VENV"
+    # The venv sees that Python's own packages first (the new boto3), then
+    # Debian's (pytest): .pth path lines are appended in order.
+    "$NEW_PY" -m venv "$VENV"
     site=$("$VENV/bin/python" -c 'import site; print(site.getsitepackages()[0])')
-    echo "/usr/lib/python3/dist-packages" > "$site/zz-debian-dist-packages.pth"
+    "$NEW_PY" -c 'import site; print(site.getsitepackages()[0])' > "$site/silo-test-paths.pth"
+    echo "/usr/lib/python3/dist-packages" >> "$site/silo-test-paths.pth"
   fi
   echo "==> integration tests (boto3 $("$VENV/bin/python" -c 'import boto3; print(boto3.__version__)'))"
   "$VENV/bin/python" -m pytest -q -n "$(nproc)" -m "not sdk_independent" tests/integration

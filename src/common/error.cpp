@@ -176,6 +176,9 @@ ErrorInfo info(ErrorCode code) {
               "The bucket ownership controls were not found"};
     case E::kInvalidBucketState:
       return {"InvalidBucketState", 409, "The request is not valid with the current state of the bucket."};
+    case E::kNoSuchVersion:
+      return {"NoSuchVersion", 404,
+              "The version ID specified in the request does not match an existing version."};
     case E::kDriveOffline:
       return {"SlowDown", 503, "A drive is offline. Please retry."};
     case E::kInsufficientReadQuorum:

@@ -77,6 +77,7 @@ enum class ErrorCode {
   kInvalidBucketState,
   kBucketNameUnavailable,
   kInvalidPartNumber,
+  kNoSuchVersion,
   // Silo-internal conditions that reach clients as 503 SlowDown.
   kDriveOffline,
   kInsufficientReadQuorum,

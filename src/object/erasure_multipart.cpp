@@ -89,10 +89,13 @@ Result<UploadInfo> ErasureSet::create_upload(std::string_view bucket, std::strin
   UploadRecord r;
   r.bucket = bucket;
   r.key = key;
-  // The upload id carries no key material; it only names the upload.
-  r.upload_id = new_uuid();
-  r.data_uuid = new_uuid();
   r.initiated_ns = now_ns();
+  // The id starts with the initiation time, so uploads of one key list in the
+  // order they were started (as S3 lists them); it carries no key material.
+  std::string when(8, '\0');
+  for (int i = 0; i < 8; ++i) when[i] = static_cast<char>(r.initiated_ns >> (56 - 8 * i));
+  r.upload_id = hex_encode(when) + new_uuid();
+  r.data_uuid = new_uuid();
   r.storage_class = options.storage_class;
   r.meta = std::move(options.meta);
   r.checksum_algorithm = std::move(checksum_algorithm);

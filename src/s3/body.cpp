@@ -50,6 +50,10 @@ Result<std::unique_ptr<BodyReader>> BodyReader::open(Context& ctx) {
       if (algo) return fail(ErrorCode::kInvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
       algo = a;
       r->expected_checksum_ = std::string(trim(ctx.header(checksum_header(a))));
+      if (!decode_checksum_base64(a, r->expected_checksum_)) {
+        return fail(ErrorCode::kInvalidRequest, "Value for " + std::string(checksum_header(a)) +
+                                                    " header is invalid.");
+      }
     }
   }
   if (ctx.has_header("x-amz-trailer")) {
@@ -149,7 +153,7 @@ Status BodyReader::finish() {
                   "The " + std::string(checksum_name(checksum_->algorithm())) +
                       " you specified did not match the calculated checksum.");
     }
-    checksums_ = {{std::string(checksum_name(checksum_->algorithm())), got}};
+    checksums_ = {{std::string(checksum_name(checksum_->algorithm())), got}, {"type", "FULL_OBJECT"}};
   }
   return {};
 }

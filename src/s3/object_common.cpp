@@ -25,6 +25,22 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
+// A Content-Encoding list without its aws-chunked token.
+std::string without_aws_chunked(std::string_view list) {
+  std::string out;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto item = trim(list.substr(0, comma));
+    if (!item.empty() && !iequals(item, "aws-chunked")) {
+      if (!out.empty()) out.push_back(',');
+      out.append(item);
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 // True when the If-Match / If-None-Match list matches `etag`.
 bool etag_matches(std::string_view list, std::string_view etag) {
   while (!list.empty()) {
@@ -42,7 +58,14 @@ Result<storage::KeyValues> metadata_from_headers(const Context& ctx) {
   storage::KeyValues meta;
   size_t user_bytes = 0;
   for (auto name : kContentHeaders) {
-    if (ctx.has_header(name)) meta.emplace_back(std::string(name), std::string(ctx.header(name)));
+    if (!ctx.has_header(name)) continue;
+    std::string value(ctx.header(name));
+    if (name == "content-encoding") {
+      // aws-chunked describes how this request's body is framed, not the object.
+      value = without_aws_chunked(value);
+      if (value.empty()) continue;
+    }
+    meta.emplace_back(std::string(name), std::move(value));
   }
   for (const auto& field : ctx.request()) {
     std::string name = to_lower({field.name_string().data(), field.name_string().size()});
@@ -191,13 +214,14 @@ boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
 }
 
 boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& reader,
-                                           object::ObjectWriter& writer) {
+                                           object::ObjectWriter& writer, Checksummer* checksum) {
   co_return co_await blocking(ctx, [&]() -> Status {
     std::vector<uint8_t> buf(kStreamBuffer);
     while (true) {
       auto n = reader.read(buf);
       if (!n) return std::unexpected(n.error());
       if (*n == 0) return {};
+      if (checksum) checksum->update(std::span<const uint8_t>(buf.data(), *n));
       if (auto s = writer.write({buf.data(), *n}); !s) return s;
     }
   });

@@ -44,9 +44,11 @@ Result<CopySource> parse_copy_source(const Context& ctx);
 // Streams the request body into `writer`, overlapping network reads with disk writes.
 boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
                                            object::ObjectWriter& writer);
-// Copies [offset, offset+length) of `reader` into `writer` on the blocking pool.
+// Copies the range of `reader` into `writer` on the blocking pool, feeding
+// `checksum` (when given) with every byte.
 boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& reader,
-                                           object::ObjectWriter& writer);
+                                           object::ObjectWriter& writer,
+                                           Checksummer* checksum = nullptr);
 
 // Adds x-amz-checksum-<algo> headers for stored full-object checksums.
 void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums);

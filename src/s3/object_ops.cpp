@@ -1,5 +1,6 @@
 #include <vector>
 
+#include "common/checksum.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "s3/object_common.h"
@@ -35,7 +36,6 @@ void add_object_headers(http::ResponseHeader& h, const object::ObjectInfo& info)
   }
   if (!has_type) h.set(bhttp::field::content_type, "binary/octet-stream");
   if (info.storage_class != "STANDARD") h.set("x-amz-storage-class", info.storage_class);
-  if (!info.parts.empty()) h.set("x-amz-mp-parts-count", std::to_string(info.parts.size()));
 }
 
 }  // namespace
@@ -73,8 +73,18 @@ Op put_object(Context& ctx) {
   co_return co_await send(ctx, std::move(res));
 }
 
+// Without versioning every object is the "null" version: any other version id
+// names a version that does not exist.
+Status check_version_id(const Context& ctx) {
+  auto v = ctx.query.get("versionId");
+  if (!v || *v == "null") return {};
+  if (v->empty()) return fail(ErrorCode::kInvalidArgument, "Version id cannot be the empty string");
+  return fail(ErrorCode::kNoSuchVersion);
+}
+
 Op get_object(Context& ctx, bool head) {
   const auto& q = ctx.query;
+  if (auto s = check_version_id(ctx); !s) co_return s;
   for (const auto& [param, header] : kResponseOverrides) {
     (void)header;
     if (q.has(param) && ctx.auth.anonymous) {
@@ -148,6 +158,9 @@ Op get_object(Context& ctx, bool head) {
   for (const auto& [param, header] : kResponseOverrides) {
     if (auto v = q.get(param)) h.set(header, *v);
   }
+  if (part_number && !info.parts.empty()) {
+    h.set("x-amz-mp-parts-count", std::to_string(info.parts.size()));
+  }
   uint64_t offset = range ? range->offset : 0;
   uint64_t length = range ? range->length : size;
   if (range) {
@@ -173,6 +186,11 @@ Op get_object(Context& ctx, bool head) {
 }
 
 Op delete_object(Context& ctx) {
+  if (auto v = check_version_id(ctx); !v) {
+    // Deleting a version that does not exist changes nothing.
+    if (v.error().code == ErrorCode::kNoSuchVersion) co_return co_await send_empty(ctx, 204);
+    co_return v;
+  }
   auto s = co_await blocking(
       ctx, [&] { return ctx.services.objects.delete_object(ctx.bucket, ctx.key); });
   if (!s) co_return s;
@@ -276,15 +294,26 @@ Op copy_object(Context& ctx) {
   }
   options.storage_class = *sc;
   options.preconditions = *pre;
+  std::optional<Checksummer> checksum;
+  if (ctx.has_header("x-amz-checksum-algorithm")) {
+    auto algo = parse_checksum_algorithm(trim(ctx.header("x-amz-checksum-algorithm")));
+    if (!algo) co_return fail(ErrorCode::kInvalidRequest, "Checksum algorithm provided is unsupported.");
+    checksum.emplace(*algo);
+  }
   auto writer = co_await blocking(ctx, [&] {
     return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
   });
   if (!writer) co_return std::unexpected(writer.error());
-  if (auto s = co_await stream_copy(ctx, **reader, **writer); !s) co_return s;
+  if (auto s = co_await stream_copy(ctx, **reader, **writer, checksum ? &*checksum : nullptr); !s) {
+    co_return s;
+  }
   object::PutFinal final;
-  for (const auto& kv : info.checksums) {
+  if (checksum) {
+    final.checksums = {{std::string(checksum_name(checksum->algorithm())), checksum->finish_base64()},
+                       {"type", "FULL_OBJECT"}};
+  } else if (info.parts.empty()) {
     // A composite checksum describes the source's parts, not the copy.
-    if (info.parts.empty()) final.checksums.push_back(kv);
+    final.checksums = info.checksums;
   }
   auto result = co_await blocking(ctx, [&] { return (*writer)->commit(final); });
   if (!result) co_return std::unexpected(result.error());

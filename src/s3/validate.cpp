@@ -20,7 +20,8 @@ bool valid_bucket_name(std::string_view name) {
     if (!(c == '.' || (c >= '0' && c <= '9'))) all_digits_or_dots = false;
   }
   if (all_digits_or_dots && dots == 3) return false;  // looks like an IPv4 address
-  if (name.starts_with("xn--") || name.starts_with("sthree-") || name.ends_with("-s3alias") ||
+  if (name.starts_with("xn--") || name.starts_with("sthree-") ||
+      name.starts_with("amzn-s3-demo-") || name.ends_with("-s3alias") ||
       name.ends_with("--ol-s3") || name.ends_with(".mrap") || name.ends_with("--x-s3")) {
     return false;
   }
