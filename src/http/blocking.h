@@ -14,12 +14,14 @@
 namespace silo::http {
 
 // REQUIRES: f returns a non-void, movable value (Result<T> or Status).
+// Deliberately not a coroutine itself: GCC 12 mishandles coroutine
+// parameters that are lambdas with non-trivial captures.
 template <typename F>
 auto run_blocking(boost::asio::thread_pool& pool, F f)
     -> boost::asio::awaitable<std::invoke_result_t<F&>> {
   using R = std::invoke_result_t<F&>;
   namespace asio = boost::asio;
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
       [&pool, f = std::move(f)](auto handler) mutable {
         asio::post(pool, [f = std::move(f), handler = std::move(handler)]() mutable {
           R result = f();

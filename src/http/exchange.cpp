@@ -25,8 +25,9 @@ std::string Exchange::remote_address() const {
 }
 
 asio::awaitable<Result<size_t>> Exchange::read_body(std::span<uint8_t> out) {
-  if (parser_.is_done() || out.empty()) co_return 0;
   if (!continue_sent_) {
+    // Answer "100 Continue" once the handler wants the body, even an empty
+    // one: clients that asked for it wait for it before anything else.
     continue_sent_ = true;
     auto expect = parser_.get()[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
@@ -40,24 +41,36 @@ asio::awaitable<Result<size_t>> Exchange::read_body(std::span<uint8_t> out) {
       }
     }
   }
-  auto& body = parser_.get().body();
-  body.data = out.data();
-  body.size = out.size();
-  stream_.expires_after(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwaitNoThrow);
-  (void)n;
-  if (ec == bhttp::error::need_buffer) ec = {};
-  if (ec) {
-    keep_alive_ = false;
-    if (ec == beast::error::timeout) co_return fail(ErrorCode::kRequestTimeout);
-    co_return fail(ErrorCode::kIncompleteBody);
+  if (out.empty()) co_return 0;
+  // A read may consume only framing (a chunk header of Transfer-Encoding:
+  // chunked); keep reading until body bytes arrive or the body ends.
+  while (!parser_.is_done()) {
+    auto& body = parser_.get().body();
+    body.data = out.data();
+    body.size = out.size();
+    stream_.expires_after(io_timeout_);
+    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwaitNoThrow);
+    (void)n;
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      keep_alive_ = false;
+      if (ec == beast::error::timeout) co_return fail(ErrorCode::kRequestTimeout);
+      co_return fail(ErrorCode::kIncompleteBody);
+    }
+    size_t got = out.size() - body.size;
+    if (got > 0) co_return got;
   }
-  co_return out.size() - body.size;
+  co_return 0;
 }
 
 void Exchange::decide_keep_alive() {
   // A body left unread would be parsed as the next request: close instead.
+  // So does a client that asked for "100 Continue" and never got it: it may
+  // still send its body, or misread the next response.
   if (!parser_.is_done()) keep_alive_ = false;
+  if (!continue_sent_ && beast::iequals(parser_.get()[bhttp::field::expect], "100-continue")) {
+    keep_alive_ = false;
+  }
 }
 
 asio::awaitable<Status> Exchange::send(StringResponse response) {

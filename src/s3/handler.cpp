@@ -166,7 +166,7 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
     body = co_await http::run_blocking(services_.blocking, [this] { return services_.admin->info_json(); });
   } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::post) {
     std::string bucket(ctx.query.value("bucket")), prefix(ctx.query.value("prefix"));
-    body = co_await http::run_blocking(services_.blocking, [this, bucket, prefix] {
+    body = co_await http::run_blocking(services_.blocking, [this, &bucket, &prefix] {
       return services_.admin->heal_json(bucket, prefix);
     });
   } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::get) {

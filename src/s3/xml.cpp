@@ -19,6 +19,13 @@ Result<pugi::xml_document> parse(std::string_view body) {
   pugi::xml_document doc;
   auto r = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!r) return fail(ErrorCode::kMalformedXML);
+  // pugixml accepts several top-level elements; a well-formed document has one.
+  size_t roots = 0;
+  for (auto n : doc.children()) {
+    if (n.type() == pugi::node_element) ++roots;
+    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) return fail(ErrorCode::kMalformedXML);
+  }
+  if (roots != 1) return fail(ErrorCode::kMalformedXML);
   return doc;
 }
 

@@ -230,11 +230,13 @@ int run_server(const ServerConfig& config) {
   ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options);
 
   // Watches drive identity; takes vanished drives offline and brings them back.
-  std::atomic<bool> monitor_stop{false};
-  std::thread monitor([&] {
-    while (!monitor_stop) {
+  // Stopped and joined on every way out of this function.
+  std::jthread monitor([&drives](std::stop_token stop) {
+    while (!stop.stop_requested()) {
       for (auto& d : drives) d->check();
-      for (int i = 0; i < 10 && !monitor_stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (int i = 0; i < 10 && !stop.stop_requested(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
   });
 
@@ -302,7 +304,7 @@ int run_server(const ServerConfig& config) {
   io.run();
   for (auto& t : threads) t.join();
   blocking.join();
-  monitor_stop = true;
+  monitor.request_stop();
   monitor.join();
   spdlog::info("stopped");
   return 0;
