@@ -78,18 +78,10 @@ Op upload_part(Context& ctx) {
   if ((*body)->declared_size() && static_cast<int64_t>(*(*body)->declared_size()) > kMaxPartSize) {
     co_return fail(ErrorCode::kEntityTooLarge);
   }
-  auto writer = co_await blocking(ctx, [&] {
+  WriterFactory open = [&] {
     return ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
-  });
-  if (!writer) co_return std::unexpected(writer.error());
-  if (auto s = co_await stream_body(ctx, **body, **writer); !s) co_return s;
-  auto& w = **writer;
-  if ((*body)->content_md5()) {
-    auto md5 = hex_decode(w.md5_hex());
-    if (auto s = check_content_md5(**body, md5.value_or("")); !s) co_return s;
-  }
-  object::PutFinal final{(*body)->checksums()};
-  auto info = co_await blocking(ctx, [&] { return w.commit(final); });
+  };
+  auto info = co_await write_body(ctx, **body, open);
   if (!info) co_return std::unexpected(info.error());
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::etag, quote_etag(info->etag));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -40,6 +41,14 @@ struct CopySource {
   std::string key;
 };
 Result<CopySource> parse_copy_source(const Context& ctx);
+
+using WriterFactory = std::function<Result<std::unique_ptr<object::ObjectWriter>>()>;
+// Stores the request body through a writer from `open` and commits it:
+// small bodies are read whole first, then written and committed in one trip
+// to the blocking pool; larger ones are streamed. Checks Content-MD5 and
+// records the body's checksums.
+boost::asio::awaitable<Result<object::ObjectInfo>> write_body(Context& ctx, BodyReader& body,
+                                                              const WriterFactory& open);
 
 // Streams the request body into `writer`, overlapping network reads with disk writes.
 boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,

@@ -54,18 +54,10 @@ Op put_object(Context& ctx) {
   auto body = BodyReader::open(ctx);
   if (!body) co_return std::unexpected(body.error());
   object::PutOptions options{std::move(*meta), std::move(*sc), std::move(*pre)};
-  auto writer = co_await blocking(ctx, [&] {
+  WriterFactory open = [&] {
     return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
-  });
-  if (!writer) co_return std::unexpected(writer.error());
-  if (auto s = co_await stream_body(ctx, **body, **writer); !s) co_return s;
-  auto& w = **writer;
-  if ((*body)->content_md5()) {
-    auto md5 = hex_decode(w.md5_hex());
-    if (auto s = check_content_md5(**body, md5.value_or("")); !s) co_return s;
-  }
-  object::PutFinal final{(*body)->checksums()};
-  auto info = co_await blocking(ctx, [&] { return w.commit(final); });
+  };
+  auto info = co_await write_body(ctx, **body, open);
   if (!info) co_return std::unexpected(info.error());
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::etag, quote_etag(info->etag));
@@ -100,14 +92,26 @@ Op get_object(Context& ctx, bool head) {
   }
   std::unique_ptr<object::ObjectReader> reader;
   object::ObjectInfo info;
+  // A whole-object GET reads its first buffer in the same trip to the
+  // blocking pool that opens the object: small objects take one trip.
+  bool speculate = !head && !part_number && !ctx.has_header("range");
+  std::vector<uint8_t> first;
   if (head) {
     auto i = co_await blocking(
         ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
     if (!i) co_return std::unexpected(i.error());
     info = std::move(*i);
   } else {
-    auto r = co_await blocking(
-        ctx, [&] { return ctx.services.objects.open_object(ctx.bucket, ctx.key); });
+    auto r = co_await blocking(ctx, [&]() -> Result<std::unique_ptr<object::ObjectReader>> {
+      auto opened = ctx.services.objects.open_object(ctx.bucket, ctx.key);
+      if (!opened || !speculate) return opened;
+      first.resize(static_cast<size_t>(
+          std::min<uint64_t>(static_cast<uint64_t>((*opened)->info().size), kReadBuffer)));
+      auto n = (*opened)->read(first);
+      if (!n) return std::unexpected(n.error());
+      first.resize(*n);
+      return opened;
+    });
     if (!r) co_return std::unexpected(r.error());
     reader = std::move(*r);
     info = reader->info();
@@ -172,9 +176,15 @@ Op get_object(Context& ctx, bool head) {
   if (auto s = co_await ctx.exchange.send_header(h); !s) co_return s;
   if (head || length == 0) co_return Status{};
 
-  reader->set_range(offset, length);
-  std::vector<uint8_t> buf(std::min<uint64_t>(length, kReadBuffer));
   uint64_t sent = 0;
+  if (speculate) {
+    if (auto s = co_await ctx.exchange.send_body(first); !s) co_return s;
+    sent = first.size();
+  } else {
+    reader->set_range(offset, length);
+  }
+  std::vector<uint8_t> buf;
+  if (sent < length) buf.resize(std::min<uint64_t>(length - sent, kReadBuffer));
   while (sent < length) {
     auto n = co_await blocking(ctx, [&] { return reader->read(buf); });
     if (!n) co_return std::unexpected(n.error());

@@ -1,0 +1,221 @@
+// S3Client: a small blocking S3 client over one libcurl easy handle, for the
+// `silo` client commands and `silo bench`. It speaks to any S3 endpoint with
+// path-style URLs (http(s)://host[:port]/bucket/key) and signs every request
+// with Silo's own SigV4 signer (s3/sigv4.h), so client and server share one
+// implementation of the signature.
+//
+// Contract:
+// - Thread-safety: none. One S3Client per thread. Different clients may run
+//   concurrently on different threads.
+// - Connections: the easy handle keeps its connection alive across calls, so a
+//   sequence of requests costs one TCP handshake. TCP_NODELAY is on. A failed
+//   transfer drops the connection; the next call opens a new one.
+// - Bodies are never buffered by the client: put_object/upload_part read the
+//   caller's memory in place (libcurl's read callback), get_object hands each
+//   received piece to a callback. REQUIRES: a body span stays valid and
+//   unchanged until the call returns.
+// - Payload signing: request bodies are sent as UNSIGNED-PAYLOAD (hashing
+//   every byte would cost more than the transfer on loopback); requests
+//   without a body sign the SHA-256 of the empty string.
+// - Errors are values: every call returns S3Result<T>. A non-2xx response
+//   becomes an S3Error with its HTTP status and the <Code>/<Message> of the S3
+//   error document; a response without a body (HEAD) gets a code derived from
+//   the status (NotFound, Forbidden, ...). No response at all (refused,
+//   reset, timeout) is http_status 0 with code "network". Nothing throws.
+// - No retries: callers decide (bench must see every failure).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "s3/sigv4.h"
+
+namespace silo::client {
+
+namespace detail {
+struct Request;
+struct Response;
+struct Transfer;
+}  // namespace detail
+
+// Code of an S3Error when no HTTP response was received.
+inline constexpr std::string_view kNetworkErrorCode = "network";
+
+struct S3Error {
+  int http_status = 0;     // 0: no HTTP response
+  std::string code;        // S3 <Code>, a status-derived code, or "network"
+  std::string message;     // <Message>, or curl's description of a network error
+  std::string request_id;  // x-amz-request-id, when the server sent one
+
+  // "NoSuchKey (404): The specified key does not exist." for people.
+  std::string describe() const;
+};
+
+template <typename T>
+using S3Result = std::expected<T, S3Error>;
+using S3Status = std::expected<void, S3Error>;
+
+// An endpoint URL split into what requests need. Accepts http:// and https://
+// with an optional port and an optional trailing '/'; no path, query or
+// user info.
+struct Endpoint {
+  std::string scheme;     // "http" or "https"
+  std::string authority;  // host[:port] exactly as given; also the signed Host header
+  std::string base_url;   // scheme://authority
+
+  static Result<Endpoint> parse(std::string_view url);
+};
+
+struct ClientConfig {
+  std::string endpoint;  // http(s)://host[:port]
+  s3::Credentials credentials;
+  std::string region = "us-east-1";
+  std::chrono::seconds connect_timeout{10};
+  // A transfer that moves no byte for this long fails as a network error.
+  std::chrono::seconds stall_timeout{60};
+  bool verify_tls = true;
+};
+
+// Extra request headers (lower-case names), e.g. content-type, x-amz-meta-*.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct PutOptions {
+  HeaderList headers;
+};
+
+struct PutResult {
+  int http_status = 0;
+  std::string etag;  // as sent, with quotes stripped
+};
+
+struct ObjectInfo {
+  int http_status = 0;
+  uint64_t size = 0;  // Content-Length of the object (HEAD) or of the response (GET)
+  std::string etag;   // quotes stripped
+  std::string content_type;
+  std::string last_modified;  // HTTP date as sent
+};
+
+// Receives the response body of a successful GET piece by piece, in order.
+// Return false to abort the transfer (the call then fails with code
+// "aborted" and the connection is dropped).
+using BodySink = std::function<bool(std::string_view piece)>;
+
+struct GetOptions {
+  // Inclusive byte range; nullopt reads the whole object.
+  std::optional<std::pair<uint64_t, uint64_t>> range;
+};
+
+struct ListOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation_token;
+  std::string start_after;
+  int max_keys = 1000;
+};
+
+struct ListEntry {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;  // ISO 8601 as sent
+};
+
+// One page of ListObjectsV2. Keys and prefixes are decoded (the client asks
+// for encoding-type=url so any key survives the XML).
+struct ListPage {
+  int http_status = 0;
+  std::vector<ListEntry> objects;
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_continuation_token;
+};
+
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;
+};
+
+// The per-key outcome of a DeleteObjects request that failed for that key.
+struct DeleteFailure {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+
+class S3Client {
+ public:
+  // Fails with InvalidArgument on a malformed endpoint, InternalError when
+  // libcurl cannot make a handle.
+  static Result<std::unique_ptr<S3Client>> create(ClientConfig config);
+  ~S3Client();
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+  // Buckets. create_bucket sends no location body (the server's region).
+  S3Status create_bucket(std::string_view bucket);
+  S3Status delete_bucket(std::string_view bucket);
+  S3Status head_bucket(std::string_view bucket);
+
+  // Objects.
+  S3Result<PutResult> put_object(std::string_view bucket, std::string_view key,
+                                 std::span<const char> body, const PutOptions& options = {});
+  // On success the whole body has been given to `sink`; the result's size is
+  // the number of body bytes received.
+  S3Result<ObjectInfo> get_object(std::string_view bucket, std::string_view key,
+                                  const BodySink& sink, const GetOptions& options = {});
+  S3Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
+  S3Status delete_object(std::string_view bucket, std::string_view key);
+  // Deletes up to 1000 keys in one request (quiet mode). Returns the keys the
+  // server could not delete; a failure of the request itself is the error.
+  S3Result<std::vector<DeleteFailure>> delete_objects(std::string_view bucket,
+                                                      std::span<const std::string> keys);
+
+  // One page of ListObjectsV2; pass next_continuation_token back for the next.
+  S3Result<ListPage> list_objects_v2(std::string_view bucket, const ListOptions& options);
+
+  // Multipart upload. upload_part returns the part's ETag (quotes stripped).
+  S3Result<std::string> create_multipart_upload(std::string_view bucket, std::string_view key,
+                                                const PutOptions& options = {});
+  S3Result<std::string> upload_part(std::string_view bucket, std::string_view key,
+                                    std::string_view upload_id, int part_number,
+                                    std::span<const char> body);
+  S3Result<PutResult> complete_multipart_upload(std::string_view bucket, std::string_view key,
+                                                std::string_view upload_id,
+                                                std::span<const CompletedPart> parts);
+  S3Status abort_multipart_upload(std::string_view bucket, std::string_view key,
+                                  std::string_view upload_id);
+
+ private:
+  using Request = detail::Request;
+  using Response = detail::Response;
+  using Transfer = detail::Transfer;
+
+  S3Client(ClientConfig config, Endpoint endpoint, void* curl);
+  // Sends one signed request; a non-2xx status becomes the error.
+  S3Result<Response> execute(const Request& request);
+  void configure_method(const Request& request, Transfer& transfer);
+  S3Error transfer_error(const Transfer& transfer, int curl_code) const;
+  std::string header(std::string_view name) const;
+
+  ClientConfig config_;
+  Endpoint endpoint_;
+  void* curl_;  // CURL*; void so the header does not pull in curl.h
+  std::string curl_error_;
+};
+
+// The path of an object or bucket as sent: "/bucket" or "/bucket/<encoded key>".
+std::string object_path(std::string_view bucket, std::string_view key);
+
+}  // namespace silo::client

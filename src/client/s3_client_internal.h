@@ -1,0 +1,45 @@
+// The request/response/transfer records shared by the two halves of
+// S3Client (transport in s3_client.cpp, operations in s3_client_ops.cpp).
+// Not part of the client's interface.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "client/s3_client.h"
+
+namespace silo::client::detail {
+
+struct Request {
+  std::string_view method;
+  std::string path;   // encoded
+  std::string query;  // encoded, without '?'
+  HeaderList headers;
+  bool has_body = false;  // PUT/POST: sends Content-Length even when empty
+  std::span<const char> body;
+  const BodySink* sink = nullptr;  // where a 2xx body goes; null: Response::body
+};
+
+struct Response {
+  int status = 0;
+  std::string body;  // 2xx body when the request had no sink
+  uint64_t received = 0;
+};
+
+// State of one transfer, shared with libcurl's callbacks.
+struct Transfer {
+  const Request* request = nullptr;
+  CURL* curl = nullptr;
+  size_t read_pos = 0;
+  long status = -1;  // learnt at the first body byte
+  std::string body;
+  uint64_t received = 0;
+  bool sink_aborted = false;
+  bool body_too_large = false;
+};
+
+}  // namespace silo::client::detail

@@ -1,0 +1,180 @@
+// The S3 operations of S3Client: each builds a Request, runs it through
+// execute() (signing, transport, error mapping) and reads what it needs from
+// the response. Kept apart from the transport so either reads on its own.
+#include <string>
+
+#include "client/s3_client.h"
+#include "client/s3_client_internal.h"
+#include "client/s3_xml.h"
+#include "common/hash.h"
+#include "common/strings.h"
+
+namespace silo::client {
+namespace {
+
+S3Error malformed(std::string_view what, int status) {
+  return S3Error{status, "MalformedResponse", "could not parse the " + std::string(what), {}};
+}
+
+std::string query_param(std::string_view name, std::string_view value) {
+  std::string out(name);
+  out.push_back('=');
+  out += uri_encode(value, /*keep_slash=*/false);
+  return out;
+}
+
+void add_param(std::string& query, std::string_view name, std::string_view value) {
+  if (!query.empty()) query.push_back('&');
+  query += query_param(name, value);
+}
+
+}  // namespace
+
+S3Status S3Client::create_bucket(std::string_view bucket) {
+  Request r{"PUT", object_path(bucket, {}), {}, {}, /*has_body=*/true, {}, nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return {};
+}
+
+S3Status S3Client::delete_bucket(std::string_view bucket) {
+  auto res = execute(Request{"DELETE", object_path(bucket, {}), {}, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  return {};
+}
+
+S3Status S3Client::head_bucket(std::string_view bucket) {
+  auto res = execute(Request{"HEAD", object_path(bucket, {}), {}, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  return {};
+}
+
+S3Result<PutResult> S3Client::put_object(std::string_view bucket, std::string_view key,
+                                         std::span<const char> body, const PutOptions& options) {
+  Request r{"PUT", object_path(bucket, key), {}, options.headers, true, body, nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return PutResult{res->status, xml::strip_quotes(header("etag"))};
+}
+
+S3Result<ObjectInfo> S3Client::get_object(std::string_view bucket, std::string_view key,
+                                          const BodySink& sink, const GetOptions& options) {
+  Request r{"GET", object_path(bucket, key), {}, {}, false, {}, &sink};
+  if (options.range) {
+    r.headers.emplace_back("range", "bytes=" + std::to_string(options.range->first) + "-" +
+                                        std::to_string(options.range->second));
+  }
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  ObjectInfo info;
+  info.http_status = res->status;
+  info.size = res->received;
+  info.etag = xml::strip_quotes(header("etag"));
+  info.content_type = header("content-type");
+  info.last_modified = header("last-modified");
+  return info;
+}
+
+S3Result<ObjectInfo> S3Client::head_object(std::string_view bucket, std::string_view key) {
+  auto res = execute(Request{"HEAD", object_path(bucket, key), {}, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  ObjectInfo info;
+  info.http_status = res->status;
+  info.size = parse_u64(header("content-length")).value_or(0);
+  info.etag = xml::strip_quotes(header("etag"));
+  info.content_type = header("content-type");
+  info.last_modified = header("last-modified");
+  return info;
+}
+
+S3Status S3Client::delete_object(std::string_view bucket, std::string_view key) {
+  auto res = execute(Request{"DELETE", object_path(bucket, key), {}, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  return {};
+}
+
+S3Result<std::vector<DeleteFailure>> S3Client::delete_objects(std::string_view bucket,
+                                                              std::span<const std::string> keys) {
+  std::string body = xml::delete_objects_body(keys);
+  // S3 requires an integrity header on DeleteObjects.
+  HeaderList headers{{"content-md5", base64_encode(md5_raw(body))},
+                     {"content-type", "application/xml"}};
+  Request r{"POST", object_path(bucket, {}), "delete", std::move(headers), true,
+            std::span<const char>(body), nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto failures = xml::parse_delete_result(res->body);
+  if (!failures) return std::unexpected(malformed("DeleteResult", res->status));
+  return std::move(*failures);
+}
+
+S3Result<ListPage> S3Client::list_objects_v2(std::string_view bucket, const ListOptions& options) {
+  // Parameters in canonical (sorted) order; the signer sorts anyway.
+  std::string query;
+  if (!options.continuation_token.empty()) {
+    add_param(query, "continuation-token", options.continuation_token);
+  }
+  if (!options.delimiter.empty()) add_param(query, "delimiter", options.delimiter);
+  add_param(query, "encoding-type", "url");
+  add_param(query, "list-type", "2");
+  add_param(query, "max-keys", std::to_string(options.max_keys));
+  if (!options.prefix.empty()) add_param(query, "prefix", options.prefix);
+  if (!options.start_after.empty()) add_param(query, "start-after", options.start_after);
+  auto res = execute(Request{"GET", object_path(bucket, {}), std::move(query), {}, false, {},
+                             nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto page = xml::parse_list_v2(res->body, /*url_encoded=*/true);
+  if (!page) return std::unexpected(malformed("ListBucketResult", res->status));
+  page->http_status = res->status;
+  return std::move(*page);
+}
+
+S3Result<std::string> S3Client::create_multipart_upload(std::string_view bucket,
+                                                        std::string_view key,
+                                                        const PutOptions& options) {
+  Request r{"POST", object_path(bucket, key), "uploads", options.headers, true, {}, nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto id = xml::parse_upload_id(res->body);
+  if (!id) return std::unexpected(malformed("InitiateMultipartUploadResult", res->status));
+  return std::move(*id);
+}
+
+S3Result<std::string> S3Client::upload_part(std::string_view bucket, std::string_view key,
+                                            std::string_view upload_id, int part_number,
+                                            std::span<const char> body) {
+  std::string query = query_param("partNumber", std::to_string(part_number));
+  add_param(query, "uploadId", upload_id);
+  auto res = execute(Request{"PUT", object_path(bucket, key), std::move(query), {}, true, body,
+                             nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  return xml::strip_quotes(header("etag"));
+}
+
+S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
+                                                        std::string_view key,
+                                                        std::string_view upload_id,
+                                                        std::span<const CompletedPart> parts) {
+  std::string body = xml::complete_multipart_body(parts);
+  Request r{"POST", object_path(bucket, key), query_param("uploadId", upload_id),
+            {{"content-type", "application/xml"}}, true, std::span<const char>(body), nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  // S3 can report a failed completion inside a 200 response.
+  if (auto err = xml::parse_error(res->body)) {
+    return std::unexpected(S3Error{res->status, err->code, err->message, err->request_id});
+  }
+  auto etag = xml::parse_complete_etag(res->body);
+  if (!etag) return std::unexpected(malformed("CompleteMultipartUploadResult", res->status));
+  return PutResult{res->status, std::move(*etag)};
+}
+
+S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_view key,
+                                          std::string_view upload_id) {
+  auto res = execute(Request{"DELETE", object_path(bucket, key),
+                             query_param("uploadId", upload_id), {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  return {};
+}
+
+}  // namespace silo::client
