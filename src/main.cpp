@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "bench/command.h"
 #include "server/server_main.h"
 
 int main(int argc, char** argv) {
@@ -20,7 +21,11 @@ int main(int argc, char** argv) {
   srv->add_flag("--debug", server.debug, "Log every request");
   srv->add_option("DIR", server.drives, "Data folder")->required();
 
+  silo::bench::Options bench;
+  auto* bch = silo::bench::add_command(app, bench);
+
   CLI11_PARSE(app, argc, argv);
   if (srv->parsed()) return silo::server::run_server(server);
+  if (bch->parsed()) return silo::bench::run(bench);
   return 0;
 }

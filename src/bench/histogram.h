@@ -9,6 +9,7 @@
 // Not thread-safe: one histogram per worker thread, merged afterwards.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

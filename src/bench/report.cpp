@@ -10,6 +10,8 @@ namespace silo::bench {
 namespace {
 
 using nlohmann::json;
+// Fields in the documented order, so a person reading the JSON finds "op" first.
+using ordered = nlohmann::ordered_json;
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
@@ -43,7 +45,7 @@ OpSummary summary_of(std::string name, const OpStats& s, double seconds) {
 }
 
 // Fields shared by the top level and the breakdown entries.
-void put_fields(json& j, const OpSummary& s, bool with_keys) {
+void put_fields(ordered& j, const OpSummary& s, bool with_keys) {
   j["ops"] = s.ops;
   j["bytes"] = s.bytes;
   j["ops_per_s"] = s.ops_per_s;
@@ -87,9 +89,9 @@ std::string errors_text(const std::map<std::string, uint64_t>& errors) {
 }
 
 std::string table_row(const OpSummary& s) {
-  return fmt::format("{:<10} {:>10} {:>11.1f} {:>10.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7}\n",
-                     s.op, s.ops, s.ops_per_s, s.mib_per_s, s.p50_ms, s.p90_ms, s.p99_ms,
-                     s.max_ms, s.error_count());
+  return fmt::format(
+      "{:<10} {:>10} {:>11.1f} {:>10.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7}\n", s.op, s.ops,
+      s.ops_per_s, s.mib_per_s, s.p50_ms, s.p90_ms, s.p99_ms, s.max_ms, s.error_count());
 }
 
 std::string ratio(double a, double b) {
@@ -149,7 +151,7 @@ OpSummary summarize_all(std::string_view name, const OpStatsSet& stats, double s
 }
 
 std::string to_json(const Report& r) {
-  json j;
+  ordered j;
   j["op"] = r.op;
   j["size"] = r.size;
   j["concurrency"] = r.concurrency;
@@ -158,7 +160,7 @@ std::string to_json(const Report& r) {
   j["endpoint"] = r.endpoint;
   put_fields(j, r.total, r.op == "list");
   if (!r.breakdown.empty()) {
-    json b = json::object();
+    ordered b = ordered::object();
     for (const auto& s : r.breakdown) put_fields(b[s.op], s, s.op == "list");
     j["breakdown"] = std::move(b);
   }
@@ -190,16 +192,17 @@ Result<Report> from_json(std::string_view text) {
 }
 
 std::string format_table(const Report& r) {
-  std::string out = fmt::format("silo bench {}: {} objects, concurrency {}, {}, {}\n", r.op,
-                                format_size(r.size), r.concurrency, format_seconds(r.duration_s),
-                                r.endpoint);
+  std::string out =
+      fmt::format("silo bench {}: {} objects, concurrency {}, {}, {}\n", r.op, format_size(r.size),
+                  r.concurrency, format_seconds(r.duration_s), r.endpoint);
   out += fmt::format("{:<10} {:>10} {:>11} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7}\n", "op", "ops",
                      "ops/s", "MiB/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors");
   for (const auto& s : r.breakdown) out += table_row(s);
   if (r.breakdown.empty() || r.op == "mixed") out += table_row(r.total);
   if (r.op == "list" && r.total.ops > 0) {
-    out += fmt::format("list: {} keys per listing, {:.0f} keys/s, {:.3f} s per full listing (p50)\n",
-                       r.total.keys / r.total.ops, r.total.keys_per_s, r.total.p50_ms / 1000);
+    out +=
+        fmt::format("list: {} keys per listing, {:.0f} keys/s, {:.3f} s per full listing (p50)\n",
+                    r.total.keys / r.total.ops, r.total.keys_per_s, r.total.p50_ms / 1000);
   }
   if (r.total.error_count() > 0) out += "errors: " + errors_text(r.total.errors) + "\n";
   return out;
@@ -207,8 +210,8 @@ std::string format_table(const Report& r) {
 
 std::string format_compare(const Report& a, const Report& b, std::string_view a_name,
                            std::string_view b_name) {
-  std::string out = fmt::format("A: {}  ({})\nB: {}  ({})\n", run_title(a), a_name, run_title(b),
-                                b_name);
+  std::string out =
+      fmt::format("A: {}  ({})\nB: {}  ({})\n", run_title(a), a_name, run_title(b), b_name);
   if (a.op != b.op || a.size != b.size || a.concurrency != b.concurrency) {
     out += "note: the runs differ in workload, size or concurrency\n";
   }

@@ -33,9 +33,9 @@ std::string_view op_name(Op op);
 
 // What one worker measured for one kind of operation. Not thread-safe.
 struct OpStats {
-  uint64_t ops = 0;    // successful operations
-  uint64_t bytes = 0;  // payload bytes moved by them
-  uint64_t keys = 0;   // list: entries returned
+  uint64_t ops = 0;                        // successful operations
+  uint64_t bytes = 0;                      // payload bytes moved by them
+  uint64_t keys = 0;                       // list: entries returned
   std::map<std::string, uint64_t> errors;  // S3 code (or "network") -> count
   LatencyHistogram latency;
 

@@ -99,7 +99,8 @@ std::map<std::string, uint64_t> for_each_item(
 
 std::string errors_line(const std::map<std::string, uint64_t>& errors) {
   std::string out;
-  for (const auto& [code, n] : errors) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", code, n);
+  for (const auto& [code, n] : errors)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", code, n);
   return out;
 }
 
@@ -155,13 +156,12 @@ void cleanup(Clients& clients, const Shared& sh, bool delete_bucket,
   }
   constexpr uint64_t kBatch = 1000;
   uint64_t batches = (keys->size() + kBatch - 1) / kBatch;
-  auto errors = for_each_item(clients, batches, "cleaning up, batches",
-                              [&](client::S3Client& c, uint64_t b) {
-                                auto all = std::span<const std::string>(*keys);
-                                auto batch = all.subspan(b * kBatch);
-                                return delete_batch(c, sh.bucket, batch.first(std::min<uint64_t>(
-                                                                      kBatch, batch.size())));
-                              });
+  auto errors =
+      for_each_item(clients, batches, "cleaning up, batches", [&](client::S3Client& c, uint64_t b) {
+        auto all = std::span<const std::string>(*keys);
+        auto batch = all.subspan(b * kBatch);
+        return delete_batch(c, sh.bucket, batch.first(std::min<uint64_t>(kBatch, batch.size())));
+      });
   if (!errors.empty()) problems.push_back("cleanup: delete failed: " + errors_line(errors));
   if (delete_bucket) {
     if (auto d = clients[0]->delete_bucket(sh.bucket); !d) {
@@ -241,7 +241,8 @@ double measure(const Config& cfg, Clients& clients, Shared& sh,
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-Report build_report(const Config& cfg, const std::vector<std::unique_ptr<Worker>>& workers, double seconds) {
+Report build_report(const Config& cfg, const std::vector<std::unique_ptr<Worker>>& workers,
+                    double seconds) {
   OpStatsSet all;
   for (const auto& w : workers) {
     for (size_t i = 0; i < kOpCount; ++i) all[i].merge(w->stats[i]);
@@ -258,11 +259,21 @@ Report build_report(const Config& cfg, const std::vector<std::unique_ptr<Worker>
     if (s.ops || s.error_count()) r.breakdown.push_back(summarize(op, s, seconds));
   };
   switch (cfg.workload) {
-    case Workload::kPut: r.total = summarize(Op::kPut, all[0], seconds); break;
-    case Workload::kGet: r.total = summarize(Op::kGet, all[1], seconds); break;
-    case Workload::kStat: r.total = summarize(Op::kStat, all[2], seconds); break;
-    case Workload::kDelete: r.total = summarize(Op::kDelete, all[3], seconds); break;
-    case Workload::kList: r.total = summarize(Op::kList, all[4], seconds); break;
+    case Workload::kPut:
+      r.total = summarize(Op::kPut, all[0], seconds);
+      break;
+    case Workload::kGet:
+      r.total = summarize(Op::kGet, all[1], seconds);
+      break;
+    case Workload::kStat:
+      r.total = summarize(Op::kStat, all[2], seconds);
+      break;
+    case Workload::kDelete:
+      r.total = summarize(Op::kDelete, all[3], seconds);
+      break;
+    case Workload::kList:
+      r.total = summarize(Op::kList, all[4], seconds);
+      break;
     case Workload::kMultipart:
       r.total = summarize(Op::kMultipart, all[static_cast<size_t>(Op::kMultipart)], seconds);
       add(Op::kPart);
@@ -296,8 +307,8 @@ Result<RunOutcome> run_workload(const Config& cfg) {
   if (needs_objects(cfg.workload)) {
     auto errors = for_each_item(*clients, cfg.objects, "preparing objects",
                                 [&](client::S3Client& c, uint64_t i) -> std::string {
-                                  auto r = c.put_object(sh.bucket, sh.object_key(i),
-                                                        payload.object(i));
+                                  auto r =
+                                      c.put_object(sh.bucket, sh.object_key(i), payload.object(i));
                                   return r ? std::string() : r.error().code;
                                 });
     if (!errors.empty() || g_interrupted.load()) {
@@ -311,10 +322,11 @@ Result<RunOutcome> run_workload(const Config& cfg) {
   double seconds = measure(cfg, *clients, sh, workers);
   out.report = build_report(cfg, workers, seconds);
   if (cfg.workload == Workload::kDelete && sh.next_delete.load() >= cfg.objects) {
-    out.notes.push_back(fmt::format(
-        "all {} objects were deleted after {:.1f} s; use --objects for a longer run",
-        cfg.objects, seconds));
+    out.notes.push_back(
+        fmt::format("all {} objects were deleted after {:.1f} s; use --objects for a longer run",
+                    cfg.objects, seconds));
   }
+  if (g_interrupted.load()) out.notes.push_back(fmt::format("interrupted after {:.1f} s", seconds));
   if (cfg.keep) {
     std::fprintf(stderr, "kept: bucket %s, prefix %s\n", sh.bucket.c_str(), sh.prefix.c_str());
   } else {

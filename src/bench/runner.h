@@ -30,7 +30,7 @@ struct Config {
   uint64_t size = 4096;
   int concurrency = 32;
   std::chrono::milliseconds duration{30000};
-  uint64_t objects = 1000;  // prepared objects (get, stat, delete, list, mixed)
+  uint64_t objects = 1000;             // prepared objects (get, stat, delete, list, mixed)
   MixedShares shares{45, 30, 15, 10};  // GET:STAT:PUT:DELETE
   uint64_t part_size = 5ull << 20;
   std::string delimiter;  // list: sent with every listing

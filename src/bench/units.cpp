@@ -20,10 +20,9 @@ std::optional<uint64_t> size_unit(std::string_view unit) {
   std::string u = to_lower(trim(unit));
   if (u.empty() || u == "b") return 1;
   static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
-      {"k", 1ull << 10},   {"kib", 1ull << 10}, {"kb", 1000ull},
-      {"m", 1ull << 20},   {"mib", 1ull << 20}, {"mb", 1000000ull},
-      {"g", 1ull << 30},   {"gib", 1ull << 30}, {"gb", 1000000000ull},
-      {"t", 1ull << 40},   {"tib", 1ull << 40}, {"tb", 1000000000000ull},
+      {"k", 1ull << 10},     {"kib", 1ull << 10}, {"kb", 1000ull},     {"m", 1ull << 20},
+      {"mib", 1ull << 20},   {"mb", 1000000ull},  {"g", 1ull << 30},   {"gib", 1ull << 30},
+      {"gb", 1000000000ull}, {"t", 1ull << 40},   {"tib", 1ull << 40}, {"tb", 1000000000000ull},
   };
   for (const auto& [name, factor] : kUnits) {
     if (u == name) return factor;

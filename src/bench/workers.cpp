@@ -47,12 +47,15 @@ uint64_t written_id(int worker, uint64_t n) {
   return (static_cast<uint64_t>(worker + 1) << 40) + n;
 }
 
-void do_put(Worker& w, const Shared& sh, const std::string& key, uint64_t id) {
+bool do_put(Worker& w, const Shared& sh, const std::string& key, uint64_t id) {
   auto body = sh.payload->object(id);
+  bool ok = false;
   timed(w, Op::kPut, [&] {
     auto r = w.client->put_object(sh.bucket, key, body);
+    ok = r.has_value();
     return r ? Outcome{{}, body.size(), 0} : failed(r.error());
   });
+  return ok;
 }
 
 void do_get(Worker& w, const Shared& sh, uint64_t i) {
@@ -155,18 +158,26 @@ class MixedWorkload {
     auto c = static_cast<uint64_t>(sh.config->concurrency);
     for (uint64_t i = n * w.index / c; i < n * (w.index + 1) / c; ++i) present_.push_back(i);
     const auto& s = sh.config->shares;
-    choose_ = std::discrete_distribution<int>({double(s[0]), double(s[1]), double(s[2]),
-                                               double(s[3])});
+    choose_ =
+        std::discrete_distribution<int>({double(s[0]), double(s[1]), double(s[2]), double(s[3])});
   }
 
   void step() {
     int op = choose_(w_.rng);
     if ((op == 0 || op == 1 || op == 3) && present_.empty()) op = 2;
     switch (op) {
-      case 0: do_get(w_, sh_, pick(present_)); break;
-      case 1: do_stat(w_, sh_, pick(present_)); break;
-      case 2: put(); break;
-      default: remove(); break;
+      case 0:
+        do_get(w_, sh_, pick(present_));
+        break;
+      case 1:
+        do_stat(w_, sh_, pick(present_));
+        break;
+      case 2:
+        put();
+        break;
+      default:
+        remove();
+        break;
     }
   }
 
@@ -185,8 +196,8 @@ class MixedWorkload {
   void put() {
     if (!absent_.empty()) {
       uint64_t i = take(absent_, w_.rng);
-      present_.push_back(i);
-      do_put(w_, sh_, sh_.object_key(i), i);
+      // Only a key known to exist may be read; a failed PUT leaves it absent.
+      (do_put(w_, sh_, sh_.object_key(i), i) ? present_ : absent_).push_back(i);
     } else {
       uint64_t i = pick(present_);
       do_put(w_, sh_, sh_.object_key(i), i);
@@ -229,8 +240,12 @@ void run_worker(Worker& w, Shared& sh) {
       case Workload::kPut:
         do_put(w, sh, fmt::format("{}put/{}/{}", sh.prefix, w.index, n), written_id(w.index, n));
         break;
-      case Workload::kGet: do_get(w, sh, any_object(w.rng)); break;
-      case Workload::kStat: do_stat(w, sh, any_object(w.rng)); break;
+      case Workload::kGet:
+        do_get(w, sh, any_object(w.rng));
+        break;
+      case Workload::kStat:
+        do_stat(w, sh, any_object(w.rng));
+        break;
       case Workload::kDelete: {
         uint64_t i = sh.next_delete.fetch_add(1, std::memory_order_relaxed);
         if (i >= cfg.objects) {
@@ -240,9 +255,14 @@ void run_worker(Worker& w, Shared& sh) {
         do_delete(w, sh, i);
         break;
       }
-      case Workload::kList: do_list(w, sh); break;
-      case Workload::kMultipart: do_multipart(w, sh, n); break;
-      case Workload::kMixed: break;
+      case Workload::kList:
+        do_list(w, sh);
+        break;
+      case Workload::kMultipart:
+        do_multipart(w, sh, n);
+        break;
+      case Workload::kMixed:
+        break;
     }
   }
 }

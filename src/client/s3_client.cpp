@@ -8,7 +8,6 @@
 
 #include "client/s3_client_internal.h"
 #include "client/s3_xml.h"
-#include "common/hash.h"
 #include "common/strings.h"
 
 namespace silo::client {
@@ -49,19 +48,32 @@ bool append_header(Slist& list, const std::string& line) {
 // matches what the AWS SDKs report for HEAD.
 std::string code_from_status(int status) {
   switch (status) {
-    case 301: return "PermanentRedirect";
-    case 304: return "NotModified";
-    case 400: return "BadRequest";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 409: return "Conflict";
-    case 412: return "PreconditionFailed";
-    case 416: return "InvalidRange";
-    case 500: return "InternalError";
-    case 501: return "NotImplemented";
-    case 503: return "ServiceUnavailable";
-    default: return "HTTP" + std::to_string(status);
+    case 301:
+      return "PermanentRedirect";
+    case 304:
+      return "NotModified";
+    case 400:
+      return "BadRequest";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 405:
+      return "MethodNotAllowed";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "PreconditionFailed";
+    case 416:
+      return "InvalidRange";
+    case 500:
+      return "InternalError";
+    case 501:
+      return "NotImplemented";
+    case 503:
+      return "ServiceUnavailable";
+    default:
+      return "HTTP" + std::to_string(status);
   }
 }
 
@@ -196,9 +208,9 @@ void S3Client::configure_method(const Request& request, Transfer& transfer) {
   } else if (request.has_body) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, request.body.size() >= size_t(kLargeUploadBuffer)
-                                                       ? kLargeUploadBuffer
-                                                       : kSmallUploadBuffer);
+    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE,
+                     request.body.size() >= size_t(kLargeUploadBuffer) ? kLargeUploadBuffer
+                                                                       : kSmallUploadBuffer);
     curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
     curl_easy_setopt(c, CURLOPT_SEEKDATA, &transfer);
     if (request.method != "PUT") {
@@ -223,7 +235,7 @@ S3Error S3Client::transfer_error(const Transfer& transfer, int curl_code) const 
   return e;
 }
 
-std::string S3Client::header(std::string_view name) const {
+std::string S3Client::response_header(std::string_view name) const {
   curl_header* h = nullptr;
   std::string n(name);
   if (curl_easy_header(handle(curl_), n.c_str(), 0, CURLH_HEADER, -1, &h) != CURLHE_OK) return {};
@@ -236,9 +248,8 @@ S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   signed_request.headers.emplace_back("host", endpoint_.authority);
   signed_request.headers.insert(signed_request.headers.end(), request.headers.begin(),
                                 request.headers.end());
-  std::string_view payload_hash = request.has_body && !request.body.empty()
-                                      ? s3::kUnsignedPayload
-                                      : s3::kEmptySha256Hex;
+  std::string_view payload_hash =
+      request.has_body && !request.body.empty() ? s3::kUnsignedPayload : s3::kEmptySha256Hex;
   auto signature = s3::sign_request(signed_request, payload_hash, config_.credentials,
                                     config_.region, std::chrono::system_clock::now());
   Slist headers;
@@ -270,7 +281,7 @@ S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   if (status < 200 || status >= 300) {
     S3Error e;
     e.http_status = static_cast<int>(status);
-    e.request_id = header("x-amz-request-id");
+    e.request_id = response_header("x-amz-request-id");
     if (auto body = xml::parse_error(transfer.body)) {
       e.code = std::move(body->code);
       e.message = std::move(body->message);

@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -207,7 +208,8 @@ class S3Client {
   S3Result<Response> execute(const Request& request);
   void configure_method(const Request& request, Transfer& transfer);
   S3Error transfer_error(const Transfer& transfer, int curl_code) const;
-  std::string header(std::string_view name) const;
+  // A header of the last response ("" when absent).
+  std::string response_header(std::string_view name) const;
 
   ClientConfig config_;
   Endpoint endpoint_;

@@ -54,7 +54,7 @@ S3Result<PutResult> S3Client::put_object(std::string_view bucket, std::string_vi
   Request r{"PUT", object_path(bucket, key), {}, options.headers, true, body, nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  return PutResult{res->status, xml::strip_quotes(header("etag"))};
+  return PutResult{res->status, xml::strip_quotes(response_header("etag"))};
 }
 
 S3Result<ObjectInfo> S3Client::get_object(std::string_view bucket, std::string_view key,
@@ -69,9 +69,9 @@ S3Result<ObjectInfo> S3Client::get_object(std::string_view bucket, std::string_v
   ObjectInfo info;
   info.http_status = res->status;
   info.size = res->received;
-  info.etag = xml::strip_quotes(header("etag"));
-  info.content_type = header("content-type");
-  info.last_modified = header("last-modified");
+  info.etag = xml::strip_quotes(response_header("etag"));
+  info.content_type = response_header("content-type");
+  info.last_modified = response_header("last-modified");
   return info;
 }
 
@@ -80,10 +80,10 @@ S3Result<ObjectInfo> S3Client::head_object(std::string_view bucket, std::string_
   if (!res) return std::unexpected(std::move(res.error()));
   ObjectInfo info;
   info.http_status = res->status;
-  info.size = parse_u64(header("content-length")).value_or(0);
-  info.etag = xml::strip_quotes(header("etag"));
-  info.content_type = header("content-type");
-  info.last_modified = header("last-modified");
+  info.size = parse_u64(response_header("content-length")).value_or(0);
+  info.etag = xml::strip_quotes(response_header("etag"));
+  info.content_type = response_header("content-type");
+  info.last_modified = response_header("last-modified");
   return info;
 }
 
@@ -99,8 +99,8 @@ S3Result<std::vector<DeleteFailure>> S3Client::delete_objects(std::string_view b
   // S3 requires an integrity header on DeleteObjects.
   HeaderList headers{{"content-md5", base64_encode(md5_raw(body))},
                      {"content-type", "application/xml"}};
-  Request r{"POST", object_path(bucket, {}), "delete", std::move(headers), true,
-            std::span<const char>(body), nullptr};
+  Request r{"POST", object_path(bucket, {}),     "delete", std::move(headers),
+            true,   std::span<const char>(body), nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   auto failures = xml::parse_delete_result(res->body);
@@ -120,8 +120,8 @@ S3Result<ListPage> S3Client::list_objects_v2(std::string_view bucket, const List
   add_param(query, "max-keys", std::to_string(options.max_keys));
   if (!options.prefix.empty()) add_param(query, "prefix", options.prefix);
   if (!options.start_after.empty()) add_param(query, "start-after", options.start_after);
-  auto res = execute(Request{"GET", object_path(bucket, {}), std::move(query), {}, false, {},
-                             nullptr});
+  auto res =
+      execute(Request{"GET", object_path(bucket, {}), std::move(query), {}, false, {}, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
   auto page = xml::parse_list_v2(res->body, /*url_encoded=*/true);
   if (!page) return std::unexpected(malformed("ListBucketResult", res->status));
@@ -145,10 +145,10 @@ S3Result<std::string> S3Client::upload_part(std::string_view bucket, std::string
                                             std::span<const char> body) {
   std::string query = query_param("partNumber", std::to_string(part_number));
   add_param(query, "uploadId", upload_id);
-  auto res = execute(Request{"PUT", object_path(bucket, key), std::move(query), {}, true, body,
-                             nullptr});
+  auto res =
+      execute(Request{"PUT", object_path(bucket, key), std::move(query), {}, true, body, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
-  return xml::strip_quotes(header("etag"));
+  return xml::strip_quotes(response_header("etag"));
 }
 
 S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
@@ -156,8 +156,13 @@ S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
                                                         std::string_view upload_id,
                                                         std::span<const CompletedPart> parts) {
   std::string body = xml::complete_multipart_body(parts);
-  Request r{"POST", object_path(bucket, key), query_param("uploadId", upload_id),
-            {{"content-type", "application/xml"}}, true, std::span<const char>(body), nullptr};
+  Request r{"POST",
+            object_path(bucket, key),
+            query_param("uploadId", upload_id),
+            {{"content-type", "application/xml"}},
+            true,
+            std::span<const char>(body),
+            nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   // S3 can report a failed completion inside a 200 response.
@@ -171,8 +176,13 @@ S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
 
 S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_view key,
                                           std::string_view upload_id) {
-  auto res = execute(Request{"DELETE", object_path(bucket, key),
-                             query_param("uploadId", upload_id), {}, false, {}, nullptr});
+  auto res = execute(Request{"DELETE",
+                             object_path(bucket, key),
+                             query_param("uploadId", upload_id),
+                             {},
+                             false,
+                             {},
+                             nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
   return {};
 }

@@ -9,8 +9,8 @@ namespace {
 
 bool load(pugi::xml_document& doc, std::string_view body) {
   if (body.empty()) return false;
-  return static_cast<bool>(doc.load_buffer(body.data(), body.size(), pugi::parse_default,
-                                           pugi::encoding_utf8));
+  return static_cast<bool>(
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8));
 }
 
 std::string text(pugi::xml_node node, const char* name) {
@@ -27,12 +27,23 @@ std::string decoded(std::string value, bool url_encoded) {
 void append_escaped(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }

@@ -49,6 +49,15 @@ std::string Digest::finish() {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
+std::string Digest::peek() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (copy && EVP_MD_CTX_copy_ex(copy, ctx_->md) == 1) EVP_DigestFinal_ex(copy, out, &len);
+  EVP_MD_CTX_free(copy);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
 std::string md5_raw(std::string_view data) {
   Digest d(Digest::Algorithm::kMd5);
   d.update(data);

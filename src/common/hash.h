@@ -33,6 +33,8 @@ class Digest {
   void update(std::string_view data) { update(as_bytes(data)); }
   // Returns the raw digest and resets the context for reuse.
   std::string finish();
+  // The raw digest of what was fed so far, leaving the context running.
+  std::string peek() const;
   Algorithm algorithm() const { return algorithm_; }
 
  private:

@@ -45,7 +45,9 @@ std::optional<int64_t> parse_http_date(std::string_view s) {
     std::tm tm{};
     const char* end = strptime(str.c_str(), fmt, &tm);
     if (end && *end == '\0') {
-      return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000;
+      // timegm ignores (and clears) the numeric zone %z parsed into tm_gmtoff.
+      int64_t offset = tm.tm_gmtoff;
+      return (static_cast<int64_t>(timegm(&tm)) - offset) * 1'000'000'000;
     }
   }
   return std::nullopt;

@@ -182,10 +182,7 @@ class ErasureWriter final : public ObjectWriter {
 
   uint64_t bytes_written() const override { return written_; }
 
-  std::string md5_hex() override {
-    if (md5_done_.empty()) md5_done_ = hex_encode(md5_.finish());
-    return md5_done_;
-  }
+  std::string md5_hex() override { return hex_encode(md5_.peek()); }
 
   Result<ObjectInfo> commit(const PutFinal& final) override {
     std::string etag = md5_hex();
@@ -223,24 +220,35 @@ class ErasureWriter final : public ObjectWriter {
     }
     if (upload_) return commit_part(etag, final);
 
+    // Refuse before touching any record when quorum is already out of reach:
+    // a failed commit cannot restore the version it replaced.
+    size_t reachable = 0;
+    for (size_t j = 0; j < n; ++j) {
+      bool has_data = base.inlined || writers_[j] != nullptr;
+      if (has_data && set_.drives()[j]->online()) ++reachable;
+    }
+    if (reachable < write_quorum(layout_)) return fail(ErrorCode::kInsufficientWriteQuorum);
     auto guard = set_.locks().lock(bucket_, key_);
     if (auto s = set_.check_preconditions(bucket_, key_, options_.preconditions); !s) {
       return std::unexpected(s.error());
     }
-    std::vector<char> ok(n, 0);
+    std::vector<Status> results(n, fail(ErrorCode::kDriveOffline));
     set_.pool().for_each(n, [&](size_t j) {
       if (!base.inlined && !writers_[j]) return;
-      ok[j] = set_.drives()[j]->commit_object(bucket_, key_, records[j],
-                                              base.inlined ? std::string_view() : staged_id_)
-                  ? 1
-                  : 0;
+      results[j] = set_.drives()[j]->commit_object(
+          bucket_, key_, records[j], base.inlined ? std::string_view() : staged_id_);
     });
-    size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
+    size_t done = static_cast<size_t>(
+        std::count_if(results.begin(), results.end(), [](const Status& s) { return s.has_value(); }));
     if (done < write_quorum(layout_)) {
       // Take back what did commit so no partial version lingers.
       set_.pool().for_each(n, [&](size_t j) {
-        if (ok[j]) (void)set_.drives()[j]->delete_object(bucket_, key_);
+        if (results[j]) (void)set_.drives()[j]->delete_object(bucket_, key_);
       });
+      size_t no_bucket = static_cast<size_t>(std::count_if(results.begin(), results.end(), [](const Status& s) {
+        return !s && s.error().code == ErrorCode::kNoSuchBucket;
+      }));
+      if (no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
       return fail(ErrorCode::kInsufficientWriteQuorum);
     }
     committed_ = true;
@@ -366,7 +374,6 @@ class ErasureWriter final : public ObjectWriter {
   storage::ErasureInfo layout_;
   const erasure::Codec& codec_;
   Digest md5_;
-  std::string md5_done_;
   uint64_t written_ = 0;
   std::string inline_;
   std::string staged_id_;

@@ -12,12 +12,14 @@ using storage::ObjectRecord;
 namespace {
 
 // Merges the cursors of several drives into one ordered stream of keys.
-// A key is shown when enough drives hold it that it may be a committed
-// object: at least one, and all online drives but the object's parity.
+// A key is shown when at least k drives hold its newest version, so that a
+// listed object can be read; remnants of failed writes, or records a drive
+// kept while it missed a delete, stay hidden. With `include_unreadable`
+// every key any drive holds is shown (for healing).
 class MergedCursor {
  public:
-  explicit MergedCursor(std::vector<std::unique_ptr<storage::ObjectCursor>> cursors)
-      : cursors_(std::move(cursors)) {}
+  MergedCursor(std::vector<std::unique_ptr<storage::ObjectCursor>> cursors, bool include_unreadable)
+      : cursors_(std::move(cursors)), include_unreadable_(include_unreadable) {}
 
   void seek(std::string_view key) {
     for (auto& c : cursors_) c->seek(key);
@@ -77,10 +79,8 @@ class MergedCursor {
           chosen_count = count;
         }
       }
-      size_t needed = cursors_.size() > chosen->erasure.parity_blocks
-                          ? cursors_.size() - chosen->erasure.parity_blocks
-                          : 1;
-      if (chosen_count >= std::max<size_t>(1, needed) && !chosen->delete_marker) {
+      size_t needed = include_unreadable_ ? 1 : std::max<size_t>(1, chosen->erasure.data_blocks);
+      if (chosen_count >= needed && (include_unreadable_ || !chosen->delete_marker)) {
         record_ = *chosen;
         has_current_ = true;
         return;
@@ -90,6 +90,7 @@ class MergedCursor {
   }
 
   std::vector<std::unique_ptr<storage::ObjectCursor>> cursors_;
+  bool include_unreadable_;
   std::string current_;
   bool has_current_ = false;
   ObjectRecord record_;
@@ -110,7 +111,7 @@ Result<ListResult> ErasureSet::list_objects(std::string_view bucket, const ListP
   if (cursors.size() < (drives_.size() + 1) / 2 || cursors.empty()) {
     return fail(ErrorCode::kInsufficientReadQuorum);
   }
-  MergedCursor c(std::move(cursors));
+  MergedCursor c(std::move(cursors), p.include_unreadable);
   std::string start = p.prefix;
   if (!p.marker.empty() && p.marker >= start) {
     start = p.marker;

@@ -171,10 +171,11 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
                                                std::string_view upload_id,
                                                const std::vector<CompletePart>& parts,
                                                const WritePreconditions& preconditions) {
-  auto up = read_upload_quorum(bucket, key, upload_id);
-  if (!up) return std::unexpected(up.error());
   if (parts.empty()) return fail(ErrorCode::kMalformedXML);
   auto upload_guard = upload_locks_.lock(bucket, upload_id);
+  // Read under the lock: an abort or another completion may have won.
+  auto up = read_upload_quorum(bucket, key, upload_id);
+  if (!up) return std::unexpected(up.error());
   std::vector<Result<std::vector<PartRecord>>> lists(drives_.size(), fail(ErrorCode::kDriveOffline));
   pool_.for_each(drives_.size(), [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, 0, 10001); });
   auto stored = merge_parts(lists, up->erasure.data_blocks);
@@ -227,9 +228,10 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
 
 Status ErasureSet::abort_upload(std::string_view bucket, std::string_view key,
                                 std::string_view upload_id) {
+  auto guard = upload_locks_.lock(bucket, upload_id);
+  // Read under the lock: a completion that ran meanwhile has removed it.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  auto guard = upload_locks_.lock(bucket, upload_id);
   std::vector<Status> r(drives_.size());
   pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->abort_upload(*up); });
   size_t ok = static_cast<size_t>(std::count_if(r.begin(), r.end(), [](auto& s) { return s.has_value(); }));

@@ -253,10 +253,20 @@ Result<std::unique_ptr<ObjectWriter>> ErasureSet::begin_put(std::string_view buc
                              std::nullopt, 0);
 }
 
+Error ErasureSet::no_quorum(std::string_view bucket, std::string_view key,
+                            const std::vector<Result<ObjectRecord>>& records) {
+  // Records on a minority of drives are remnants (a failed write, a missed
+  // delete): have the healer remove them.
+  if (std::any_of(records.begin(), records.end(), [](const auto& r) { return r.has_value(); })) {
+    report_damage(bucket, key);
+  }
+  return missing_error(records);
+}
+
 Result<ObjectInfo> ErasureSet::head_object(std::string_view bucket, std::string_view key) {
   auto records = read_all(bucket, key, false);
   auto q = pick_quorum(records);
-  if (!q) return std::unexpected(missing_error(records));
+  if (!q) return std::unexpected(no_quorum(bucket, key, records));
   return to_object_info(bucket, key, *records[*q]);
 }
 
@@ -264,7 +274,7 @@ Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object(std::string_view b
                                                               std::string_view key) {
   auto records = read_all(bucket, key, true);
   auto q = pick_quorum(records);
-  if (!q) return std::unexpected(missing_error(records));
+  if (!q) return std::unexpected(no_quorum(bucket, key, records));
   ObjectRecord chosen = *records[*q];
   std::vector<std::optional<ObjectRecord>> agreeing(drives_.size());
   for (size_t j = 0; j < drives_.size(); ++j) {

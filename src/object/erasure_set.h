@@ -127,6 +127,9 @@ class ErasureSet final : public ObjectLayer {
                               const std::vector<storage::PartInfo>& parts, size_t shard_block);
   Result<storage::UploadRecord> read_upload_quorum(std::string_view bucket, std::string_view key,
                                                    std::string_view upload_id);
+  // The error for a key no version of which reached its read quorum.
+  Error no_quorum(std::string_view bucket, std::string_view key,
+                  const std::vector<Result<storage::ObjectRecord>>& records);
   // Fails with the error the drives agree on, or NoSuchBucket when most lack it.
   Status check_bucket(std::string_view bucket);
   size_t write_quorum_for_drives() const { return drives_.size() / 2 + 1; }

@@ -153,6 +153,7 @@ HealProgress Healer::walk(const std::string& bucket, const std::string& prefix, 
       ListParams params;
       params.prefix = prefix;
       params.max_keys = 1000;
+      params.include_unreadable = true;
       while (true) {
         {
           std::lock_guard lock(mu_);

@@ -93,6 +93,9 @@ struct ListParams {
   std::string delimiter;  // empty: no grouping
   std::string marker;     // list keys strictly after this one
   size_t max_keys = 1000;
+  // Also list keys that too few drives hold to be read: what healing must
+  // visit to rebuild or remove them. Never set for client listings.
+  bool include_unreadable = false;
 };
 
 struct ListResult {

@@ -221,7 +221,8 @@ awaitable<Status> S3Handler::route(Context& ctx) {
     case V::get:
       if (q.has("uploadId")) co_return co_await ops::list_parts(ctx);
       if (q.has("acl")) co_return co_await ops::get_object_acl(ctx);
-      if (q.has("tagging") || q.has("retention") || q.has("legal-hold") || q.has("torrent") ||
+      if (q.has("tagging")) co_return co_await ops::get_object_tagging(ctx);
+      if (q.has("retention") || q.has("legal-hold") || q.has("torrent") ||
           q.has("attributes")) {
         co_return fail(ErrorCode::kNotImplemented);
       }

@@ -336,6 +336,16 @@ Op copy_object(Context& ctx) {
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 
+Op get_object_tagging(Context& ctx) {
+  if (auto s = check_version_id(ctx); !s) co_return s;
+  auto info = co_await blocking(
+      ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+  if (!info) co_return std::unexpected(info.error());
+  XmlDoc doc("Tagging");
+  doc.root().append_child("TagSet");
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
 Op get_object_acl(Context& ctx) {
   auto info = co_await blocking(
       ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });

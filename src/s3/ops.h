@@ -38,6 +38,8 @@ Op delete_object(Context& ctx);
 Op delete_objects(Context& ctx);
 Op copy_object(Context& ctx);
 Op get_object_acl(Context& ctx);
+// Objects carry no tags yet: every object has the empty tag set.
+Op get_object_tagging(Context& ctx);
 
 // multipart_ops.cpp
 Op create_multipart(Context& ctx);

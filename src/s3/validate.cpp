@@ -22,7 +22,7 @@ bool valid_bucket_name(std::string_view name) {
   if (all_digits_or_dots && dots == 3) return false;  // looks like an IPv4 address
   if (name.starts_with("xn--") || name.starts_with("sthree-") ||
       name.starts_with("amzn-s3-demo-") || name.ends_with("-s3alias") ||
-      name.ends_with("--ol-s3") || name.ends_with(".mrap") || name.ends_with("--x-s3")) {
+      name.ends_with("--ol-s3") || name.ends_with("--table-s3") || name.ends_with(".mrap") || name.ends_with("--x-s3")) {
     return false;
   }
   return true;

@@ -1,5 +1,6 @@
 #include "s3/xml.h"
 
+#include <cctype>
 #include <sstream>
 
 #include "common/strings.h"
@@ -17,7 +18,16 @@ struct StringWriter : pugi::xml_writer {
 
 Result<pugi::xml_document> parse(std::string_view body) {
   pugi::xml_document doc;
-  auto r = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  // pugixml silently drops text outside the root element: refuse it here.
+  std::string_view content = body;
+  while (!content.empty() && std::isspace(static_cast<unsigned char>(content.front()))) content.remove_prefix(1);
+  while (!content.empty() && std::isspace(static_cast<unsigned char>(content.back()))) content.remove_suffix(1);
+  if (content.empty() || content.front() != '<' || content.back() != '>') {
+    return fail(ErrorCode::kMalformedXML);
+  }
+  // parse_ws_pcdata_single keeps a whitespace-only element value (a key " ").
+  auto r = doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                           pugi::encoding_utf8);
   if (!r) return fail(ErrorCode::kMalformedXML);
   // pugixml accepts several top-level elements; a well-formed document has one.
   size_t roots = 0;

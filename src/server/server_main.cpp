@@ -281,21 +281,24 @@ int run_server(const ServerConfig& config) {
   schedule_upload_cleanup(io, blocking, layer, *stale_age, cleanup_timer);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  auto drain_timer = std::make_shared<asio::steady_timer>(io);
+  asio::steady_timer drain_timer(io);
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  // Polls until in-flight requests are done (or 30 s passed), then stops the
+  // event loop. Lives as long as run_server, which outlives the loop.
+  std::function<void()> wait_drain = [&] {
+    if (server.active() == 0 || std::chrono::steady_clock::now() > deadline) {
+      io.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(50));
+    drain_timer.async_wait([&](boost::system::error_code) { wait_drain(); });
+  };
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: finishing in-flight requests", sig);
     server.stop();
     cleanup_timer->cancel();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::function<void()> wait_drain = [&, deadline] {
-      if (server.active() == 0 || std::chrono::steady_clock::now() > deadline) {
-        io.stop();
-        return;
-      }
-      drain_timer->expires_after(std::chrono::milliseconds(50));
-      drain_timer->async_wait([&](boost::system::error_code) { wait_drain(); });
-    };
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     wait_drain();
   });
 

@@ -26,10 +26,14 @@ Result<std::optional<Format>> read_format(const std::string& root) {
     return std::unexpected(text.error());
   }
   auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("format", "") != "silo-1" ||
-      !j.contains("deployment_id") || !j.contains("drive_id") || !j.contains("sets")) {
+  auto not_silo = [&] {
     return fail(ErrorCode::kInternalError,
                 format_path(root) + " is not a Silo format file; refusing to use " + root);
+  };
+  if (j.is_discarded() || !j.is_object() || !j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != "silo-1" || !j.contains("deployment_id") ||
+      !j.contains("drive_id") || !j.contains("sets")) {
+    return not_silo();
   }
   try {
     Format f;

@@ -388,6 +388,7 @@ Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view
 
 Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
                                  const ObjectRecord& record, std::string_view staged_id) {
+  if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string intent;
   if (!staged_id.empty()) {
@@ -518,6 +519,16 @@ Status LocalDrive::commit_part(const UploadRecord& upload, const PartRecord& par
   std::string dir = data_dir(upload.data_uuid);
   std::string to = dir + "/part." + std::to_string(part.number);
   std::string ukey = upload_key(upload.bucket, upload.key, upload.upload_id);
+  // A part arriving after completion or abort must not touch the folder, which
+  // may now hold a completed object's data. (Callers serialize part commits
+  // with completion and abort of the same upload.)
+  {
+    std::string v;
+    if (!db_->Get(rocksdb::ReadOptions(), ukey, &v).ok()) {
+      remove_tree(staged_dir(staged_id));
+      return fail(ErrorCode::kNoSuchUpload);
+    }
+  }
   // The upload directory is announced once, when its first part arrives.
   struct stat st_dir;
   if (::stat(dir.c_str(), &st_dir) != 0) {
