@@ -50,7 +50,6 @@ ShardSet::ShardSet(ErasureSet& set, ObjectRecord record,
   for (size_t j = 0; j < dist.size() && j < records_.size(); ++j) {
     if (dist[j] >= 1 && dist[j] <= k_ + m_) drive_of_shard_[dist[j] - 1] = static_cast<int>(j);
   }
-  for (auto& b : buffers_) b.resize(shard_block_);
 }
 
 bool ShardSet::read_shard(size_t j, size_t part_index, uint64_t stripe) {
@@ -91,6 +90,7 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
   shard_len_ = codec_.shard_size(stripe_len_);
   std::fill(present_.begin(), present_.end(), false);
   if (shard_len_ == 0) return {};
+  for (auto& b : buffers_) b.ensure(shard_len_);
 
   // First round, in parallel: the data shards.
   std::vector<size_t> first;
@@ -392,8 +392,7 @@ class ErasureReader final : public ObjectReader {
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         info_(to_object_info(bucket_, key_, record)),
-        shards_(set, std::move(record), std::move(records)),
-        stripe_(shards_.record().erasure.block_size) {
+        shards_(set, std::move(record), std::move(records)) {
     end_ = static_cast<uint64_t>(info_.size);
   }
 
@@ -435,7 +434,8 @@ class ErasureReader final : public ObjectReader {
       if (loaded_part_ != index || loaded_stripe_ != stripe) {
         loaded_part_ = SIZE_MAX;
         if (auto s = shards_.load(index, stripe); !s) return std::unexpected(s.error());
-        shards_.join(stripe_);
+        stripe_.ensure(shards_.stripe_len());
+        shards_.join(stripe_.span(shards_.stripe_len()));
         loaded_part_ = index;
         loaded_stripe_ = stripe;
       }
@@ -454,7 +454,7 @@ class ErasureReader final : public ObjectReader {
   std::string bucket_, key_;
   ObjectInfo info_;
   ShardSet shards_;
-  std::vector<uint8_t> stripe_;
+  Buffer stripe_;
   uint64_t pos_ = 0, end_ = 0;
   size_t loaded_part_ = SIZE_MAX;
   uint64_t loaded_stripe_ = 0;

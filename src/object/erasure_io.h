@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/buffer.h"
 #include "object/erasure_set.h"
 #include "object/shard_stream.h"
 
@@ -58,7 +59,7 @@ class ShardSet {
   uint32_t k_, m_;
   size_t block_, shard_block_;
   std::vector<int> drive_of_shard_;  // shard index -> drive (-1 if none)
-  std::vector<std::vector<uint8_t>> buffers_;
+  std::vector<Buffer> buffers_;  // sized to the stripe at hand, never zeroed
   std::vector<bool> present_;
   std::vector<bool> failed_;  // per drive
   // Open readers: readers_[drive] for the part in `reader_part_[drive]`.

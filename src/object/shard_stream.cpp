@@ -65,31 +65,35 @@ FramedReader::FramedReader(std::unique_ptr<storage::ShardReader> file, uint64_t 
                            size_t block_size)
     : file_(std::move(file)), data_size_(data_size), block_size_(block_size) {}
 
-FramedReader::FramedReader(std::string framed, uint64_t data_size, size_t block_size)
-    : framed_(std::move(framed)), data_size_(data_size), block_size_(block_size) {}
+FramedReader::FramedReader(std::string_view framed, uint64_t data_size, size_t block_size)
+    : framed_(framed), data_size_(data_size), block_size_(block_size) {}
 
 Status FramedReader::load_block(uint64_t index) {
   uint64_t data_start = index * block_size_;
   size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, data_size_ - data_start));
   uint64_t framed_offset = index * (block_size_ + kBitrotHashSize);
-  if (block_.size() < kBitrotHashSize + len) block_.resize(kBitrotHashSize + len);
   size_t want = kBitrotHashSize + len;
+  const uint8_t* framed;
   if (file_) {
-    auto n = file_->read_at(framed_offset, {block_.data(), want});
+    block_.ensure(want);
+    auto n = file_->read_at(framed_offset, block_.span(want));
     if (!n) return std::unexpected(n.error());
     if (*n != want) return fail(ErrorCode::kInternalError, "shard file is truncated");
+    framed = block_.data();
   } else {
+    // Inline data is verified and served where it lies: no copy.
     if (framed_offset + want > framed_.size()) {
       return fail(ErrorCode::kInternalError, "inline shard is truncated");
     }
-    std::memcpy(block_.data(), framed_.data() + framed_offset, want);
+    framed = reinterpret_cast<const uint8_t*>(framed_.data()) + framed_offset;
   }
-  if (!erasure::bitrot_verify({block_.data() + kBitrotHashSize, len}, block_.data())) {
+  if (!erasure::bitrot_verify({framed + kBitrotHashSize, len}, framed)) {
     loaded_ = UINT64_MAX;
     return fail(ErrorCode::kInternalError, "bitrot detected in shard block");
   }
   loaded_ = index;
   loaded_len_ = len;
+  loaded_data_ = framed + kBitrotHashSize;
   return {};
 }
 
@@ -101,7 +105,7 @@ Result<size_t> FramedReader::read_at(uint64_t offset, std::span<uint8_t> out) {
   }
   size_t in_block = static_cast<size_t>(offset - index * block_size_);
   size_t n = std::min(out.size(), loaded_len_ - in_block);
-  std::memcpy(out.data(), block_.data() + kBitrotHashSize + in_block, n);
+  std::memcpy(out.data(), loaded_data_ + in_block, n);
   return n;
 }
 

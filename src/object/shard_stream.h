@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/buffer.h"
 #include "common/error.h"
 #include "storage/drive.h"
 
@@ -35,18 +36,19 @@ class FramedReader {
  public:
   // `data_size` is the unframed size of the shard.
   FramedReader(std::unique_ptr<storage::ShardReader> file, uint64_t data_size, size_t block_size);
-  // `framed` holds the whole framed shard (inline data).
-  FramedReader(std::string framed, uint64_t data_size, size_t block_size);
+  // `framed` holds the whole framed shard (inline data); it must outlive the reader.
+  FramedReader(std::string_view framed, uint64_t data_size, size_t block_size);
   // Reads data bytes at `offset` (< data size) into out; returns the count.
   Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out);
 
  private:
   Status load_block(uint64_t index);
   std::unique_ptr<storage::ShardReader> file_;
-  std::string framed_;
+  std::string_view framed_;
   uint64_t data_size_;
   size_t block_size_;
-  std::vector<uint8_t> block_;
+  Buffer block_;           // the loaded block of a file, [hash][data]
+  const uint8_t* loaded_data_ = nullptr;  // the loaded block's data
   uint64_t loaded_ = UINT64_MAX;
   size_t loaded_len_ = 0;
 };
