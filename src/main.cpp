@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "bench/command.h"
+#include "client/admin_command.h"
 #include "server/server_main.h"
 
 int main(int argc, char** argv) {
@@ -21,11 +22,14 @@ int main(int argc, char** argv) {
   srv->add_flag("--debug", server.debug, "Log every request");
   srv->add_option("DIR", server.drives, "Data folder")->required();
 
+  silo::client::AdminOptions admin;
+  auto* adm = silo::client::add_admin_command(app, admin);
   silo::bench::Options bench;
   auto* bch = silo::bench::add_command(app, bench);
 
   CLI11_PARSE(app, argc, argv);
   if (srv->parsed()) return silo::server::run_server(server);
   if (bch->parsed()) return silo::bench::run(bench);
+  if (adm->parsed()) return silo::client::run_admin(admin);
   return 0;
 }

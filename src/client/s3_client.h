@@ -165,6 +165,11 @@ class S3Client {
   const Endpoint& endpoint() const { return endpoint_; }
 
   // Buckets. create_bucket sends no location body (the server's region).
+  // A call to Silo's admin API: `path` below /silo/admin/v1/ (e.g. "heal"),
+  // `query` already encoded. Returns the JSON body.
+  S3Result<std::string> admin(std::string_view method, std::string_view path,
+                              std::string query = {});
+
   S3Status create_bucket(std::string_view bucket);
   S3Status delete_bucket(std::string_view bucket);
   S3Status head_bucket(std::string_view bucket);

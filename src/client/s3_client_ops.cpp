@@ -43,6 +43,15 @@ S3Status S3Client::delete_bucket(std::string_view bucket) {
   return {};
 }
 
+S3Result<std::string> S3Client::admin(std::string_view method, std::string_view path,
+                                      std::string query) {
+  bool post = method == "POST" || method == "PUT";
+  Request r{method, "/silo/admin/v1/" + std::string(path), std::move(query), {}, post, {}, nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return std::move(res->body);
+}
+
 S3Status S3Client::head_bucket(std::string_view bucket) {
   auto res = execute(Request{"HEAD", object_path(bucket, {}), {}, {}, false, {}, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));

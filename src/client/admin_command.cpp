@@ -1,0 +1,106 @@
+#include "client/admin_command.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "client/s3_client.h"
+#include "common/strings.h"
+
+namespace silo::client {
+
+namespace {
+
+std::string env_or(const char* a, const char* b) {
+  if (const char* v = std::getenv(a); v && *v) return v;
+  if (const char* v = std::getenv(b); v && *v) return v;
+  return {};
+}
+
+void print_info(const nlohmann::json& j) {
+  std::cout << "Silo " << j.value("version", "?") << ", up " << j.value("uptime_seconds", 0)
+            << " s, deployment " << j.value("deployment_id", "?") << "\n";
+  std::cout << "Parity: EC:" << j.value("standard_parity", 0) << " (STANDARD), EC:"
+            << j.value("reduced_redundancy_parity", 0) << " (REDUCED_REDUNDANCY)\n";
+  for (const auto& set : j.value("sets", nlohmann::json::array())) {
+    std::cout << "Erasure set " << set.value("index", 0) << ":\n";
+    for (const auto& d : set.value("drives", nlohmann::json::array())) {
+      std::cout << "  " << (d.value("state", "") == "online" ? "online " : "OFFLINE") << "  "
+                << d.value("path", "") << "\n";
+    }
+  }
+}
+
+void print_heal(const nlohmann::json& j) {
+  std::cout << "Healed " << j.value("objects_healed", 0) << " of " << j.value("objects_scanned", 0)
+            << " objects (" << j.value("shards_healed", 0) << " shards, "
+            << j.value("bytes_healed", 0) << " bytes) in " << j.value("seconds", 0.0) << " s";
+  uint64_t errors = j.value("errors", 0);
+  if (errors) std::cout << "; " << errors << " object(s) could not be healed: see the server log";
+  std::cout << "\n";
+}
+
+}  // namespace
+
+CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
+  auto* cmd = app.add_subcommand("admin", "Administer a Silo server (info, heal)");
+  cmd->add_option("ACTION", o.action, "info or heal")->required()->check(CLI::IsMember({"info", "heal"}));
+  cmd->add_option("--endpoint", o.endpoint, "Server URL (default http://127.0.0.1:9000)");
+  cmd->add_option("--access-key", o.access_key, "Root access key (or SILO_ACCESS_KEY / SILO_ROOT_USER)");
+  cmd->add_option("--secret-key", o.secret_key, "Root secret key (or SILO_SECRET_KEY / SILO_ROOT_PASSWORD)");
+  cmd->add_option("--region", o.region, "Region to sign for (default us-east-1)");
+  cmd->add_option("--bucket", o.bucket, "heal: only this bucket");
+  cmd->add_option("--prefix", o.prefix, "heal: only keys with this prefix (with --bucket)");
+  cmd->add_flag("--json", o.json, "Print the server's JSON answer");
+  return cmd;
+}
+
+int run_admin(const AdminOptions& options) {
+  AdminOptions o = options;
+  if (o.access_key.empty()) o.access_key = env_or("SILO_ACCESS_KEY", "SILO_ROOT_USER");
+  if (o.secret_key.empty()) o.secret_key = env_or("SILO_SECRET_KEY", "SILO_ROOT_PASSWORD");
+  if (o.access_key.empty() || o.secret_key.empty()) {
+    std::cerr << "silo admin: give the root credentials with --access-key/--secret-key or "
+                 "SILO_ROOT_USER/SILO_ROOT_PASSWORD\n";
+    return 2;
+  }
+  ClientConfig config;
+  config.endpoint = o.endpoint;
+  config.credentials.access_key = o.access_key;
+  config.credentials.secret_key = o.secret_key;
+  config.region = o.region;
+  // The server answers a heal only when it is done; that takes as long as it takes.
+  config.stall_timeout = std::chrono::hours(24);
+  auto client = S3Client::create(config);
+  if (!client) {
+    std::cerr << "silo admin: " << client.error().text() << "\n";
+    return 2;
+  }
+  std::string query;
+  if (!o.bucket.empty()) query = "bucket=" + uri_encode(o.bucket, false);
+  if (!o.prefix.empty()) query += (query.empty() ? "" : "&") + std::string("prefix=") + uri_encode(o.prefix, false);
+  if (o.action == "heal" && !o.json) std::cerr << "Healing (reads every shard; this can take a while)...\n";
+  auto body = o.action == "heal" ? (*client)->admin("POST", "heal", query) : (*client)->admin("GET", "info");
+  if (!body) {
+    const auto& e = body.error();
+    std::cerr << "silo admin " << o.action << ": " << e.describe() << "\n";
+    return 1;
+  }
+  if (o.json) {
+    std::cout << *body << "\n";
+    return 0;
+  }
+  auto j = nlohmann::json::parse(*body, nullptr, false);
+  if (j.is_discarded()) {
+    std::cout << *body << "\n";
+    return 0;
+  }
+  if (o.action == "heal") {
+    print_heal(j);
+    return j.value("errors", 0) == 0 ? 0 : 1;
+  }
+  print_info(j);
+  return 0;
+}
+
+}  // namespace silo::client
