@@ -1,6 +1,8 @@
 #include "object/erasure_set.h"
 
 #include <gtest/gtest.h>
+
+#include "temp_dir.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,31 +33,7 @@ constexpr size_t kBlock = kMiB;            // ErasureSetOptions default
 constexpr size_t kInlineMax = 128 * kKiB;  // ErasureSetOptions default
 constexpr size_t kHash = erasure::kBitrotHashSize;
 
-// A fresh folder, removed with its contents. On tmpfs when there is one:
-// LocalDrive fsyncs every commit, which costs milliseconds on a real disk.
-class TempDir {
- public:
-  TempDir() {
-    std::error_code ec;
-    fs::path base = ::access("/dev/shm", W_OK) == 0 && fs::is_directory("/dev/shm", ec)
-                        ? fs::path("/dev/shm")
-                        : fs::temp_directory_path();
-    std::string tmpl = (base / "silo-unit-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using silo::test_support::TempDir;
 
 std::string random_data(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
