@@ -1,7 +1,7 @@
 // ObjectLayer: the S3 data model (buckets, objects, multipart uploads,
 // listings) independent of where bytes live. The S3 API layer talks only to
-// this interface; DriveLayer implements it over a single drive, and erasure
-// sets over many.
+// this interface; Pools implements it by routing each key to an ErasureSet
+// (one drive or many).
 //
 // Contract:
 // - All methods are safe to call concurrently and all of them may block on

@@ -16,7 +16,8 @@ Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployme
 
 size_t Pools::set_index(std::string_view key) const {
   if (sets_.size() == 1) return 0;
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "SIPHASH", nullptr);
+  // Fetched once: the lookup walks OpenSSL's provider tables.
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "SIPHASH", nullptr);
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
   size_t out_size = 8;
   OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &out_size),
@@ -31,7 +32,6 @@ size_t Pools::set_index(std::string_view key) const {
     for (int i = 7; i >= 0; --i) h = h << 8 | out[i];
   }
   EVP_MAC_CTX_free(ctx);
-  EVP_MAC_free(mac);
   return static_cast<size_t>(h % sets_.size());
 }
 

@@ -112,8 +112,6 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
                       "); remove it from the command line or wipe it");
     }
     if (f->drive_id != expected) {
-      auto pos = reference->position();
-      (void)pos;
       return fail(ErrorCode::kInternalError,
                   "drive " + slot.path + " is not in the position it was formatted for; give "
                   "the drives in the same order as when they were first started");

@@ -10,15 +10,6 @@ namespace {
 std::string format_path(const std::string& root) { return root + "/.silo/format.json"; }
 }  // namespace
 
-std::optional<std::pair<size_t, size_t>> Format::position() const {
-  for (size_t s = 0; s < sets.size(); ++s) {
-    for (size_t i = 0; i < sets[s].size(); ++i) {
-      if (sets[s][i] == drive_id) return std::make_pair(s, i);
-    }
-  }
-  return std::nullopt;
-}
-
 Result<std::optional<Format>> read_format(const std::string& root) {
   auto text = read_small_file(format_path(root));
   if (!text) {

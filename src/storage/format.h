@@ -17,12 +17,6 @@ struct Format {
   std::string drive_id;
   // Drive ids of every erasure set of the pool, in command-line order.
   std::vector<std::vector<std::string>> sets;
-
-  // Position of this drive: (set, index in set); nullopt if it is not in `sets`.
-  std::optional<std::pair<size_t, size_t>> position() const;
-  bool same_layout(const Format& other) const {
-    return deployment_id == other.deployment_id && sets == other.sets;
-  }
 };
 
 // nullopt when the drive has no format.json (new or replaced drive).

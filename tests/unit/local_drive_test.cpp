@@ -212,17 +212,10 @@ TEST(DriveFormat, WrittenFormatReadsBack) {
   EXPECT_EQ((*back)->deployment_id, "dep-1");
   EXPECT_EQ((*back)->drive_id, "drive-b");
   EXPECT_EQ((*back)->sets, f.sets);
-  EXPECT_TRUE((*back)->same_layout(f));
-  ASSERT_TRUE((*back)->position());
-  EXPECT_EQ(*(*back)->position(), std::make_pair(size_t{0}, size_t{1}));
   std::string text = read_file(dir.path() + "/.silo/format.json");
   EXPECT_NE(text.find("\"silo-1\""), std::string::npos) << text;
 }
 
-TEST(DriveFormat, PositionOfUnknownDriveIsNone) {
-  Format f{"dep", "other", {{"a", "b"}}};
-  EXPECT_FALSE(f.position());
-}
 
 TEST(DriveFormat, CorruptOrForeignFormatFileIsRefused) {
   TempDir dir;
