@@ -10,6 +10,7 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr auto kAwaitNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kBodyReadBuffer = 64 * 1024;  // Beast reads at most 64 KiB at a time
 }
 
 Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
@@ -42,6 +43,10 @@ asio::awaitable<Result<size_t>> Exchange::read_body(std::span<uint8_t> out) {
     }
   }
   if (out.empty()) co_return 0;
+  // Beast sizes each socket read by the free capacity of the buffer (at
+  // least 512 bytes); after a header that is a few hundred bytes, so a 1 MiB
+  // body would take thousands of recvmsg calls. Give body reads room.
+  if (buffer_.capacity() < kBodyReadBuffer) buffer_.reserve(kBodyReadBuffer);
   // A read may consume only framing (a chunk header of Transfer-Encoding:
   // chunked); keep reading until body bytes arrive or the body ends.
   while (!parser_.is_done()) {

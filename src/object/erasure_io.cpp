@@ -277,8 +277,9 @@ class ErasureWriter final : public ObjectWriter {
       if (w) writers_[j] = std::make_unique<FramedWriter>(std::move(*w), shard_block);
     });
     if (auto s = enough_writers(); !s) return s;
-    stripe_.resize(layout_.block_size);
-    shards_.assign(layout_.data_blocks + layout_.parity_blocks, std::vector<uint8_t>(shard_block));
+    stripe_.ensure(layout_.block_size);
+    shards_.resize(layout_.data_blocks + layout_.parity_blocks);
+    for (auto& shard : shards_) shard.ensure(shard_block);
     std::string pending = std::move(inline_);
     inline_.clear();
     return feed(as_bytes(pending));
@@ -378,9 +379,9 @@ class ErasureWriter final : public ObjectWriter {
   std::string inline_;
   std::string staged_id_;
   std::vector<std::unique_ptr<FramedWriter>> writers_;
-  std::vector<uint8_t> stripe_;
+  Buffer stripe_;
   size_t stripe_fill_ = 0;
-  std::vector<std::vector<uint8_t>> shards_;
+  std::vector<Buffer> shards_;
   bool committed_ = false;
 };
 

@@ -9,7 +9,7 @@ namespace silo::object {
 using erasure::kBitrotHashSize;
 
 FramedWriter::FramedWriter(std::unique_ptr<storage::ShardWriter> out, size_t block_size)
-    : out_(std::move(out)), block_size_(block_size), buffer_(kBitrotHashSize + block_size) {}
+    : out_(std::move(out)), block_size_(block_size) {}
 
 Status FramedWriter::flush_block() {
   if (fill_ == 0) return {};
@@ -32,6 +32,9 @@ Status FramedWriter::write(std::span<const uint8_t> data) {
       continue;
     }
     size_t n = std::min(block_size_ - fill_, data.size());
+    // Allocated only when a partial block must be held: whole blocks pass
+    // straight through.
+    buffer_.ensure(kBitrotHashSize + block_size_);
     std::memcpy(buffer_.data() + kBitrotHashSize + fill_, data.data(), n);
     fill_ += n;
     data = data.subspan(n);

@@ -24,7 +24,7 @@ class FramedWriter {
   Status flush_block();
   std::unique_ptr<storage::ShardWriter> out_;
   size_t block_size_;
-  std::vector<uint8_t> buffer_;  // [hash][block data]
+  Buffer buffer_;  // [hash][block data], allocated on first partial block
   size_t fill_ = 0;              // data bytes in buffer_
 };
 

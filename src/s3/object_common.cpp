@@ -3,6 +3,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <vector>
 
+#include "common/buffer.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "s3/ops_util.h"
@@ -198,14 +199,15 @@ boost::asio::awaitable<Result<object::ObjectInfo>> write_body(Context& ctx, Body
   if (body.declared_size() && *body.declared_size() <= kSmallBody) {
     // One spare byte, so the read that reports the end (and runs the body
     // checks) always has room.
-    std::vector<uint8_t> data(static_cast<size_t>(*body.declared_size()) + 1);
+    size_t room = static_cast<size_t>(*body.declared_size()) + 1;
+    Buffer data(room);
     size_t got = 0;
     while (true) {
-      auto n = co_await body.read(std::span(data).subspan(got));
+      auto n = co_await body.read(data.span(room).subspan(got));
       if (!n) co_return std::unexpected(n.error());
       if (*n == 0) break;
       got += *n;
-      if (got == data.size()) co_return fail(ErrorCode::kIncompleteBody);
+      if (got == room) co_return fail(ErrorCode::kIncompleteBody);
     }
     co_return co_await blocking(ctx, [&]() -> Result<object::ObjectInfo> {
       auto w = open();
@@ -225,21 +227,21 @@ boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
   using namespace boost::asio::experimental::awaitable_operators;
   size_t size = kStreamBuffer;
   if (body.declared_size()) size = std::max<size_t>(1, std::min<uint64_t>(*body.declared_size(), kStreamBuffer));
-  std::vector<uint8_t> a(size), b(size);
-  auto n = co_await body.read(a);
+  Buffer a(size), b(size);
+  auto n = co_await body.read(a.span(size));
   if (!n) co_return std::unexpected(n.error());
   size_t filled = *n;
   while (filled > 0) {
     // Fill more of `a` first so disk writes are large.
-    while (filled < a.size()) {
-      auto more = co_await body.read(std::span(a).subspan(filled));
+    while (filled < size) {
+      auto more = co_await body.read(a.span(size).subspan(filled));
       if (!more) co_return std::unexpected(more.error());
       if (*more == 0) break;
       filled += *more;
     }
     auto chunk = std::span<const uint8_t>(a.data(), filled);
     auto [next, written] = co_await (
-        body.read(b) && blocking(ctx, [&writer, chunk] { return writer.write(chunk); }));
+        body.read(b.span(size)) && blocking(ctx, [&writer, chunk] { return writer.write(chunk); }));
     if (!written) co_return written;
     if (!next) co_return std::unexpected(next.error());
     std::swap(a, b);
@@ -251,9 +253,9 @@ boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
 boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& reader,
                                            object::ObjectWriter& writer, Checksummer* checksum) {
   co_return co_await blocking(ctx, [&]() -> Status {
-    std::vector<uint8_t> buf(kStreamBuffer);
+    Buffer buf(kStreamBuffer);
     while (true) {
-      auto n = reader.read(buf);
+      auto n = reader.read(buf.span(kStreamBuffer));
       if (!n) return std::unexpected(n.error());
       if (*n == 0) return {};
       if (checksum) checksum->update(std::span<const uint8_t>(buf.data(), *n));

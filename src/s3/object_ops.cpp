@@ -1,6 +1,7 @@
 #include <vector>
 
 #include "common/checksum.h"
+#include "common/buffer.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "s3/object_common.h"
@@ -95,7 +96,8 @@ Op get_object(Context& ctx, bool head) {
   // A whole-object GET reads its first buffer in the same trip to the
   // blocking pool that opens the object: small objects take one trip.
   bool speculate = !head && !part_number && !ctx.has_header("range");
-  std::vector<uint8_t> first;
+  Buffer first;
+  size_t first_len = 0;
   if (head) {
     auto i = co_await blocking(
         ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
@@ -105,11 +107,12 @@ Op get_object(Context& ctx, bool head) {
     auto r = co_await blocking(ctx, [&]() -> Result<std::unique_ptr<object::ObjectReader>> {
       auto opened = ctx.services.objects.open_object(ctx.bucket, ctx.key);
       if (!opened || !speculate) return opened;
-      first.resize(static_cast<size_t>(
-          std::min<uint64_t>(static_cast<uint64_t>((*opened)->info().size), kReadBuffer)));
-      auto n = (*opened)->read(first);
+      auto want = static_cast<size_t>(
+          std::min<uint64_t>(static_cast<uint64_t>((*opened)->info().size), kReadBuffer));
+      first.ensure(want);
+      auto n = (*opened)->read(first.span(want));
       if (!n) return std::unexpected(n.error());
-      first.resize(*n);
+      first_len = *n;
       return opened;
     });
     if (!r) co_return std::unexpected(r.error());
@@ -178,15 +181,16 @@ Op get_object(Context& ctx, bool head) {
 
   uint64_t sent = 0;
   if (speculate) {
-    if (auto s = co_await ctx.exchange.send_body(first); !s) co_return s;
-    sent = first.size();
+    if (auto s = co_await ctx.exchange.send_body(first.span(first_len)); !s) co_return s;
+    sent = first_len;
   } else {
     reader->set_range(offset, length);
   }
-  std::vector<uint8_t> buf;
-  if (sent < length) buf.resize(std::min<uint64_t>(length - sent, kReadBuffer));
+  Buffer buf;
+  size_t buf_len = static_cast<size_t>(std::min<uint64_t>(length - sent, kReadBuffer));
+  if (sent < length) buf.ensure(buf_len);
   while (sent < length) {
-    auto n = co_await blocking(ctx, [&] { return reader->read(buf); });
+    auto n = co_await blocking(ctx, [&] { return reader->read(buf.span(buf_len)); });
     if (!n) co_return std::unexpected(n.error());
     if (*n == 0) co_return fail(ErrorCode::kInternalError, "object ended early");
     if (auto s = co_await ctx.exchange.send_body({buf.data(), *n}); !s) co_return s;
