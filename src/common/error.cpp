@@ -179,6 +179,8 @@ ErrorInfo info(ErrorCode code) {
     case E::kNoSuchVersion:
       return {"NoSuchVersion", 404,
               "The version ID specified in the request does not match an existing version."};
+    case E::kWouldBlock:
+      return {"InternalError", 500, "We encountered an internal error. Please try again."};
     case E::kDriveOffline:
       return {"SlowDown", 503, "A drive is offline. Please retry."};
     case E::kInsufficientReadQuorum:

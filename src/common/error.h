@@ -82,6 +82,9 @@ enum class ErrorCode {
   kDriveOffline,
   kInsufficientReadQuorum,
   kInsufficientWriteQuorum,
+  // A memory-only lookup would have had to touch the disk; the caller retries
+  // on a thread that may block. Never meant for clients.
+  kWouldBlock,
 };
 
 // The <Code> string AWS uses for `code`.

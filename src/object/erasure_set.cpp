@@ -270,12 +270,51 @@ Result<ObjectInfo> ErasureSet::head_object(std::string_view bucket, std::string_
   return to_object_info(bucket, key, *records[*q]);
 }
 
+std::optional<std::vector<Result<ObjectRecord>>> ErasureSet::read_all_cached(
+    std::string_view bucket, std::string_view key, bool with_data) {
+  std::vector<Result<ObjectRecord>> out;
+  out.reserve(drives_.size());
+  for (const auto& drive : drives_) {
+    auto r = drive->read_object_cached(bucket, key, with_data);
+    if (!r && r.error().code == ErrorCode::kWouldBlock) return std::nullopt;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<ObjectInfo> ErasureSet::head_object_cached(std::string_view bucket, std::string_view key) {
+  auto records = read_all_cached(bucket, key, false);
+  if (!records) return fail(ErrorCode::kWouldBlock);
+  // Anything but a clear answer (missing keys, disagreement) takes the
+  // ordinary path, which also reports damage to the healer.
+  auto q = pick_quorum(*records);
+  if (!q) return fail(ErrorCode::kWouldBlock);
+  return to_object_info(bucket, key, *(*records)[*q]);
+}
+
+Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object_cached(std::string_view bucket,
+                                                                     std::string_view key) {
+  auto records = read_all_cached(bucket, key, true);
+  if (!records) return fail(ErrorCode::kWouldBlock);
+  auto q = pick_quorum(*records);
+  // Only inline objects: their data is in the records, so reading never
+  // touches a shard file.
+  if (!q || !(*records)[*q]->inlined) return fail(ErrorCode::kWouldBlock);
+  return reader_for(bucket, key, *records, *q);
+}
+
 Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object(std::string_view bucket,
                                                               std::string_view key) {
   auto records = read_all(bucket, key, true);
   auto q = pick_quorum(records);
   if (!q) return std::unexpected(no_quorum(bucket, key, records));
-  ObjectRecord chosen = *records[*q];
+  return reader_for(bucket, key, records, *q);
+}
+
+Result<std::unique_ptr<ObjectReader>> ErasureSet::reader_for(
+    std::string_view bucket, std::string_view key, std::vector<Result<ObjectRecord>>& records,
+    size_t q) {
+  ObjectRecord chosen = *records[q];
   std::vector<std::optional<ObjectRecord>> agreeing(drives_.size());
   for (size_t j = 0; j < drives_.size(); ++j) {
     if (records[j] && same_version(*records[j], chosen)) agreeing[j] = std::move(*records[j]);

@@ -71,6 +71,9 @@ class ErasureSet final : public ObjectLayer {
   Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key) override;
   Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket,
                                                     std::string_view key) override;
+  Result<ObjectInfo> head_object_cached(std::string_view bucket, std::string_view key) override;
+  Result<std::unique_ptr<ObjectReader>> open_object_cached(std::string_view bucket,
+                                                           std::string_view key) override;
   Status delete_object(std::string_view bucket, std::string_view key) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
 
@@ -117,8 +120,15 @@ class ErasureSet final : public ObjectLayer {
   // The records of bucket/key on every drive (errors per drive).
   std::vector<Result<storage::ObjectRecord>> read_all(std::string_view bucket,
                                                       std::string_view key, bool with_data);
+  // The same from memory only; nullopt when any drive would need its disk.
+  std::optional<std::vector<Result<storage::ObjectRecord>>> read_all_cached(
+      std::string_view bucket, std::string_view key, bool with_data);
 
  private:
+  // A reader of the version records[q] holds, told which drives agree.
+  Result<std::unique_ptr<ObjectReader>> reader_for(std::string_view bucket, std::string_view key,
+                                                   std::vector<Result<storage::ObjectRecord>>& records,
+                                                   size_t q);
   // Writes the shards of `chosen` that drives `targets` should hold, rebuilt
   // through `shards`, and commits their records. Returns how many succeeded.
   Result<size_t> rebuild_onto(std::string_view bucket, std::string_view key,

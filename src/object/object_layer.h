@@ -159,6 +159,18 @@ class ObjectLayer {
   virtual Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket,
                                                             std::string_view key) = 0;
+  // head_object and open_object answered from memory only, for event-loop
+  // threads: small hot objects are served without a trip to the blocking
+  // pool. kWouldBlock whenever the disk (or any unusual case) is involved;
+  // the caller then makes the blocking call. A reader returned here never
+  // touches the disk.
+  virtual Result<ObjectInfo> head_object_cached(std::string_view, std::string_view) {
+    return fail(ErrorCode::kWouldBlock);
+  }
+  virtual Result<std::unique_ptr<ObjectReader>> open_object_cached(std::string_view,
+                                                                   std::string_view) {
+    return fail(ErrorCode::kWouldBlock);
+  }
   // Deleting a missing key succeeds, as in S3.
   virtual Status delete_object(std::string_view bucket, std::string_view key) = 0;
   virtual Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) = 0;

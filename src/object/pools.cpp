@@ -78,6 +78,15 @@ Result<ObjectInfo> Pools::head_object(std::string_view bucket, std::string_view 
   return set_for(key).head_object(bucket, key);
 }
 
+Result<ObjectInfo> Pools::head_object_cached(std::string_view bucket, std::string_view key) {
+  return set_for(key).head_object_cached(bucket, key);
+}
+
+Result<std::unique_ptr<ObjectReader>> Pools::open_object_cached(std::string_view bucket,
+                                                                std::string_view key) {
+  return set_for(key).open_object_cached(bucket, key);
+}
+
 Result<std::unique_ptr<ObjectReader>> Pools::open_object(std::string_view bucket,
                                                          std::string_view key) {
   return set_for(key).open_object(bucket, key);

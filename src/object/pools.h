@@ -30,6 +30,9 @@ class Pools final : public ObjectLayer {
   Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key) override;
   Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket,
                                                     std::string_view key) override;
+  Result<ObjectInfo> head_object_cached(std::string_view bucket, std::string_view key) override;
+  Result<std::unique_ptr<ObjectReader>> open_object_cached(std::string_view bucket,
+                                                           std::string_view key) override;
   Status delete_object(std::string_view bucket, std::string_view key) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
   Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,

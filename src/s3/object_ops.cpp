@@ -98,14 +98,19 @@ Op get_object(Context& ctx, bool head) {
   bool speculate = !head && !part_number && !ctx.has_header("range");
   Buffer first;
   size_t first_len = 0;
+  // Hot small objects are answered from memory on this thread; the rest
+  // (kWouldBlock) takes a trip to the blocking pool.
+  auto would_block = [](const auto& r) { return !r && r.error().code == ErrorCode::kWouldBlock; };
   if (head) {
-    auto i = co_await blocking(
-        ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+    auto i = ctx.services.objects.head_object_cached(ctx.bucket, ctx.key);
+    if (would_block(i)) {
+      i = co_await blocking(ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+    }
     if (!i) co_return std::unexpected(i.error());
     info = std::move(*i);
   } else {
-    auto r = co_await blocking(ctx, [&]() -> Result<std::unique_ptr<object::ObjectReader>> {
-      auto opened = ctx.services.objects.open_object(ctx.bucket, ctx.key);
+    auto read_first = [&](Result<std::unique_ptr<object::ObjectReader>> opened)
+        -> Result<std::unique_ptr<object::ObjectReader>> {
       if (!opened || !speculate) return opened;
       auto want = static_cast<size_t>(
           std::min<uint64_t>(static_cast<uint64_t>((*opened)->info().size), kReadBuffer));
@@ -114,7 +119,12 @@ Op get_object(Context& ctx, bool head) {
       if (!n) return std::unexpected(n.error());
       first_len = *n;
       return opened;
-    });
+    };
+    auto r = read_first(ctx.services.objects.open_object_cached(ctx.bucket, ctx.key));
+    if (would_block(r)) {
+      r = co_await blocking(
+          ctx, [&] { return read_first(ctx.services.objects.open_object(ctx.bucket, ctx.key)); });
+    }
     if (!r) co_return std::unexpected(r.error());
     reader = std::move(*r);
     info = reader->info();

@@ -515,10 +515,24 @@ Result<AuthResult> authenticate(const SignedRequest& request, const SecretLookup
 
 std::string derive_signing_key(std::string_view secret, std::string_view yyyymmdd,
                                std::string_view region, std::string_view service) {
+  // The key changes once a day per credential, but deriving it costs four
+  // HMACs: more than checking the signature itself. Each thread remembers
+  // the last one it derived (requests overwhelmingly share it).
+  struct Last {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Last last;
+  if (!last.key.empty() && last.secret == secret && last.date == yyyymmdd &&
+      last.region == region && last.service == service) {
+    return last.key;
+  }
   std::string k = hmac_sha256_raw("AWS4" + std::string(secret), yyyymmdd);
   k = hmac_sha256_raw(k, region);
   k = hmac_sha256_raw(k, service);
-  return hmac_sha256_raw(k, "aws4_request");
+  k = hmac_sha256_raw(k, "aws4_request");
+  last = Last{std::string(secret), std::string(yyyymmdd), std::string(region),
+              std::string(service), k};
+  return k;
 }
 
 Result<std::string> canonical_uri(std::string_view raw_path) {

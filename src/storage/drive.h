@@ -94,6 +94,13 @@ class Drive {
   // The current record of bucket/key, with inline data when `with_data`.
   virtual Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
                                            bool with_data) = 0;
+  // read_object from memory only (caches, memtables), so an event-loop
+  // thread may call it: kWouldBlock when the answer needs the disk, or when
+  // the key is missing (telling "no such key" from "no such bucket" may need
+  // the disk too).
+  virtual Result<ObjectRecord> read_object_cached(std::string_view, std::string_view, bool) {
+    return fail(ErrorCode::kWouldBlock);
+  }
   // Makes `record` the current version of bucket/key. When `staged_id` is not
   // empty, the staged directory is first moved to the record's data directory.
   // The replaced version's data is removed. Atomic: after a crash either the

@@ -370,6 +370,22 @@ Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::strin
   return rec;
 }
 
+Result<ObjectRecord> LocalDrive::read_object_cached(std::string_view bucket, std::string_view key,
+                                                    bool with_data) {
+  rocksdb::ReadOptions ro;
+  ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than a disk read
+  std::string v;
+  auto st = db_->Get(ro, object_key(kObjectSpace, bucket, key), &v);
+  if (st.IsIncomplete() || st.IsNotFound()) return fail(ErrorCode::kWouldBlock);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  auto rec = decode_object(v);
+  if (rec && with_data && rec->inlined) {
+    st = db_->Get(ro, object_key(kInlineSpace, bucket, key), &rec->inline_data);
+    if (!st.ok()) return fail(ErrorCode::kWouldBlock);
+  }
+  return rec;
+}
+
 Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view data_uuid) {
   if (!valid_component(staged_id) || !valid_component(data_uuid)) {
     return fail(ErrorCode::kInternalError, "invalid staged id or data uuid");

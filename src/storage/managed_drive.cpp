@@ -123,6 +123,12 @@ Result<ObjectRecord> ManagedDrive::read_object(std::string_view b, std::string_v
                                                bool with_data) {
   return call([&](LocalDrive& d) { return d.read_object(b, k, with_data); });
 }
+Result<ObjectRecord> ManagedDrive::read_object_cached(std::string_view b, std::string_view k,
+                                                      bool with_data) {
+  auto d = get();
+  if (!d) return fail(ErrorCode::kDriveOffline, "drive " + root_ + " is offline");
+  return d->read_object_cached(b, k, with_data);
+}
 Status ManagedDrive::commit_object(std::string_view b, std::string_view k, const ObjectRecord& r,
                                    std::string_view staged) {
   return call([&](LocalDrive& d) { return d.commit_object(b, k, r, staged); });

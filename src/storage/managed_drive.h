@@ -37,6 +37,8 @@ class ManagedDrive final : public Drive {
   Result<BucketRecord> stat_bucket(std::string_view bucket) override;
   Result<std::vector<BucketRecord>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
+  Result<ObjectRecord> read_object_cached(std::string_view bucket, std::string_view key,
+                                          bool with_data) override;
   Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
                                    bool with_data) override;
   Status commit_object(std::string_view bucket, std::string_view key, const ObjectRecord& record,
