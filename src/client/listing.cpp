@@ -18,6 +18,15 @@ int64_t mtime_of(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
+void emit_prefixes(std::vector<std::string>& prefixes, const RawSink& sink) {
+  for (auto& p : prefixes) {
+    Entry e;
+    e.key = std::move(p);
+    e.dir = true;
+    sink(std::move(e));
+  }
+}
+
 Entry object_entry(std::string key, uint64_t size, std::string etag, const std::string& modified) {
   Entry e;
   e.key = std::move(key);
@@ -38,12 +47,7 @@ S3Status list_plain(Session& s, S3Client& c, const Target& t, const std::string&
     for (auto& obj : page->objects) {
       sink(object_entry(std::move(obj.key), obj.size, std::move(obj.etag), obj.last_modified));
     }
-    for (auto& p : page->common_prefixes) {
-      Entry e;
-      e.key = std::move(p);
-      e.dir = true;
-      sink(std::move(e));
-    }
+    emit_prefixes(page->common_prefixes, sink);
     if (!page->is_truncated || page->next_continuation_token.empty()) return {};
     o.continuation_token = page->next_continuation_token;
   }
@@ -71,12 +75,7 @@ S3Status list_versions(Session& s, S3Client& c, const Target& t, const std::stri
       e.delete_marker = v.delete_marker;
       sink(std::move(e));
     }
-    for (auto& p : page->common_prefixes) {
-      Entry e;
-      e.key = std::move(p);
-      e.dir = true;
-      sink(std::move(e));
-    }
+    emit_prefixes(page->common_prefixes, sink);
     if (!page->is_truncated) return {};
     o.key_marker = page->next_key_marker;
     o.version_id_marker = page->next_version_id_marker;

@@ -2,6 +2,7 @@
 // execute() (signing, transport, error mapping) and reads what it needs from
 // the response. Kept apart from the transport so either reads on its own.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "client/s3_client.h"
@@ -27,6 +28,18 @@ std::string query_param(std::string_view name, std::string_view value) {
 void add_param(std::string& query, std::string_view name, std::string_view value) {
   if (!query.empty()) query.push_back('&');
   query += query_param(name, value);
+}
+
+// The ETag of a copy or completion result. S3 can report a failure of these
+// inside a 200 response, so an <Error> body is the error.
+S3Result<std::string> result_etag(int status, const std::string& body, std::string_view what,
+                                  std::optional<std::string> (*parse)(std::string_view)) {
+  if (auto err = xml::parse_error(body)) {
+    return std::unexpected(S3Error{status, err->code, err->message, err->request_id});
+  }
+  auto etag = parse(body);
+  if (!etag) return std::unexpected(malformed(what, status));
+  return std::move(*etag);
 }
 
 }  // namespace
@@ -99,12 +112,8 @@ S3Result<PutResult> S3Client::copy_object(std::string_view src_bucket, std::stri
   r.headers.emplace_back("x-amz-copy-source", object_path(src_bucket, src_key));
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  // Like CompleteMultipartUpload, a copy can fail inside a 200 response.
-  if (auto err = xml::parse_error(res->body)) {
-    return std::unexpected(S3Error{res->status, err->code, err->message, err->request_id});
-  }
-  auto etag = xml::parse_copy_etag(res->body);
-  if (!etag) return std::unexpected(malformed("CopyObjectResult", res->status));
+  auto etag = result_etag(res->status, res->body, "CopyObjectResult", &xml::parse_copy_etag);
+  if (!etag) return std::unexpected(std::move(etag.error()));
   return PutResult{res->status, std::move(*etag), {}, response_header("x-amz-version-id")};
 }
 
@@ -234,12 +243,7 @@ S3Result<std::string> S3Client::upload_part_copy(std::string_view bucket, std::s
                          "bytes=" + std::to_string(first) + "-" + std::to_string(last));
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  if (auto err = xml::parse_error(res->body)) {
-    return std::unexpected(S3Error{res->status, err->code, err->message, err->request_id});
-  }
-  auto etag = xml::parse_copy_etag(res->body);
-  if (!etag) return std::unexpected(malformed("CopyPartResult", res->status));
-  return std::move(*etag);
+  return result_etag(res->status, res->body, "CopyPartResult", &xml::parse_copy_etag);
 }
 
 S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
@@ -256,12 +260,9 @@ S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
             nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  // S3 can report a failed completion inside a 200 response.
-  if (auto err = xml::parse_error(res->body)) {
-    return std::unexpected(S3Error{res->status, err->code, err->message, err->request_id});
-  }
-  auto etag = xml::parse_complete_etag(res->body);
-  if (!etag) return std::unexpected(malformed("CompleteMultipartUploadResult", res->status));
+  auto etag = result_etag(res->status, res->body, "CompleteMultipartUploadResult",
+                          &xml::parse_complete_etag);
+  if (!etag) return std::unexpected(std::move(etag.error()));
   return PutResult{res->status, std::move(*etag), {}, response_header("x-amz-version-id")};
 }
 
