@@ -4,10 +4,22 @@
 
 #include "bench/command.h"
 #include "client/admin_command.h"
+#include "client/commands.h"
 #include "server/server_main.h"
 
+namespace {
+
+constexpr const char* kAbout =
+    "Silo: S3-compatible object storage.\n\n"
+    "  silo server ./data                                   start a server on one folder\n"
+    "  silo alias set local http://127.0.0.1:9000 KEY SECRET\n"
+    "  silo mb local/photos && silo cp -r ./pics local/photos/ && silo ls -r local/photos\n"
+    "  silo help cp                                         help and examples for a command\n";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"Silo: S3-compatible object storage.\n\n  silo server ./data     start a server on one folder\n"};
+  CLI::App app{kAbout};
   app.require_subcommand(1);
   app.set_version_flag("--version", "silo 0.1.0");
 
@@ -26,10 +38,17 @@ int main(int argc, char** argv) {
   auto* adm = silo::client::add_admin_command(app, admin);
   silo::bench::Options bench;
   auto* bch = silo::bench::add_command(app, bench);
+  silo::client::ClientCommands client(app);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help and version exit 0; any other parse problem is a usage error (2).
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
   if (srv->parsed()) return silo::server::run_server(server);
   if (bch->parsed()) return silo::bench::run(bench);
   if (adm->parsed()) return silo::client::run_admin(admin);
-  return 0;
+  return client.run().value_or(0);
 }

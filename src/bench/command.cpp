@@ -10,6 +10,7 @@
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "bench/units.h"
+#include "client/alias_config.h"
 
 namespace silo::bench {
 namespace {
@@ -74,6 +75,17 @@ Result<Config> make_config(const Options& o) {
   if (o.endpoint.empty()) return fail(ErrorCode::kInvalidArgument, "--endpoint is required");
   c.client.endpoint = o.endpoint;
   c.client.region = o.region;
+  Options with_keys = o;
+  if (o.endpoint.find("://") == std::string::npos) {
+    // Not a URL: the name of a `silo alias`, which brings its keys.
+    auto aliases = client::AliasConfig::load(client::AliasConfig::default_dir());
+    auto alias = aliases ? aliases->find(o.endpoint) : std::nullopt;
+    if (!alias) return fail(ErrorCode::kInvalidArgument, "--endpoint: not a URL nor an alias: " + o.endpoint);
+    c.client.endpoint = alias->url;
+    c.client.region = alias->region;
+    if (with_keys.access_key.empty()) with_keys.access_key = alias->access_key;
+    if (with_keys.secret_key.empty()) with_keys.secret_key = alias->secret_key;
+  }
   c.client.verify_tls = !o.insecure;
   c.bucket = o.bucket;
   c.delimiter = o.delimiter;
@@ -111,7 +123,7 @@ Result<Config> make_config(const Options& o) {
   if (*w == Workload::kMixed && c.objects < static_cast<uint64_t>(c.concurrency)) {
     return fail(ErrorCode::kInvalidArgument, "mixed: --objects must be at least --concurrency");
   }
-  return credentials(o, std::move(c));
+  return credentials(with_keys, std::move(c));
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -148,7 +160,7 @@ CLI::App* add_command(CLI::App& app, Options& o) {
       "  silo bench get --size 4KiB --duration 10s --json > a.json\n"
       "  silo bench --compare a.json b.json\n");
   cmd->add_option("OP", o.op, "put, get, stat, list, delete, mixed or multipart");
-  cmd->add_option("--endpoint", o.endpoint, "S3 endpoint, http(s)://host:port");
+  cmd->add_option("--endpoint", o.endpoint, "S3 endpoint, http(s)://host:port, or a silo alias name");
   cmd->add_option("--access-key", o.access_key, "Access key (or SILO_ACCESS_KEY)");
   cmd->add_option("--secret-key", o.secret_key, "Secret key (or SILO_SECRET_KEY)");
   cmd->add_option("--region", o.region, "Region to sign for (default us-east-1)");

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "client/alias_config.h"
 #include "client/s3_client.h"
 #include "common/strings.h"
 
@@ -31,6 +32,29 @@ void print_info(const nlohmann::json& j) {
   }
 }
 
+// Buckets, objects and bytes, summed from listings (the info answer has no usage).
+S3Result<nlohmann::json> usage(S3Client& c) {
+  auto buckets = c.list_buckets();
+  if (!buckets) return std::unexpected(buckets.error());
+  uint64_t objects = 0, bytes = 0;
+  for (const auto& b : *buckets) {
+    ListOptions o;
+    while (true) {
+      auto page = c.list_objects_v2(b.name, o);
+      if (!page) return std::unexpected(page.error());
+      for (const auto& obj : page->objects) ++objects, bytes += obj.size;
+      if (!page->is_truncated || page->next_continuation_token.empty()) break;
+      o.continuation_token = page->next_continuation_token;
+    }
+  }
+  return nlohmann::json{{"buckets", buckets->size()}, {"objects", objects}, {"bytes", bytes}};
+}
+
+void print_usage(const nlohmann::json& u) {
+  std::cout << "Usage: " << u.value("bytes", 0ull) << " bytes in " << u.value("objects", 0ull)
+            << " objects, " << u.value("buckets", 0ull) << " buckets\n";
+}
+
 void print_heal(const nlohmann::json& j) {
   std::cout << "Healed " << j.value("objects_healed", 0) << " of " << j.value("objects_scanned", 0)
             << " objects (" << j.value("shards_healed", 0) << " shards, "
@@ -45,6 +69,7 @@ void print_heal(const nlohmann::json& j) {
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
   auto* cmd = app.add_subcommand("admin", "Administer a Silo server (info, heal)");
   cmd->add_option("ACTION", o.action, "info or heal")->required()->check(CLI::IsMember({"info", "heal"}));
+  cmd->add_option("ALIAS", o.alias, "Alias of the server (instead of --endpoint and the keys)");
   cmd->add_option("--endpoint", o.endpoint, "Server URL (default http://127.0.0.1:9000)");
   cmd->add_option("--access-key", o.access_key, "Root access key (or SILO_ACCESS_KEY / SILO_ROOT_USER)");
   cmd->add_option("--secret-key", o.secret_key, "Root secret key (or SILO_SECRET_KEY / SILO_ROOT_PASSWORD)");
@@ -57,6 +82,18 @@ CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
 
 int run_admin(const AdminOptions& options) {
   AdminOptions o = options;
+  if (!o.alias.empty()) {
+    auto aliases = AliasConfig::load(AliasConfig::default_dir());
+    auto alias = aliases ? aliases->find(o.alias) : std::nullopt;
+    if (!alias) {
+      std::cerr << "silo admin: no alias named '" << o.alias << "' (see silo alias ls)\n";
+      return 2;
+    }
+    o.endpoint = alias->url;
+    o.access_key = alias->access_key;
+    o.secret_key = alias->secret_key;
+    o.region = alias->region;
+  }
   if (o.access_key.empty()) o.access_key = env_or("SILO_ACCESS_KEY", "SILO_ROOT_USER");
   if (o.secret_key.empty()) o.secret_key = env_or("SILO_SECRET_KEY", "SILO_ROOT_PASSWORD");
   if (o.access_key.empty() || o.secret_key.empty()) {
@@ -82,15 +119,27 @@ int run_admin(const AdminOptions& options) {
   if (o.action == "heal" && !o.json) std::cerr << "Healing (reads every shard; this can take a while)...\n";
   auto body = o.action == "heal" ? (*client)->admin("POST", "heal", query) : (*client)->admin("GET", "info");
   if (!body) {
-    const auto& e = body.error();
+    auto e = body.error();
+    if (e.http_status == 404 || e.http_status == 405 || e.http_status == 501) {
+      e.message += " (the admin API is Silo's own; is this a Silo server?)";
+    }
     std::cerr << "silo admin " << o.action << ": " << e.describe() << "\n";
     return 1;
+  }
+  auto j = nlohmann::json::parse(*body, nullptr, false);
+  if (o.action == "info" && j.is_object()) {
+    auto u = usage(**client);
+    if (!u) {
+      std::cerr << "silo admin info: usage: " << u.error().describe() << "\n";
+      return 1;
+    }
+    j["usage"] = *u;
+    *body = j.dump();
   }
   if (o.json) {
     std::cout << *body << "\n";
     return 0;
   }
-  auto j = nlohmann::json::parse(*body, nullptr, false);
   if (j.is_discarded()) {
     std::cout << *body << "\n";
     return 0;
@@ -100,6 +149,7 @@ int run_admin(const AdminOptions& options) {
     return j.value("errors", 0) == 0 ? 0 : 1;
   }
   print_info(j);
+  print_usage(j["usage"]);
   return 0;
 }
 

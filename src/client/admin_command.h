@@ -1,8 +1,11 @@
 // `silo admin`: operator commands against a Silo server's admin API.
-//   silo admin info --endpoint URL           drives, their state, parity, heal progress
+//   silo admin info ALIAS | --endpoint URL   version, uptime, drives and their state,
+//                                            sets/parity, heal progress, usage
+//   (usage -- buckets, objects, bytes -- is summed by the client from bucket
+//   listings, because the server's info answer does not carry it)
 //   silo admin heal --endpoint URL [--bucket B [--prefix P]]
 //                                            deep-heal now and report what was fixed
-// Credentials: --access-key/--secret-key, or SILO_ACCESS_KEY/SILO_SECRET_KEY,
+// An ALIAS (see alias_config.h) gives the endpoint and keys. Otherwise credentials: --access-key/--secret-key, or SILO_ACCESS_KEY/SILO_SECRET_KEY,
 // or SILO_ROOT_USER/SILO_ROOT_PASSWORD (the root user is required).
 #pragma once
 
@@ -13,6 +16,7 @@ namespace silo::client {
 
 struct AdminOptions {
   std::string action;  // info | heal
+  std::string alias;   // optional: endpoint and keys from this alias
   std::string endpoint = "http://127.0.0.1:9000";
   std::string access_key;
   std::string secret_key;

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <mutex>
@@ -121,12 +123,32 @@ namespace {
 
 using detail::Transfer;
 
+// Feeds the bytes at [pos, pos + n) to the request's MD5 once: after a rewind
+// only the part past what was already hashed counts.
+void hash_sent(Transfer& t, const char* data, uint64_t pos, size_t n) {
+  if (!t.request->sent_md5 || pos > t.hashed_upto || pos + n <= t.hashed_upto) return;
+  size_t skip = static_cast<size_t>(t.hashed_upto - pos);
+  t.request->sent_md5->update(std::string_view(data + skip, n - skip));
+  t.hashed_upto = pos + n;
+}
+
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  auto body = t->request->body;
-  size_t n = std::min(size * count, body.size() - t->read_pos);
-  std::memcpy(buffer, body.data() + t->read_pos, n);
+  const auto& r = *t->request;
+  size_t n = static_cast<size_t>(std::min<uint64_t>(size * count, r.body_size() - t->read_pos));
+  if (r.file) {
+    ssize_t got = n ? ::pread(r.file->fd, buffer, n, static_cast<off_t>(r.file->offset + t->read_pos)) : 0;
+    if (got < 0 || (n && got == 0)) {
+      t->read_failed = true;  // an error or a file that shrank under us
+      return CURL_READFUNC_ABORT;
+    }
+    n = static_cast<size_t>(got);
+  } else {
+    std::memcpy(buffer, r.body.data() + t->read_pos, n);
+  }
+  hash_sent(*t, buffer, t->read_pos, n);
   t->read_pos += n;
+  if (t->on_bytes && *t->on_bytes) (*t->on_bytes)(n);
   return n;
 }
 
@@ -134,10 +156,10 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
 // (the server closed the kept-alive one while we were idle).
 int on_seek(void* user, curl_off_t offset, int origin) {
   auto* t = static_cast<Transfer*>(user);
-  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t->request->body.size()) {
+  if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > t->request->body_size()) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
-  t->read_pos = static_cast<size_t>(offset);
+  t->read_pos = static_cast<uint64_t>(offset);
   return CURL_SEEKFUNC_OK;
 }
 
@@ -148,6 +170,7 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   bool success = t->status >= 200 && t->status < 300;
   if (success && t->request->sink) {
     t->received += n;
+    if (t->on_bytes && *t->on_bytes) (*t->on_bytes)(n);
     if (!(*t->request->sink)(std::string_view(data, n))) {
       t->sink_aborted = true;
       return 0;
@@ -207,10 +230,10 @@ void S3Client::configure_method(const Request& request, Transfer& transfer) {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (request.has_body) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body_size()));
     curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE,
-                     request.body.size() >= size_t(kLargeUploadBuffer) ? kLargeUploadBuffer
-                                                                       : kSmallUploadBuffer);
+                     request.body_size() >= uint64_t(kLargeUploadBuffer) ? kLargeUploadBuffer
+                                                                         : kSmallUploadBuffer);
     curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
     curl_easy_setopt(c, CURLOPT_SEEKDATA, &transfer);
     if (request.method != "PUT") {
@@ -232,6 +255,10 @@ S3Error S3Client::transfer_error(const Transfer& transfer, int curl_code) const 
   e.message = curl_error_.c_str();
   if (e.message.empty()) e.message = curl_easy_strerror(static_cast<CURLcode>(curl_code));
   if (transfer.body_too_large) e.message = "response body too large";
+  if (transfer.read_failed) {
+    e.code = "aborted";
+    e.message = "could not read the file being uploaded (did it change?)";
+  }
   return e;
 }
 
@@ -242,6 +269,33 @@ std::string S3Client::response_header(std::string_view name) const {
   return h->value;
 }
 
+ObjectInfo S3Client::object_info(int status, uint64_t body_size) const {
+  ObjectInfo info;
+  info.http_status = status;
+  info.size = body_size;
+  info.etag = xml::strip_quotes(response_header("etag"));
+  info.content_type = response_header("content-type");
+  info.last_modified = response_header("last-modified");
+  info.storage_class = response_header("x-amz-storage-class");
+  info.version_id = response_header("x-amz-version-id");
+  // "bytes 0-99/1234" -> 1234
+  std::string range = response_header("content-range");
+  if (auto slash = range.rfind('/'); slash != std::string::npos) {
+    info.total_size = parse_u64(std::string_view(range).substr(slash + 1));
+  }
+  static constexpr std::string_view kContentHeaders[] = {
+      "cache-control", "content-disposition", "content-encoding", "content-language", "expires"};
+  curl_header* prev = nullptr;
+  while (curl_header* h = curl_easy_nextheader(handle(curl_), CURLH_HEADER, -1, prev)) {
+    prev = h;
+    std::string name = to_lower(h->name);
+    bool content = std::find(std::begin(kContentHeaders), std::end(kContentHeaders), name) !=
+                   std::end(kContentHeaders);
+    if (content || name.starts_with("x-amz-meta-")) info.metadata.emplace_back(name, h->value);
+  }
+  return info;
+}
+
 S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   s3::SignedRequest signed_request{request.method, request.path, request.query, {}};
   signed_request.headers.reserve(request.headers.size() + 4);
@@ -249,7 +303,7 @@ S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   signed_request.headers.insert(signed_request.headers.end(), request.headers.begin(),
                                 request.headers.end());
   std::string_view payload_hash =
-      request.has_body && !request.body.empty() ? s3::kUnsignedPayload : s3::kEmptySha256Hex;
+      request.has_body && request.body_size() > 0 ? s3::kUnsignedPayload : s3::kEmptySha256Hex;
   auto signature = s3::sign_request(signed_request, payload_hash, config_.credentials,
                                     config_.region, std::chrono::system_clock::now());
   Slist headers;
@@ -267,6 +321,7 @@ S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   Transfer transfer;
   transfer.request = &request;
   transfer.curl = handle(curl_);
+  transfer.on_bytes = &config_.on_bytes;
   CURL* c = handle(curl_);
   curl_error_[0] = '\0';
   configure_method(request, transfer);

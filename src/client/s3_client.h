@@ -11,9 +11,10 @@
 //   sequence of requests costs one TCP handshake. TCP_NODELAY is on. A failed
 //   transfer drops the connection; the next call opens a new one.
 // - Bodies are never buffered by the client: put_object/upload_part read the
-//   caller's memory in place (libcurl's read callback), get_object hands each
-//   received piece to a callback. REQUIRES: a body span stays valid and
-//   unchanged until the call returns.
+//   caller's memory in place (libcurl's read callback), the *_from variants
+//   read a file range with pread as libcurl asks for bytes, get_object hands
+//   each received piece to a callback. REQUIRES: a body span (or file range)
+//   stays valid and unchanged until the call returns.
 // - Payload signing: request bodies are sent as UNSIGNED-PAYLOAD (hashing
 //   every byte would cost more than the transfer on loopback); requests
 //   without a body sign the SHA-256 of the empty string.
@@ -84,6 +85,10 @@ struct ClientConfig {
   // A transfer that moves no byte for this long fails as a network error.
   std::chrono::seconds stall_timeout{60};
   bool verify_tls = true;
+  // Called from libcurl's callbacks with the number of request body bytes
+  // sent and 2xx response body bytes received (progress bars). Must be
+  // cheap and thread-safe; bytes re-sent after a rewind are counted again.
+  std::function<void(uint64_t bytes)> on_bytes;
 };
 
 // Extra request headers (lower-case names), e.g. content-type, x-amz-meta-*.
@@ -96,6 +101,18 @@ struct PutOptions {
 struct PutResult {
   int http_status = 0;
   std::string etag;  // as sent, with quotes stripped
+  // The *_from uploads: hex MD5 of the bytes sent, so the caller can check it
+  // against an ETag that is a plain MD5 (a part checksum without a second read).
+  std::string sent_md5;
+  std::string version_id;  // x-amz-version-id, when the bucket is versioned
+};
+
+// A body read from an open file: `size` bytes from `offset`. The file is read
+// with pread, so several transfers may share one descriptor.
+struct FileRange {
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t size = 0;
 };
 
 struct ObjectInfo {
@@ -104,6 +121,13 @@ struct ObjectInfo {
   std::string etag;   // quotes stripped
   std::string content_type;
   std::string last_modified;  // HTTP date as sent
+  std::string storage_class;  // x-amz-storage-class; empty means STANDARD
+  std::string version_id;     // x-amz-version-id
+  // Total object size from Content-Range (ranged GET); otherwise == size on HEAD.
+  std::optional<uint64_t> total_size;
+  // User metadata (x-amz-meta-*, names lower-case) and the content headers
+  // (cache-control, content-disposition, content-encoding, content-language, expires).
+  HeaderList metadata;
 };
 
 // Receives the response body of a successful GET piece by piece, in order.
@@ -129,6 +153,42 @@ struct ListEntry {
   uint64_t size = 0;
   std::string etag;
   std::string last_modified;  // ISO 8601 as sent
+};
+
+struct BucketEntry {
+  std::string name;
+  std::string creation_date;  // ISO 8601 as sent
+};
+
+struct VersionListOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;
+  int max_keys = 1000;
+};
+
+struct VersionEntry {
+  std::string key;
+  std::string version_id;
+  bool is_latest = false;
+  bool delete_marker = false;
+  uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+};
+
+// One page of ListObjectVersions. A server without versioning may answer with
+// a plain ListBucketResult; it is read as every key having the "null" version.
+struct VersionPage {
+  std::vector<VersionEntry> versions;  // versions and delete markers, in key order
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+  // The server answered with a plain object listing (no versioning support):
+  // every key is its own "null" version and key-marker paging will not work.
+  bool unversioned = false;
 };
 
 // One page of ListObjectsV2. Keys and prefixes are decoded (the client asks
@@ -170,6 +230,7 @@ class S3Client {
   S3Result<std::string> admin(std::string_view method, std::string_view path,
                               std::string query = {});
 
+  S3Result<std::vector<BucketEntry>> list_buckets();
   S3Status create_bucket(std::string_view bucket);
   S3Status delete_bucket(std::string_view bucket);
   S3Status head_bucket(std::string_view bucket);
@@ -181,8 +242,18 @@ class S3Client {
   // the number of body bytes received.
   S3Result<ObjectInfo> get_object(std::string_view bucket, std::string_view key,
                                   const BodySink& sink, const GetOptions& options = {});
+  // Streams `file` as the body (see FileRange); fills PutResult::sent_md5.
+  S3Result<PutResult> put_object_from(std::string_view bucket, std::string_view key,
+                                      FileRange file, const PutOptions& options = {});
   S3Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
-  S3Status delete_object(std::string_view bucket, std::string_view key);
+  // An empty version_id deletes the current version (or adds a delete marker).
+  S3Status delete_object(std::string_view bucket, std::string_view key,
+                         std::string_view version_id = {});
+  // Server-side copy within one endpoint. Without an x-amz-metadata-directive
+  // header in `options`, the copy keeps the source's metadata.
+  S3Result<PutResult> copy_object(std::string_view src_bucket, std::string_view src_key,
+                                  std::string_view bucket, std::string_view key,
+                                  const PutOptions& options = {});
   // Deletes up to 1000 keys in one request (quiet mode). Returns the keys the
   // server could not delete; a failure of the request itself is the error.
   S3Result<std::vector<DeleteFailure>> delete_objects(std::string_view bucket,
@@ -190,6 +261,9 @@ class S3Client {
 
   // One page of ListObjectsV2; pass next_continuation_token back for the next.
   S3Result<ListPage> list_objects_v2(std::string_view bucket, const ListOptions& options);
+  // One page of ListObjectVersions; pass next_*_marker back for the next.
+  S3Result<VersionPage> list_object_versions(std::string_view bucket,
+                                             const VersionListOptions& options);
 
   // Multipart upload. upload_part returns the part's ETag (quotes stripped).
   S3Result<std::string> create_multipart_upload(std::string_view bucket, std::string_view key,
@@ -197,11 +271,25 @@ class S3Client {
   S3Result<std::string> upload_part(std::string_view bucket, std::string_view key,
                                     std::string_view upload_id, int part_number,
                                     std::span<const char> body);
+  // upload_part streaming a file range; fills PutResult::sent_md5.
+  S3Result<PutResult> upload_part_from(std::string_view bucket, std::string_view key,
+                                       std::string_view upload_id, int part_number,
+                                       FileRange file);
+  // UploadPartCopy of the inclusive byte range [first, last] of the source.
+  S3Result<std::string> upload_part_copy(std::string_view bucket, std::string_view key,
+                                         std::string_view upload_id, int part_number,
+                                         std::string_view src_bucket, std::string_view src_key,
+                                         uint64_t first, uint64_t last);
   S3Result<PutResult> complete_multipart_upload(std::string_view bucket, std::string_view key,
                                                 std::string_view upload_id,
                                                 std::span<const CompletedPart> parts);
   S3Status abort_multipart_upload(std::string_view bucket, std::string_view key,
                                   std::string_view upload_id);
+
+  // A presigned URL for `method` (GET, PUT, ...) on the object, valid for
+  // `expires` (1 s .. 7 days, clamped). Pure computation, no request.
+  std::string presign_url(std::string_view method, std::string_view bucket, std::string_view key,
+                          std::chrono::seconds expires) const;
 
  private:
   using Request = detail::Request;
@@ -215,6 +303,9 @@ class S3Client {
   S3Error transfer_error(const Transfer& transfer, int curl_code) const;
   // A header of the last response ("" when absent).
   std::string response_header(std::string_view name) const;
+  // The object headers of the last response that describe the object.
+  ObjectInfo object_info(int status, uint64_t body_size) const;
+  S3Result<PutResult> put_request(Request& request, FileRange file);
 
   ClientConfig config_;
   Endpoint endpoint_;

@@ -6,11 +6,13 @@
 #include <curl/curl.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "client/s3_client.h"
+#include "common/hash.h"
 
 namespace silo::client::detail {
 
@@ -22,6 +24,10 @@ struct Request {
   bool has_body = false;  // PUT/POST: sends Content-Length even when empty
   std::span<const char> body;
   const BodySink* sink = nullptr;  // where a 2xx body goes; null: Response::body
+  const FileRange* file = nullptr;  // when set, the body is this file range, not `body`
+  Digest* sent_md5 = nullptr;       // when set, fed every body byte once, in order
+
+  uint64_t body_size() const { return file ? file->size : body.size(); }
 };
 
 struct Response {
@@ -34,7 +40,10 @@ struct Response {
 struct Transfer {
   const Request* request = nullptr;
   CURL* curl = nullptr;
-  size_t read_pos = 0;
+  uint64_t read_pos = 0;
+  uint64_t hashed_upto = 0;  // body bytes already given to sent_md5 (rewinds re-read)
+  bool read_failed = false;
+  const std::function<void(uint64_t)>* on_bytes = nullptr;
   long status = -1;  // learnt at the first body byte
   std::string body;
   uint64_t received = 0;

@@ -1,6 +1,8 @@
 // The S3 operations of S3Client: each builds a Request, runs it through
 // execute() (signing, transport, error mapping) and reads what it needs from
 // the response. Kept apart from the transport so either reads on its own.
+#include <algorithm>
+#include <optional>
 #include <string>
 
 #include "client/s3_client.h"
@@ -28,7 +30,27 @@ void add_param(std::string& query, std::string_view name, std::string_view value
   query += query_param(name, value);
 }
 
+// The ETag of a copy or completion result. S3 can report a failure of these
+// inside a 200 response, so an <Error> body is the error.
+S3Result<std::string> result_etag(int status, const std::string& body, std::string_view what,
+                                  std::optional<std::string> (*parse)(std::string_view)) {
+  if (auto err = xml::parse_error(body)) {
+    return std::unexpected(S3Error{status, err->code, err->message, err->request_id});
+  }
+  auto etag = parse(body);
+  if (!etag) return std::unexpected(malformed(what, status));
+  return std::move(*etag);
+}
+
 }  // namespace
+
+S3Result<std::vector<BucketEntry>> S3Client::list_buckets() {
+  auto res = execute(Request{"GET", "/", {}, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto buckets = xml::parse_list_buckets(res->body);
+  if (!buckets) return std::unexpected(malformed("ListAllMyBucketsResult", res->status));
+  return std::move(*buckets);
+}
 
 S3Status S3Client::create_bucket(std::string_view bucket) {
   Request r{"PUT", object_path(bucket, {}), {}, {}, /*has_body=*/true, {}, nullptr};
@@ -63,7 +85,36 @@ S3Result<PutResult> S3Client::put_object(std::string_view bucket, std::string_vi
   Request r{"PUT", object_path(bucket, key), {}, options.headers, true, body, nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  return PutResult{res->status, xml::strip_quotes(response_header("etag"))};
+  return PutResult{res->status, xml::strip_quotes(response_header("etag")), {},
+                   response_header("x-amz-version-id")};
+}
+
+S3Result<PutResult> S3Client::put_request(Request& request, FileRange file) {
+  Digest md5(Digest::Algorithm::kMd5);
+  request.file = &file;
+  request.sent_md5 = &md5;
+  auto res = execute(request);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return PutResult{res->status, xml::strip_quotes(response_header("etag")),
+                   hex_encode(md5.finish()), response_header("x-amz-version-id")};
+}
+
+S3Result<PutResult> S3Client::put_object_from(std::string_view bucket, std::string_view key,
+                                              FileRange file, const PutOptions& options) {
+  Request r{"PUT", object_path(bucket, key), {}, options.headers, true, {}, nullptr};
+  return put_request(r, file);
+}
+
+S3Result<PutResult> S3Client::copy_object(std::string_view src_bucket, std::string_view src_key,
+                                          std::string_view bucket, std::string_view key,
+                                          const PutOptions& options) {
+  Request r{"PUT", object_path(bucket, key), {}, options.headers, true, {}, nullptr};
+  r.headers.emplace_back("x-amz-copy-source", object_path(src_bucket, src_key));
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto etag = result_etag(res->status, res->body, "CopyObjectResult", &xml::parse_copy_etag);
+  if (!etag) return std::unexpected(std::move(etag.error()));
+  return PutResult{res->status, std::move(*etag), {}, response_header("x-amz-version-id")};
 }
 
 S3Result<ObjectInfo> S3Client::get_object(std::string_view bucket, std::string_view key,
@@ -75,29 +126,21 @@ S3Result<ObjectInfo> S3Client::get_object(std::string_view bucket, std::string_v
   }
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  ObjectInfo info;
-  info.http_status = res->status;
-  info.size = res->received;
-  info.etag = xml::strip_quotes(response_header("etag"));
-  info.content_type = response_header("content-type");
-  info.last_modified = response_header("last-modified");
-  return info;
+  return object_info(res->status, res->received);
 }
 
 S3Result<ObjectInfo> S3Client::head_object(std::string_view bucket, std::string_view key) {
   auto res = execute(Request{"HEAD", object_path(bucket, key), {}, {}, false, {}, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
-  ObjectInfo info;
-  info.http_status = res->status;
-  info.size = parse_u64(response_header("content-length")).value_or(0);
-  info.etag = xml::strip_quotes(response_header("etag"));
-  info.content_type = response_header("content-type");
-  info.last_modified = response_header("last-modified");
+  auto info = object_info(res->status, parse_u64(response_header("content-length")).value_or(0));
+  info.total_size = info.size;
   return info;
 }
 
-S3Status S3Client::delete_object(std::string_view bucket, std::string_view key) {
-  auto res = execute(Request{"DELETE", object_path(bucket, key), {}, {}, false, {}, nullptr});
+S3Status S3Client::delete_object(std::string_view bucket, std::string_view key,
+                                 std::string_view version_id) {
+  std::string query = version_id.empty() ? std::string() : query_param("versionId", version_id);
+  auto res = execute(Request{"DELETE", object_path(bucket, key), query, {}, false, {}, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
   return {};
 }
@@ -138,6 +181,24 @@ S3Result<ListPage> S3Client::list_objects_v2(std::string_view bucket, const List
   return std::move(*page);
 }
 
+S3Result<VersionPage> S3Client::list_object_versions(std::string_view bucket,
+                                                     const VersionListOptions& o) {
+  std::string query;
+  // Parameters in canonical (sorted) order, as the signature wants them.
+  if (!o.delimiter.empty()) add_param(query, "delimiter", o.delimiter);
+  add_param(query, "encoding-type", "url");
+  if (!o.key_marker.empty()) add_param(query, "key-marker", o.key_marker);
+  add_param(query, "max-keys", std::to_string(o.max_keys));
+  if (!o.prefix.empty()) add_param(query, "prefix", o.prefix);
+  if (!o.version_id_marker.empty()) add_param(query, "version-id-marker", o.version_id_marker);
+  query += "&versions";
+  auto res = execute(Request{"GET", object_path(bucket, {}), query, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto page = xml::parse_list_versions(res->body, /*url_encoded=*/true);
+  if (!page) return std::unexpected(malformed("ListVersionsResult", res->status));
+  return std::move(*page);
+}
+
 S3Result<std::string> S3Client::create_multipart_upload(std::string_view bucket,
                                                         std::string_view key,
                                                         const PutOptions& options) {
@@ -160,6 +221,31 @@ S3Result<std::string> S3Client::upload_part(std::string_view bucket, std::string
   return xml::strip_quotes(response_header("etag"));
 }
 
+S3Result<PutResult> S3Client::upload_part_from(std::string_view bucket, std::string_view key,
+                                               std::string_view upload_id, int part_number,
+                                               FileRange file) {
+  std::string query = query_param("partNumber", std::to_string(part_number));
+  add_param(query, "uploadId", upload_id);
+  Request r{"PUT", object_path(bucket, key), std::move(query), {}, true, {}, nullptr};
+  return put_request(r, file);
+}
+
+S3Result<std::string> S3Client::upload_part_copy(std::string_view bucket, std::string_view key,
+                                                 std::string_view upload_id, int part_number,
+                                                 std::string_view src_bucket,
+                                                 std::string_view src_key, uint64_t first,
+                                                 uint64_t last) {
+  std::string query = query_param("partNumber", std::to_string(part_number));
+  add_param(query, "uploadId", upload_id);
+  Request r{"PUT", object_path(bucket, key), std::move(query), {}, true, {}, nullptr};
+  r.headers.emplace_back("x-amz-copy-source", object_path(src_bucket, src_key));
+  r.headers.emplace_back("x-amz-copy-source-range",
+                         "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return result_etag(res->status, res->body, "CopyPartResult", &xml::parse_copy_etag);
+}
+
 S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
                                                         std::string_view key,
                                                         std::string_view upload_id,
@@ -174,13 +260,10 @@ S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
             nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
-  // S3 can report a failed completion inside a 200 response.
-  if (auto err = xml::parse_error(res->body)) {
-    return std::unexpected(S3Error{res->status, err->code, err->message, err->request_id});
-  }
-  auto etag = xml::parse_complete_etag(res->body);
-  if (!etag) return std::unexpected(malformed("CompleteMultipartUploadResult", res->status));
-  return PutResult{res->status, std::move(*etag)};
+  auto etag = result_etag(res->status, res->body, "CompleteMultipartUploadResult",
+                          &xml::parse_complete_etag);
+  if (!etag) return std::unexpected(std::move(etag.error()));
+  return PutResult{res->status, std::move(*etag), {}, response_header("x-amz-version-id")};
 }
 
 S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_view key,
@@ -194,6 +277,15 @@ S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_v
                              nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
   return {};
+}
+
+std::string S3Client::presign_url(std::string_view method, std::string_view bucket,
+                                  std::string_view key, std::chrono::seconds expires) const {
+  expires = std::clamp(expires, std::chrono::seconds(1), std::chrono::seconds(s3::kMaxPresignExpires));
+  std::string path = object_path(bucket, key);
+  std::string query = s3::presign_query(method, path, {}, endpoint_.authority, config_.credentials,
+                                        config_.region, std::chrono::system_clock::now(), expires);
+  return endpoint_.base_url + path + "?" + query;
 }
 
 }  // namespace silo::client

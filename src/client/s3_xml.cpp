@@ -89,6 +89,75 @@ std::optional<ListPage> parse_list_v2(std::string_view body, bool url_encoded) {
   return page;
 }
 
+std::optional<std::vector<BucketEntry>> parse_list_buckets(std::string_view body) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) return std::nullopt;
+  auto root = doc.child("ListAllMyBucketsResult");
+  if (!root) return std::nullopt;
+  std::vector<BucketEntry> out;
+  for (auto b : root.child("Buckets").children("Bucket")) {
+    out.push_back({text(b, "Name"), text(b, "CreationDate")});
+  }
+  return out;
+}
+
+namespace {
+
+VersionEntry version_entry(pugi::xml_node node, bool url_encoded, bool marker) {
+  VersionEntry e;
+  e.key = decoded(text(node, "Key"), url_encoded);
+  e.version_id = text(node, "VersionId");
+  if (e.version_id.empty()) e.version_id = "null";
+  e.is_latest = !node.child("IsLatest") || std::string_view(text(node, "IsLatest")) == "true";
+  e.delete_marker = marker;
+  e.size = node.child("Size").text().as_ullong();
+  e.etag = strip_quotes(text(node, "ETag"));
+  e.last_modified = text(node, "LastModified");
+  return e;
+}
+
+}  // namespace
+
+std::optional<VersionPage> parse_list_versions(std::string_view body, bool url_encoded) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) return std::nullopt;
+  VersionPage page;
+  auto root = doc.child("ListVersionsResult");
+  if (!root) {
+    auto plain = parse_list_v2(body, url_encoded);
+    if (!plain) return std::nullopt;
+    for (auto& o : plain->objects) {
+      page.versions.push_back({o.key, "null", true, false, o.size, o.etag, o.last_modified});
+    }
+    page.common_prefixes = std::move(plain->common_prefixes);
+    page.is_truncated = plain->is_truncated;
+    page.unversioned = true;
+    return page;
+  }
+  page.is_truncated = std::string_view(root.child("IsTruncated").text().as_string()) == "true";
+  page.next_key_marker = decoded(text(root, "NextKeyMarker"), url_encoded);
+  page.next_version_id_marker = text(root, "NextVersionIdMarker");
+  // Versions and delete markers interleave in key order; keep document order.
+  for (auto c : root.children()) {
+    std::string_view name = c.name();
+    if (name == "Version" || name == "DeleteMarker") {
+      page.versions.push_back(version_entry(c, url_encoded, name == "DeleteMarker"));
+    } else if (name == "CommonPrefixes") {
+      page.common_prefixes.push_back(decoded(text(c, "Prefix"), url_encoded));
+    }
+  }
+  return page;
+}
+
+std::optional<std::string> parse_copy_etag(std::string_view body) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) return std::nullopt;
+  auto root = doc.child("CopyObjectResult");
+  if (!root) root = doc.child("CopyPartResult");
+  if (!root) return std::nullopt;
+  return strip_quotes(text(root, "ETag"));
+}
+
 std::optional<std::string> parse_upload_id(std::string_view body) {
   pugi::xml_document doc;
   if (!load(doc, body)) return std::nullopt;
@@ -101,6 +170,8 @@ std::optional<std::string> parse_complete_etag(std::string_view body) {
   pugi::xml_document doc;
   if (!load(doc, body)) return std::nullopt;
   auto root = doc.child("CompleteMultipartUploadResult");
+  // moto names the root ...Response; accept it rather than fail a finished upload.
+  if (!root) root = doc.child("CompleteMultipartUploadResponse");
   if (!root) return std::nullopt;
   return strip_quotes(text(root, "ETag"));
 }

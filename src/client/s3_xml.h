@@ -29,6 +29,16 @@ std::optional<ErrorBody> parse_error(std::string_view body);
 // are decoded as encoding-type=url requires ('+' is a space).
 std::optional<ListPage> parse_list_v2(std::string_view body, bool url_encoded);
 
+// ListAllMyBucketsResult -> buckets.
+std::optional<std::vector<BucketEntry>> parse_list_buckets(std::string_view body);
+
+// ListVersionsResult (or, from a server without versioning, ListBucketResult
+// read as "null" versions that are all latest).
+std::optional<VersionPage> parse_list_versions(std::string_view body, bool url_encoded);
+
+// CopyObjectResult / CopyPartResult -> ETag (quotes stripped).
+std::optional<std::string> parse_copy_etag(std::string_view body);
+
 // InitiateMultipartUploadResult -> UploadId.
 std::optional<std::string> parse_upload_id(std::string_view body);
 

@@ -1,0 +1,28 @@
+// The quantities client commands take and print: ages ("7d", "2w3d", "12h"),
+// sizes (bench/units.h's parse_size: "1MiB", "500KB"), S3 timestamps, and
+// shell-style name patterns. Pure functions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace silo::client {
+
+// "7d", "2w", "1d12h", "90m", "30s"; weeks and days first, then what
+// bench::parse_duration accepts. nullopt on anything else or zero.
+std::optional<std::chrono::seconds> parse_age(std::string_view text);
+
+// "2024-01-02T03:04:05.123Z" (S3 XML) -> ns since the epoch; nullopt when malformed.
+std::optional<int64_t> parse_iso8601(std::string_view text);
+// An S3 time as listing XML or a Last-Modified header carries it -> ns.
+std::optional<int64_t> parse_s3_time(std::string_view text);
+// ns -> "2024-01-02 03:04:05 UTC".
+std::string format_time(int64_t ns);
+
+// fnmatch(3) glob ('*', '?', '[...]'); '*' also matches '/'.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+}  // namespace silo::client

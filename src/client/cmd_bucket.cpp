@@ -1,0 +1,79 @@
+// silo mb, silo rb
+#include "client/command_util.h"
+
+namespace silo::client {
+namespace {
+
+bool names_bucket(Session& s, std::string_view command, const Target& t) {
+  if (t.remote && !t.bucket.empty() && (t.key.empty())) return true;
+  s.out().error(command, t.text, local_error("expected ALIAS/BUCKET"));
+  return false;
+}
+
+int make_buckets(Session& s, const CommandArgs& a) {
+  for (const auto& arg : a.args) {
+    Target t = s.target(arg);
+    if (!names_bucket(s, "mb", t)) continue;
+    auto c = s.client(t.alias);
+    if (!c) {
+      s.out().error("mb", t.text, c.error());
+      continue;
+    }
+    auto r = with_retry(s.retry(), [&] { return (*c)->create_bucket(t.bucket); });
+    bool exists = !r && (r.error().code == "BucketAlreadyOwnedByYou" ||
+                         (r.error().code == "BucketAlreadyExists" && (*c)->head_bucket(t.bucket)));
+    if (!r && !(exists && a.parents)) {
+      s.out().error("mb", t.display(), r.error());
+      continue;
+    }
+    s.out().info({{"bucket", t.bucket}, {"target", t.display()}, {"created", !exists}},
+                 exists ? "Bucket `" + t.display() + "` already exists" : "Bucket created `" + t.display() + "`");
+  }
+  return exit_code(s);
+}
+
+int remove_buckets(Session& s, const CommandArgs& a) {
+  for (const auto& arg : a.args) {
+    Target t = s.target(arg);
+    if (!names_bucket(s, "rb", t)) continue;
+    if (a.force) {
+      std::vector<Entry> all;
+      auto st = list_target(s, t, {true, true}, [&](Entry&& e) { all.push_back(std::move(e)); }, "rb");
+      if (!st) {
+        s.out().error("rb", t.display(), st.error());
+        continue;
+      }
+      remove_entries(s, "rb", t, all);
+    }
+    auto c = s.client(t.alias);
+    auto r = c ? with_retry(s.retry(), [&] { return (*c)->delete_bucket(t.bucket); })
+               : S3Status(std::unexpected(c.error()));
+    if (!r) {
+      S3Error e = r.error();
+      if (e.code == "BucketNotEmpty") e.message += " (use rb --force to remove its objects too)";
+      s.out().error("rb", t.display(), e);
+      continue;
+    }
+    s.out().info({{"bucket", t.bucket}, {"target", t.display()}, {"removed", true}},
+                 "Removed `" + t.display() + "`");
+  }
+  return exit_code(s);
+}
+
+}  // namespace
+
+void add_bucket_commands(Registry& r) {
+  auto& a = r.args;
+  auto* mb = r.add("mb", "Make buckets",
+                   "  silo mb local/photos\n  silo mb -p local/photos   # no error if it exists\n",
+                   make_buckets);
+  mb->add_option("BUCKET", a.args, "ALIAS/BUCKET ...")->required();
+  mb->add_flag("-p,--ignore-existing", a.parents, "Succeed when the bucket already exists");
+  auto* rb = r.add("rb", "Remove buckets",
+                   "  silo rb local/photos\n  silo rb --force local/photos   # and everything in it\n",
+                   remove_buckets);
+  rb->add_option("BUCKET", a.args, "ALIAS/BUCKET ...")->required();
+  rb->add_flag("--force", a.force, "Remove the bucket's objects (all versions) first");
+}
+
+}  // namespace silo::client
