@@ -298,7 +298,8 @@ def render_readme(machine, limits, silo, peer, peer_name):
     nginx = limits["nginx"]
     out = [f"Latest full run, {machine['date']}: {machine['cpu']}, {machine['cores']} cores, "
            f"{machine['ram_gib']:.0f} GiB RAM, {machine['filesystem'].split(' on ')[0]}, "
-           f"kernel {machine['kernel']}; Silo {machine['commit']}. Limits measured in the same "
+           f"kernel {machine['kernel']}, load average {machine['load_start'].split()[0]} at "
+           f"start (shared machine); Silo {machine['commit']}. Limits measured in the same "
            f"run: loopback TCP {limits['loopback']['mib_per_s']:,.0f} MiB/s, disk write+fsync "
            f"{disk:,.0f} MiB/s, nginx 4 KiB {nginx['4KiB']['req_per_s']:,.0f} req/s, nginx "
            f"1 MiB {nginx['1MiB']['mib_per_s']:,.0f} MiB/s.", "",
