@@ -14,6 +14,8 @@ PACKAGES=(
   # tests
   python3 python3-venv python3-pytest python3-pytest-xdist python3-boto3 python3-requests
   awscli s3cmd rclone curl
+  # bench/run-matrix (machine limits: static files, HTTP load, loopback TCP)
+  nginx wrk iperf3
 )
 
 missing=()
