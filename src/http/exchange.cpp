@@ -110,6 +110,26 @@ asio::awaitable<Status> Exchange::send_header(ResponseHeader& header) {
   co_return Status{};
 }
 
+asio::awaitable<Status> Exchange::send_header_and_body(ResponseHeader& header,
+                                                       std::span<const uint8_t> body) {
+  decide_keep_alive();
+  response_started_ = true;
+  bhttp::response<bhttp::buffer_body> res{std::move(header)};
+  res.keep_alive(keep_alive_);
+  res.body().data = const_cast<uint8_t*>(body.data());  // buffer_body is not const-aware; only read
+  res.body().size = body.size();
+  res.body().more = false;
+  stream_.expires_after(io_timeout_);
+  auto [ec, n] = co_await bhttp::async_write(stream_, res, kAwaitNoThrow);
+  (void)n;
+  header = std::move(res.base());
+  if (ec) {
+    keep_alive_ = false;
+    co_return fail(ErrorCode::kInternalError, "write failed: " + ec.message());
+  }
+  co_return Status{};
+}
+
 asio::awaitable<Status> Exchange::send_body(std::span<const uint8_t> data) {
   stream_.expires_after(io_timeout_);
   auto [ec, n] =

@@ -52,6 +52,10 @@ class Exchange {
   // through send_body().
   boost::asio::awaitable<Status> send_header(ResponseHeader& header);
   boost::asio::awaitable<Status> send_body(std::span<const uint8_t> data);
+  // send_header and send_body of a whole body in one gathered write: a small
+  // response in two writes costs the client two wake-ups.
+  boost::asio::awaitable<Status> send_header_and_body(ResponseHeader& header,
+                                                      std::span<const uint8_t> body);
   bool response_started() const { return response_started_; }
   // False when the connection must be closed after this exchange.
   bool keep_alive() const { return keep_alive_; }

@@ -4,7 +4,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/strand.hpp>
+#include <thread>
+#include <vector>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
@@ -28,19 +31,44 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<WorkGuard> guards;
+  std::vector<std::thread> threads;
+  size_t next_loop = 0;
+
+  void start_loops() {
+    unsigned n = std::max(1u, options.threads);
+    for (unsigned i = 0; i < n; ++i) {
+      // Hint 1: each loop has exactly one thread, so Asio may skip locking.
+      loops.push_back(std::make_unique<asio::io_context>(1));
+      guards.push_back(asio::make_work_guard(*loops.back()));
+    }
+    for (auto& loop : loops) threads.emplace_back([l = loop.get()] { l->run(); });
+  }
+
+  void join_loops() {
+    guards.clear();
+    for (auto& loop : loops) loop->stop();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    // Destroying the loops destroys the coroutines still parked on them
+    // (idle keep-alive connections), which closes their sockets.
+    loops.clear();
+  }
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
     while (!stopping) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kAwaitNoThrow);
+      auto& loop = *loops[next_loop++ % loops.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(loop, kAwaitNoThrow);
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) break;
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      auto ex = socket.get_executor();
-      asio::co_spawn(ex, connection(std::move(socket)), asio::detached);
+      asio::co_spawn(loop, connection(std::move(socket)), asio::detached);
     }
   }
 
@@ -86,7 +114,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 Server::Server(asio::io_context& io, ServerOptions options, RequestHandler& handler)
     : state_(std::make_shared<State>(io, std::move(options), handler)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() { join(); }
 
 Status Server::start() {
   boost::system::error_code ec;
@@ -103,8 +131,14 @@ Status Server::start() {
                                                std::to_string(state_->options.port) + ": " +
                                                ec.message());
   }
+  state_->start_loops();
   asio::co_spawn(acc.get_executor(), state_->accept_loop(), asio::detached);
   return {};
+}
+
+void Server::join() {
+  stop();
+  state_->join_loops();
 }
 
 void Server::stop() {

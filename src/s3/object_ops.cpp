@@ -186,6 +186,9 @@ Op get_object(Context& ctx, bool head) {
                                            std::to_string(size));
   }
   h.set(bhttp::field::content_length, std::to_string(length));
+  if (speculate && first_len == length && length > 0) {
+    co_return co_await ctx.exchange.send_header_and_body(h, first.span(first_len));
+  }
   if (auto s = co_await ctx.exchange.send_header(h); !s) co_return s;
   if (head || length == 0) co_return Status{};
 

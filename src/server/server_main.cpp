@@ -244,7 +244,10 @@ int run_server(const ServerConfig& config) {
   credentials.add(user, password);
 
   unsigned cores = std::max(2u, std::thread::hardware_concurrency());
-  asio::io_context io(static_cast<int>(cores));
+  // The main loop runs the acceptor, signals and timers; connections get
+  // one event loop per core of their own (http::Server).
+  asio::io_context io(1);
+  http_options.threads = cores;
   asio::thread_pool blocking(std::max(16u, cores * 8));
   s3::S3Config s3_config;
   s3_config.region = config.region;
@@ -302,10 +305,8 @@ int run_server(const ServerConfig& config) {
     wait_drain();
   });
 
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < cores; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
-  for (auto& t : threads) t.join();
+  server.join();
   blocking.join();
   monitor.request_stop();
   monitor.join();

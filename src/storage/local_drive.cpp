@@ -9,6 +9,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
 #include "common/log.h"
@@ -222,9 +223,16 @@ Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
   opts.max_background_jobs = 2;
   opts.max_open_files = 512;
   opts.keep_log_file_num = 2;
-  opts.enable_pipelined_write = true;
+  // Every write is a small synced batch. Measured on 4 KiB PUTs: the plain
+  // write group (one leader writes WAL and memtable for all) costs less CPU
+  // than pipelined or parallel memtable writes, which wake every follower.
+  opts.enable_pipelined_write = false;
+  opts.allow_concurrent_memtable_write = false;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // A PUT of a new key first looks up the record it replaces; without a
+  // filter that miss reads index and data blocks of every table.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   auto st = rocksdb::DB::Open(opts, root + "/.silo/meta", &raw);
