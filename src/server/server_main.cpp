@@ -248,7 +248,11 @@ int run_server(const ServerConfig& config) {
   // one event loop per core of their own (http::Server).
   asio::io_context io(1);
   http_options.threads = cores;
-  asio::thread_pool blocking(std::max(16u, cores * 8));
+  // Blocking threads mostly wait for fsync; small synced writes are grouped
+  // by RocksDB only among threads that wait together, so the pool is sized
+  // for many concurrent requests, not for the cores (measured: 32 threads
+  // give ~10% more 4 KiB PUTs than 16 at 32 clients).
+  asio::thread_pool blocking(std::max(32u, cores * 16));
   s3::S3Config s3_config;
   s3_config.region = config.region;
   s3_config.domains = config.domains;
