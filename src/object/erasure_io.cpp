@@ -42,6 +42,7 @@ ShardSet::ShardSet(ErasureSet& set, ObjectRecord record,
       shard_block_(shard_block_size(block_, k_)),
       drive_of_shard_(k_ + m_, -1),
       buffers_(k_ + m_),
+      where_(k_ + m_, nullptr),
       present_(k_ + m_, false),
       failed_(records_.size(), false),
       readers_(records_.size()),
@@ -76,21 +77,25 @@ bool ShardSet::read_shard(size_t j, size_t part_index, uint64_t stripe) {
     }
     reader_part_[j] = part_index;
   }
-  auto n = readers_[j]->read_at(stripe * shard_block_, {buffers_[index - 1].data(), shard_len_});
+  auto n = readers_[j]->read_at(stripe * shard_block_, {where_[index - 1], shard_len_});
   if (!n || *n != shard_len_) return fail_drive();
   present_[index - 1] = true;
   return true;
 }
 
 Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint32_t>& also,
-                      bool verify_all) {
+                      bool verify_all, std::span<uint8_t> direct) {
   uint64_t part_size = static_cast<uint64_t>(parts_[part_index].size);
   uint64_t start = stripe * block_;
   stripe_len_ = static_cast<size_t>(std::min<uint64_t>(block_, part_size - start));
   shard_len_ = codec_.shard_size(stripe_len_);
   std::fill(present_.begin(), present_.end(), false);
   if (shard_len_ == 0) return {};
-  for (auto& b : buffers_) b.ensure(shard_len_);
+  for (uint32_t s = 0; s < k_ + m_; ++s) {
+    buffers_[s].ensure(shard_len_);
+    where_[s] = buffers_[s].data();
+    if (s < k_ && (s + 1) * shard_len_ <= direct.size()) where_[s] = direct.data() + s * shard_len_;
+  }
 
   // First round, in parallel: the data shards.
   std::vector<size_t> first;
@@ -112,8 +117,7 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
   for (uint32_t s = 0; s < k_; ++s) need_rebuild = need_rebuild || !present_[s];
   for (auto s : also) need_rebuild = need_rebuild || !present_[s];
   if (!need_rebuild) return {};
-  std::vector<uint8_t*> ptrs(k_ + m_);
-  for (uint32_t s = 0; s < k_ + m_; ++s) ptrs[s] = buffers_[s].data();
+  std::vector<uint8_t*> ptrs(where_);
   std::unique_ptr<bool[]> present_flags(new bool[k_ + m_]);
   for (uint32_t s = 0; s < k_ + m_; ++s) present_flags[s] = present_[s];
   bool data_only = true;
@@ -130,9 +134,12 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
 }
 
 void ShardSet::join(std::span<uint8_t> out) const {
-  std::vector<const uint8_t*> data(k_);
-  for (uint32_t s = 0; s < k_; ++s) data[s] = buffers_[s].data();
-  erasure::Codec::join(data, shard_len_, out.first(std::min(out.size(), stripe_len_)));
+  out = out.first(std::min(out.size(), stripe_len_));
+  for (uint32_t s = 0; s < k_ && s * shard_len_ < out.size(); ++s) {
+    uint8_t* dest = out.data() + s * shard_len_;
+    size_t n = std::min(shard_len_, out.size() - s * shard_len_);
+    if (where_[s] != dest) std::memcpy(dest, where_[s], n);  // not already read in place
+  }
 }
 
 std::vector<size_t> ShardSet::unhealthy_drives() const {
@@ -432,6 +439,21 @@ class ErasureReader final : public ObjectReader {
       uint64_t in_part = pos_ - part_start;
       uint64_t block = shards_.record().erasure.block_size;
       uint64_t stripe = in_part / block;
+      size_t in_stripe = static_cast<size_t>(in_part - stripe * block);
+      if (in_stripe == 0 && (loaded_part_ != index || loaded_stripe_ != stripe)) {
+        // A whole stripe wanted: decode straight into the caller's buffer.
+        uint64_t stripe_len = std::min<uint64_t>(block, static_cast<uint64_t>(parts[index].size) - in_part);
+        if (out.size() >= stripe_len && end_ - pos_ >= stripe_len) {
+          auto dest = out.first(stripe_len);
+          if (auto s = shards_.load(index, stripe, {}, false, dest); !s) return std::unexpected(s.error());
+          shards_.join(dest);
+          size_t n = shards_.stripe_len();
+          out = out.subspan(n);
+          pos_ += n;
+          total += n;
+          continue;
+        }
+      }
       if (loaded_part_ != index || loaded_stripe_ != stripe) {
         loaded_part_ = SIZE_MAX;
         if (auto s = shards_.load(index, stripe); !s) return std::unexpected(s.error());
@@ -440,7 +462,6 @@ class ErasureReader final : public ObjectReader {
         loaded_part_ = index;
         loaded_stripe_ = stripe;
       }
-      size_t in_stripe = static_cast<size_t>(in_part - stripe * block);
       size_t n = std::min<uint64_t>({out.size(), shards_.stripe_len() - in_stripe, end_ - pos_});
       std::memcpy(out.data(), stripe_.data() + in_stripe, n);
       out = out.subspan(n);

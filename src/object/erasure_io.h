@@ -35,9 +35,11 @@ class ShardSet {
   // valid, and so is every shard index listed in `also`. Drives whose shard
   // is missing or corrupt are remembered as damaged and not read again. With
   // `verify_all`, every drive's shard is read (and so checked), not just k.
+  // With `direct` (the buffer join() will fill), data shards that fit whole
+  // are read straight into their place there, so join() copies nothing.
   Status load(size_t part_index, uint64_t stripe, const std::vector<uint32_t>& also = {},
-              bool verify_all = false);
-  const uint8_t* shard(uint32_t index) const { return buffers_[index].data(); }
+              bool verify_all = false, std::span<uint8_t> direct = {});
+  const uint8_t* shard(uint32_t index) const { return where_[index]; }
   size_t shard_len() const { return shard_len_; }
   size_t stripe_len() const { return stripe_len_; }
   // Copies the loaded stripe's data (joined data shards) into out.
@@ -60,6 +62,7 @@ class ShardSet {
   size_t block_, shard_block_;
   std::vector<int> drive_of_shard_;  // shard index -> drive (-1 if none)
   std::vector<Buffer> buffers_;  // sized to the stripe at hand, never zeroed
+  std::vector<uint8_t*> where_;  // where each shard of the loaded stripe is: buffers_ or `direct`
   std::vector<bool> present_;
   std::vector<bool> failed_;  // per drive
   // Open readers: readers_[drive] for the part in `reader_part_[drive]`.

@@ -100,13 +100,33 @@ Status FramedReader::load_block(uint64_t index) {
   return {};
 }
 
+Result<size_t> FramedReader::read_block_into(uint64_t index, std::span<uint8_t> out) {
+  uint64_t framed_offset = index * (block_size_ + kBitrotHashSize);
+  uint8_t hash[kBitrotHashSize];
+  auto h = file_->read_at(framed_offset, {hash, kBitrotHashSize});
+  if (!h) return std::unexpected(h.error());
+  auto n = file_->read_at(framed_offset + kBitrotHashSize, out);
+  if (!n) return std::unexpected(n.error());
+  if (*h != kBitrotHashSize || *n != out.size()) {
+    return fail(ErrorCode::kInternalError, "shard file is truncated");
+  }
+  if (!erasure::bitrot_verify(out, hash)) {
+    return fail(ErrorCode::kInternalError, "bitrot detected in shard block");
+  }
+  return out.size();
+}
+
 Result<size_t> FramedReader::read_at(uint64_t offset, std::span<uint8_t> out) {
   if (offset >= data_size_ || out.empty()) return 0;
   uint64_t index = offset / block_size_;
+  size_t in_block = static_cast<size_t>(offset - index * block_size_);
+  if (file_ && index != loaded_ && in_block == 0) {
+    size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, data_size_ - offset));
+    if (out.size() >= len) return read_block_into(index, out.first(len));
+  }
   if (index != loaded_) {
     if (auto s = load_block(index); !s) return std::unexpected(s.error());
   }
-  size_t in_block = static_cast<size_t>(offset - index * block_size_);
   size_t n = std::min(out.size(), loaded_len_ - in_block);
   std::memcpy(out.data(), loaded_data_ + in_block, n);
   return n;

@@ -43,6 +43,9 @@ class FramedReader {
 
  private:
   Status load_block(uint64_t index);
+  // A whole block of a file read and verified straight into `out` (exactly
+  // the block's data length): big reads skip the block buffer and a copy.
+  Result<size_t> read_block_into(uint64_t index, std::span<uint8_t> out);
   std::unique_ptr<storage::ShardReader> file_;
   std::string_view framed_;
   uint64_t data_size_;
