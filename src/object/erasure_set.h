@@ -125,6 +125,21 @@ class ErasureSet final : public ObjectLayer {
       std::string_view bucket, std::string_view key, bool with_data);
 
  private:
+  // cached(j) for every drive on this thread, then slow(j) in parallel for
+  // the drives that answered kWouldBlock: metadata that is in memory costs
+  // no hand-off to the drive pool.
+  template <typename T, typename Cached, typename Slow>
+  std::vector<Result<T>> each_drive(Cached&& cached, Slow&& slow) {
+    std::vector<Result<T>> out;
+    out.reserve(drives_.size());
+    std::vector<size_t> again;
+    for (size_t j = 0; j < drives_.size(); ++j) {
+      out.push_back(cached(j));
+      if (!out.back() && out.back().error().code == ErrorCode::kWouldBlock) again.push_back(j);
+    }
+    pool_.for_each(again.size(), [&](size_t i) { out[again[i]] = slow(again[i]); });
+    return out;
+  }
   // A reader of the version records[q] holds, told which drives agree.
   Result<std::unique_ptr<ObjectReader>> reader_for(std::string_view bucket, std::string_view key,
                                                    std::vector<Result<storage::ObjectRecord>>& records,

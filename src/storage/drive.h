@@ -86,6 +86,11 @@ class Drive {
   // ---- Buckets
   virtual Status make_bucket(const BucketRecord& bucket) = 0;
   virtual Result<BucketRecord> stat_bucket(std::string_view bucket) = 0;
+  // stat_bucket from memory only; kWouldBlock when that is not enough (as
+  // read_object_cached).
+  virtual Result<BucketRecord> stat_bucket_cached(std::string_view) {
+    return fail(ErrorCode::kWouldBlock);
+  }
   virtual Result<std::vector<BucketRecord>> list_buckets() = 0;
   // Fails with kBucketNotEmpty while the bucket holds objects or uploads.
   virtual Status delete_bucket(std::string_view bucket) = 0;

@@ -333,6 +333,17 @@ Result<BucketRecord> LocalDrive::stat_bucket(std::string_view bucket) {
   return decode_bucket(v);
 }
 
+Result<BucketRecord> LocalDrive::stat_bucket_cached(std::string_view bucket) {
+  rocksdb::ReadOptions ro;
+  ro.read_tier = rocksdb::kBlockCacheTier;
+  std::string v;
+  auto st = db_->Get(ro, bucket_key(bucket), &v);
+  if (st.IsIncomplete()) return fail(ErrorCode::kWouldBlock);
+  if (st.IsNotFound()) return fail(ErrorCode::kNoSuchBucket);  // bloom filter and memtable said so
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return decode_bucket(v);
+}
+
 Result<std::vector<BucketRecord>> LocalDrive::list_buckets() {
   std::vector<BucketRecord> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));

@@ -37,6 +37,7 @@ class LocalDrive final : public Drive {
 
   Status make_bucket(const BucketRecord& bucket) override;
   Result<BucketRecord> stat_bucket(std::string_view bucket) override;
+  Result<BucketRecord> stat_bucket_cached(std::string_view bucket) override;
   Result<std::vector<BucketRecord>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
 

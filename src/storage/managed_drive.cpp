@@ -123,6 +123,11 @@ Result<ObjectRecord> ManagedDrive::read_object(std::string_view b, std::string_v
                                                bool with_data) {
   return call([&](LocalDrive& d) { return d.read_object(b, k, with_data); });
 }
+Result<BucketRecord> ManagedDrive::stat_bucket_cached(std::string_view b) {
+  auto d = get();
+  if (!d) return fail(ErrorCode::kDriveOffline, "drive " + root_ + " is offline");
+  return d->stat_bucket_cached(b);
+}
 Result<ObjectRecord> ManagedDrive::read_object_cached(std::string_view b, std::string_view k,
                                                       bool with_data) {
   auto d = get();

@@ -35,6 +35,7 @@ class ManagedDrive final : public Drive {
   std::string endpoint() const override { return root_; }
   Status make_bucket(const BucketRecord& bucket) override;
   Result<BucketRecord> stat_bucket(std::string_view bucket) override;
+  Result<BucketRecord> stat_bucket_cached(std::string_view bucket) override;
   Result<std::vector<BucketRecord>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
   Result<ObjectRecord> read_object_cached(std::string_view bucket, std::string_view key,
