@@ -78,24 +78,29 @@ void Exchange::decide_keep_alive() {
   }
 }
 
-asio::awaitable<Status> Exchange::send(StringResponse response) {
+void Exchange::begin_response() {
   decide_keep_alive();
   response_started_ = true;
+}
+
+Status Exchange::written(const boost::system::error_code& ec) {
+  if (!ec) return {};
+  keep_alive_ = false;  // the peer may have part of a response: never reuse
+  return fail(ErrorCode::kInternalError, "write failed: " + ec.message());
+}
+
+asio::awaitable<Status> Exchange::send(StringResponse response) {
+  begin_response();
   response.keep_alive(keep_alive_);
   response.prepare_payload();
   stream_.expires_after(io_timeout_);
   auto [ec, n] = co_await bhttp::async_write(stream_, response, kAwaitNoThrow);
   (void)n;
-  if (ec) {
-    keep_alive_ = false;
-    co_return fail(ErrorCode::kInternalError, "write failed: " + ec.message());
-  }
-  co_return Status{};
+  co_return written(ec);
 }
 
 asio::awaitable<Status> Exchange::send_header(ResponseHeader& header) {
-  decide_keep_alive();
-  response_started_ = true;
+  begin_response();
   bhttp::response<bhttp::empty_body> res{std::move(header)};
   res.keep_alive(keep_alive_);
   bhttp::response_serializer<bhttp::empty_body> sr{res};
@@ -103,17 +108,12 @@ asio::awaitable<Status> Exchange::send_header(ResponseHeader& header) {
   auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kAwaitNoThrow);
   (void)n;
   header = std::move(res.base());
-  if (ec) {
-    keep_alive_ = false;
-    co_return fail(ErrorCode::kInternalError, "write failed: " + ec.message());
-  }
-  co_return Status{};
+  co_return written(ec);
 }
 
 asio::awaitable<Status> Exchange::send_header_and_body(ResponseHeader& header,
                                                        std::span<const uint8_t> body) {
-  decide_keep_alive();
-  response_started_ = true;
+  begin_response();
   bhttp::response<bhttp::buffer_body> res{std::move(header)};
   res.keep_alive(keep_alive_);
   res.body().data = const_cast<uint8_t*>(body.data());  // buffer_body is not const-aware; only read
@@ -123,11 +123,7 @@ asio::awaitable<Status> Exchange::send_header_and_body(ResponseHeader& header,
   auto [ec, n] = co_await bhttp::async_write(stream_, res, kAwaitNoThrow);
   (void)n;
   header = std::move(res.base());
-  if (ec) {
-    keep_alive_ = false;
-    co_return fail(ErrorCode::kInternalError, "write failed: " + ec.message());
-  }
-  co_return Status{};
+  co_return written(ec);
 }
 
 asio::awaitable<Status> Exchange::send_body(std::span<const uint8_t> data) {
@@ -135,11 +131,7 @@ asio::awaitable<Status> Exchange::send_body(std::span<const uint8_t> data) {
   auto [ec, n] =
       co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kAwaitNoThrow);
   (void)n;
-  if (ec) {
-    keep_alive_ = false;
-    co_return fail(ErrorCode::kInternalError, "write failed: " + ec.message());
-  }
-  co_return Status{};
+  co_return written(ec);
 }
 
 }  // namespace silo::http

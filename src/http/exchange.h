@@ -64,6 +64,10 @@ class Exchange {
 
  private:
   void decide_keep_alive();
+  // Every response: fixes keep-alive and marks the response started.
+  void begin_response();
+  // The status of a write; a failed one closes the connection afterwards.
+  Status written(const boost::system::error_code& ec);
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
