@@ -57,6 +57,7 @@ void mirror_once(Session& s, const CommandArgs& a, const Target& src, const Targ
   if (!to) return s.out().error("mirror", dst.display(), to.error());
   std::vector<const Entry*> work;
   for (const auto& [rel, e] : *from) {
+    if (refuses_to_escape(s, "mirror", child_target(src, rel), dst, rel)) continue;
     auto it = to->find(rel);
     if (it == to->end()) {
       work.push_back(&e);

@@ -205,6 +205,10 @@ S3Client::S3Client(ClientConfig config, Endpoint endpoint, void* curl)
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  // Keys may contain "." and ".." segments ("a/../b" is a key, not a path):
+  // without this libcurl squashes them, and the request (signed for the
+  // key as given) goes to another object.
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error_.data());
   curl_easy_setopt(c, CURLOPT_READFUNCTION, &on_read);
   curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, &on_seek);
