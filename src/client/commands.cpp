@@ -4,6 +4,7 @@
 
 #include "bench/units.h"
 #include "client/command_util.h"
+#include "client/interrupt.h"
 #include "common/strings.h"
 
 namespace silo::client {
@@ -128,8 +129,14 @@ std::optional<int> ClientCommands::run() {
     }
     // A command with a nested subcommand (alias set) runs that one.
     Session session(state_->global, std::move(*aliases), *part);
+    install_interrupt_handlers();
     int rc = c.run(session, state_->args);
     session.out().stop_progress();
+    // Interrupted and not finished cleanly (mirror --watch ends this way on purpose).
+    if (int sig = interrupt_signal().load(); sig && rc != 0) {
+      session.out().error(c.app->get_name(), "", local_error("interrupted"));
+      return 128 + sig;
+    }
     return rc;
   }
   return std::nullopt;

@@ -51,3 +51,54 @@ def test_downloads_never_write_outside_the_target_folder(backend, tmp_path):
         assert f"t/{bucket}/sub/../../escape2.txt" in r.stderr
     found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert found == ["a/b/mir/fine.txt", "a/b/out/fine.txt"]
+
+
+def _uploads(backend, bucket):
+    return backend.s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_a_transfer_leaves_no_partial_file_or_open_upload(silo_backend, tmp_path, sig):
+    b = silo_backend
+    bucket = b.new_bucket()
+    big = tmp_path / "big"
+    write_random_file(big, 300 * 1024 * 1024)
+    # Upload: one connection and small parts, so it is mid-way when stopped.
+    proc = subprocess.Popen([SILO_BIN, "--parallel", "1", "--part-size", "5MiB", "cp", str(big),
+                             f"t/{bucket}/big"], env=b.env, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline and not _uploads(b, bucket):
+        time.sleep(0.05)
+    assert _uploads(b, bucket), "the multipart upload never started"
+    proc.send_signal(sig)
+    assert proc.wait(30) == 128 + sig
+    assert _uploads(b, bucket) == [] and b.keys(bucket) == []
+    assert "interrupted" in proc.stderr.read()
+    # Download: stopped once the partial file has grown.
+    b.silo("--part-size", "64MiB", "cp", str(big), f"t/{bucket}/big")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([SILO_BIN, "cp", f"t/{bucket}/big", str(out)], env=b.env,
+                            stderr=subprocess.DEVNULL)
+    partial = tmp_path / "out.silo-partial"
+    deadline = time.time() + 30
+    while time.time() < deadline and not (partial.exists() and partial.stat().st_size > 0):
+        time.sleep(0.01)
+    proc.send_signal(sig)
+    assert proc.wait(30) == 128 + sig
+    assert not partial.exists() and not out.exists()
+
+
+def test_interrupted_pipe_does_not_wait_for_a_silent_producer(silo_backend):
+    b = silo_backend
+    bucket = b.new_bucket()
+    proc = subprocess.Popen([SILO_BIN, "pipe", f"t/{bucket}/never"], env=b.env,
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(5) == 128 + signal.SIGTERM
+        assert "interrupted" in proc.stderr.read()
+        assert b.keys(bucket) == []
+    finally:
+        proc.stdin.close()
+        proc.kill() if proc.poll() is None else None
