@@ -102,3 +102,28 @@ def test_interrupted_pipe_does_not_wait_for_a_silent_producer(silo_backend):
     finally:
         proc.stdin.close()
         proc.kill() if proc.poll() is None else None
+
+
+def test_ls_of_a_missing_key_fails_and_of_one_object_names_it_once(backend, tmp_path):
+    bucket = backend.new_bucket()
+    backend.s3.put_object(Bucket=bucket, Key="dir/dir", Body=b"x")
+    backend.s3.put_object(Bucket=bucket, Key="one.txt", Body=b"x")
+    r = backend.silo("ls", f"t/{bucket}/nokey", check=False)
+    assert r.returncode == 1 and f"silo: ls: t/{bucket}/nokey: NoSuchKey (404)" in r.stderr
+    _, (rec,) = backend.json_lines("ls", f"t/{bucket}/one.txt")
+    assert rec["target"] == f"t/{bucket}/one.txt" and rec["key"] == "one.txt"
+    _, (rec,) = backend.json_lines("find", f"t/{bucket}/dir", "--name", "dir")
+    assert rec["target"] == f"t/{bucket}/dir/dir"
+    assert backend.silo("find", f"t/{bucket}/dir").stdout.split() == [f"t/{bucket}/dir/dir"]
+    f = tmp_path / "local.txt"
+    f.write_text("x")
+    _, (rec,) = backend.json_lines("ls", str(f))
+    assert rec["target"] == str(f)
+
+
+def test_copying_a_missing_object_says_no_such_key(backend):
+    bucket = backend.new_bucket()
+    for cmd in ("cp", "mv"):
+        r = backend.silo(cmd, f"t/{bucket}/nokey", f"t/{bucket}/dst", check=False)
+        assert r.returncode == 1
+        assert f"silo: {cmd}: t/{bucket}/nokey: NoSuchKey (404)" in r.stderr
