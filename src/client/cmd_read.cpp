@@ -134,7 +134,7 @@ void add_read_commands(Registry& r) {
   auto* h = r.add("head", "Print the first lines of objects or files",
                   "  silo head -n 5 local/logs/today.log\n", head);
   h->add_option("TARGET", a.args, "ALIAS/BUCKET/KEY or file ...")->required();
-  h->add_option("-n,--lines", a.lines, "Number of lines (default 10)")->check(CLI::NonNegativeNumber);
+  h->add_option("-n,--lines", a.lines, "Number of lines (default 10)")->check(CLI::Range(0, 1 << 30));
   r.add("stat", "Show an object's size, date, ETag, type, class and metadata",
         "  silo stat local/photos/cat.jpg\n  silo --json stat local/photos\n", stat)
       ->add_option("TARGET", a.args, "ALIAS/BUCKET[/KEY] or a local path ...")->required();

@@ -114,6 +114,21 @@ ClientCommands::ClientCommands(CLI::App& app)
 
 ClientCommands::~ClientCommands() = default;
 
+bool ClientCommands::json() const { return state_->global.json; }
+
+bool ClientCommands::report_parse_error_as_json(int argc, char** argv, const std::string& message) {
+  std::string command;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (arg == "--json") json = true;
+    if (command.empty() && !arg.starts_with("-")) command = arg;
+  }
+  if (!json) return false;
+  Output(true, false).error(command, "", local_error(message));
+  return true;
+}
+
 std::optional<int> ClientCommands::run() {
   for (auto& c : state_->commands) {
     if (!c.app->parsed()) continue;

@@ -127,3 +127,23 @@ def test_copying_a_missing_object_says_no_such_key(backend):
         r = backend.silo(cmd, f"t/{bucket}/nokey", f"t/{bucket}/dst", check=False)
         assert r.returncode == 1
         assert f"silo: {cmd}: t/{bucket}/nokey: NoSuchKey (404)" in r.stderr
+
+
+def test_json_usage_errors_and_admin_are_json_records(silo_backend):
+    b = silo_backend
+    for args in (["--json", "cp", "--no-such-flag", "a", "b"], ["cp", "a", "--json"],
+                 ["--json", "head", "-n", "x", "t/b/k"], ["--json", "nosuchcommand"]):
+        r = b.silo(*args, check=False)
+        assert r.returncode == 2, args
+        lines = r.stdout.splitlines()
+        assert len(lines) == 1, (args, r.stdout, r.stderr)
+        rec = json.loads(lines[0])
+        assert rec["status"] == "error" and rec["error"]["message"], args
+    r = b.silo("--json", "admin", "info", "t")
+    rec = json.loads(r.stdout)
+    assert rec["status"] == "success" and rec["usage"]["buckets"] >= 0
+    r = b.silo("--json", "admin", "info", "--endpoint", "http://127.0.0.1:1", "--access-key",
+               "a", "--secret-key", "b", check=False)
+    assert r.returncode == 1
+    rec = json.loads(r.stdout)
+    assert rec["status"] == "error" and rec["error"]["code"] == "network"
