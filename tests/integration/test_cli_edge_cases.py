@@ -147,3 +147,24 @@ def test_json_usage_errors_and_admin_are_json_records(silo_backend):
     assert r.returncode == 1
     rec = json.loads(r.stdout)
     assert rec["status"] == "error" and rec["error"]["code"] == "network"
+
+
+def _complete(backend, *words, cwd=None):
+    script = backend.silo("completion", "bash").stdout
+    line = " ".join(f"'{w}'" for w in words)
+    prog = (script + f"\nCOMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; _silo; "
+            'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    r = subprocess.run(["bash", "-c", prog], capture_output=True, text=True, timeout=30, cwd=cwd,
+                       env={**backend.env, "PATH": os.path.dirname(SILO_BIN) + ":/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    return r.stdout.split()
+
+
+def test_completion_offers_nested_commands_and_their_options(silo_backend, tmp_path):
+    b = silo_backend
+    assert _complete(b, "silo", "share", "") == ["download", "upload"]
+    assert _complete(b, "silo", "alias", "s") == ["set"]
+    assert "mirror" in _complete(b, "silo", "help", "m")
+    assert "--expire" in _complete(b, "silo", "share", "download", "--e")
+    assert "--names" in _complete(b, "silo", "alias", "ls", "--n")
+    assert _complete(b, "silo", "ls", "t", cwd=tmp_path) == ["t/"]
