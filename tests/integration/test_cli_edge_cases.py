@@ -168,3 +168,17 @@ def test_completion_offers_nested_commands_and_their_options(silo_backend, tmp_p
     assert "--expire" in _complete(b, "silo", "share", "download", "--e")
     assert "--names" in _complete(b, "silo", "alias", "ls", "--n")
     assert _complete(b, "silo", "ls", "t", cwd=tmp_path) == ["t/"]
+
+
+def test_stat_json_dates_are_iso8601_like_ls(backend, tmp_path):
+    bucket = backend.new_bucket()
+    backend.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    f = tmp_path / "f"
+    f.write_text("x")
+    _, (ls_rec,) = backend.json_lines("ls", f"t/{bucket}/k")
+    _, (stat_rec,) = backend.json_lines("stat", f"t/{bucket}/k")
+    # HEAD dates have whole seconds, listings may have milliseconds.
+    assert stat_rec["lastModified"][:19] == ls_rec["lastModified"][:19]
+    assert stat_rec["lastModified"].endswith("Z")
+    _, (local,) = backend.json_lines("stat", str(f))
+    assert local["lastModified"].endswith("Z") and "T" in local["lastModified"]
