@@ -44,11 +44,18 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Help and version exit 0; any other parse problem is a usage error (2).
+    if (e.get_exit_code() != 0 &&
+        silo::client::ClientCommands::report_parse_error_as_json(argc, argv, e.what())) {
+      return 2;
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
   if (srv->parsed()) return silo::server::run_server(server);
   if (bch->parsed()) return silo::bench::run(bench);
-  if (adm->parsed()) return silo::client::run_admin(admin);
+  if (adm->parsed()) {
+    admin.json = admin.json || client.json();  // the global --json, before "admin"
+    return silo::client::run_admin(admin);
+  }
   return client.run().value_or(0);
 }

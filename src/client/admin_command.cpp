@@ -64,6 +64,19 @@ void print_heal(const nlohmann::json& j) {
   std::cout << "\n";
 }
 
+// An error on stderr, or as a --json record on stdout; returns `rc`.
+int fail(const AdminOptions& o, int rc, const std::string& code, int http_status,
+         const std::string& message) {
+  if (o.json) {
+    nlohmann::json err = {{"command", "admin " + o.action}, {"target", o.alias},
+                          {"code", code}, {"httpStatus", http_status}, {"message", message}};
+    std::cout << nlohmann::json{{"status", "error"}, {"error", err}}.dump() << "\n";
+  } else {
+    std::cerr << "silo admin" << (o.action.empty() ? "" : " " + o.action) << ": " << message << "\n";
+  }
+  return rc;
+}
+
 }  // namespace
 
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
@@ -85,10 +98,7 @@ int run_admin(const AdminOptions& options) {
   if (!o.alias.empty()) {
     auto aliases = AliasConfig::load(AliasConfig::default_dir());
     auto alias = aliases ? aliases->find(o.alias) : std::nullopt;
-    if (!alias) {
-      std::cerr << "silo admin: no alias named '" << o.alias << "' (see silo alias ls)\n";
-      return 2;
-    }
+    if (!alias) return fail(o, 2, "LocalError", 0, "no alias named '" + o.alias + "' (see silo alias ls)");
     o.endpoint = alias->url;
     o.access_key = alias->access_key;
     o.secret_key = alias->secret_key;
@@ -97,9 +107,9 @@ int run_admin(const AdminOptions& options) {
   if (o.access_key.empty()) o.access_key = env_or("SILO_ACCESS_KEY", "SILO_ROOT_USER");
   if (o.secret_key.empty()) o.secret_key = env_or("SILO_SECRET_KEY", "SILO_ROOT_PASSWORD");
   if (o.access_key.empty() || o.secret_key.empty()) {
-    std::cerr << "silo admin: give the root credentials with --access-key/--secret-key or "
-                 "SILO_ROOT_USER/SILO_ROOT_PASSWORD\n";
-    return 2;
+    return fail(o, 2, "LocalError", 0,
+                "give the root credentials with --access-key/--secret-key or "
+                "SILO_ROOT_USER/SILO_ROOT_PASSWORD");
   }
   ClientConfig config;
   config.endpoint = o.endpoint;
@@ -109,10 +119,7 @@ int run_admin(const AdminOptions& options) {
   // The server answers a heal only when it is done; that takes as long as it takes.
   config.stall_timeout = std::chrono::hours(24);
   auto client = S3Client::create(config);
-  if (!client) {
-    std::cerr << "silo admin: " << client.error().text() << "\n";
-    return 2;
-  }
+  if (!client) return fail(o, 2, "LocalError", 0, std::string(client.error().text()));
   std::string query;
   if (!o.bucket.empty()) query = "bucket=" + uri_encode(o.bucket, false);
   if (!o.prefix.empty()) query += (query.empty() ? "" : "&") + std::string("prefix=") + uri_encode(o.prefix, false);
@@ -123,18 +130,22 @@ int run_admin(const AdminOptions& options) {
     if (e.http_status == 404 || e.http_status == 405 || e.http_status == 501) {
       e.message += " (the admin API is Silo's own; is this a Silo server?)";
     }
-    std::cerr << "silo admin " << o.action << ": " << e.describe() << "\n";
-    return 1;
+    return fail(o, 1, e.code, e.http_status, o.json ? e.message : e.describe());
   }
   auto j = nlohmann::json::parse(*body, nullptr, false);
   if (o.action == "info" && j.is_object()) {
     auto u = usage(**client);
     if (!u) {
-      std::cerr << "silo admin info: usage: " << u.error().describe() << "\n";
-      return 1;
+      auto e = u.error();
+      return fail(o, 1, e.code, e.http_status, "usage: " + (o.json ? e.message : e.describe()));
     }
     j["usage"] = *u;
-    *body = j.dump();
+  }
+  if (o.json && j.is_object()) {
+    // One record like every client command's, with the server's answer in it.
+    j["status"] = "success";
+    std::cout << j.dump() << "\n";
+    return o.action == "heal" && j.value("errors", 0) != 0 ? 1 : 0;
   }
   if (o.json) {
     std::cout << *body << "\n";

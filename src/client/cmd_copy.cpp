@@ -46,6 +46,14 @@ S3Result<TransferResult> transfer(Session& s, const Target& src, const Target& d
   return TransferResult{std::filesystem::file_size(to, ec), {}, false, false};
 }
 
+bool refuses_to_escape(Session& s, std::string_view command, const Target& src,
+                       const Target& dst, std::string_view rel) {
+  if (dst.remote || !escapes_folder(rel)) return false;
+  s.out().error(command, src.display(),
+                local_error("its name leads outside " + dst.display() + "; not copied"));
+  return true;
+}
+
 namespace {
 
 struct Job {
@@ -74,6 +82,7 @@ void plan(Session& s, const CommandArgs& a, std::string_view command, const Targ
     auto st = list_target(s, src, {true, false}, [&](Entry&& e) {
       if (e.dir) return;
       Target from = container ? child_target(src, e.rel) : src;
+      if (container && refuses_to_escape(s, command, from, dst, e.rel)) return;
       jobs.push_back({from, into || container ? child_target(dst, below + e.rel) : dst});
     }, command);
     if (!st) s.out().error(command, src.display(), st.error());

@@ -12,10 +12,16 @@
 
 namespace silo::client {
 
+std::string entry_target(const Entry& e, const Target& base) {
+  bool itself = !e.dir && !base.trailing_slash &&
+                (base.remote ? !base.key.empty() && e.key == base.key : e.key == base.path);
+  return itself ? base.display() : child_target(base, e.rel).display();
+}
+
 nlohmann::json entry_json(const Entry& e, const Target& base) {
   nlohmann::json j = {{"type", e.dir ? (base.remote && base.bucket.empty() ? "bucket" : "folder") : "file"},
                       {"key", e.rel},
-                      {"target", child_target(base, e.rel).display()},
+                      {"target", entry_target(e, base)},
                       {"size", e.size}};
   if (e.mtime_ns) j["lastModified"] = format_iso8601(e.mtime_ns);
   if (!e.etag.empty()) j["etag"] = e.etag;
@@ -58,12 +64,18 @@ std::vector<std::string> targets_or_dot(const CommandArgs& a) {
 int list(Session& s, const CommandArgs& a) {
   for (const auto& arg : targets_or_dot(a)) {
     Target t = s.target(arg);
-    uint64_t count = 0, bytes = 0;
+    uint64_t count = 0, bytes = 0, seen = 0;
     auto st = list_target(s, t, {a.recursive, a.versions}, [&](Entry&& e) {
+      ++seen;
       if (!e.dir) ++count, bytes += e.size;
       s.out().data(entry_json(e, t), ls_line(e));
     }, "ls");
     if (!st) s.out().error("ls", t.display(), st.error());
+    // A named object or folder that is not there (S3 just lists nothing).
+    bool named = t.remote && !t.key.empty() && !t.trailing_slash;
+    if (st && named && seen == 0) {
+      s.out().error("ls", t.display(), S3Error{404, "NoSuchKey", "The specified key does not exist.", {}});
+    }
     if (a.summarize) {
       s.out().data({{"type", "summary"}, {"target", t.display()}, {"objects", count}, {"size", bytes}},
                    "\nTotal size: " + bench::format_size(bytes) + "\nTotal objects: " + std::to_string(count));
@@ -162,8 +174,7 @@ int find(Session& s, const CommandArgs& a) {
     Target t = s.target(arg);
     auto st = list_target(s, t, {true, false}, [&](Entry&& e) {
       if (e.dir || !f.matches(a, e)) return;
-      std::string path = child_target(t, e.rel).display();
-      if (e.rel == last_component(t.remote ? t.key : t.path)) path = t.display();  // the target itself
+      std::string path = entry_target(e, t);
       if (a.exec.empty()) return s.out().data(entry_json(e, t), path);
       std::string cmd = a.exec;
       for (size_t at; (at = cmd.find("{}")) != std::string::npos;) cmd.replace(at, 2, shell_quote(path));

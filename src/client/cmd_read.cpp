@@ -6,6 +6,7 @@
 #include "bench/units.h"
 #include "client/cli_units.h"
 #include "client/command_util.h"
+#include "common/time.h"
 
 namespace silo::client {
 namespace {
@@ -89,7 +90,7 @@ void stat_object(Session& s, const Target& t) {
   std::string sc = r->storage_class.empty() ? "STANDARD" : r->storage_class;
   nlohmann::json j = {{"type", "file"}, {"target", t.display()}, {"key", t.key}, {"size", r->size},
                       {"etag", r->etag}, {"contentType", r->content_type}, {"storageClass", sc},
-                      {"lastModified", when ? format_time(when) : r->last_modified}, {"metadata", meta}};
+                      {"lastModified", when ? format_iso8601(when) : r->last_modified}, {"metadata", meta}};
   if (!r->version_id.empty()) j["versionId"] = r->version_id;
   s.out().data(j, "Name      : " + t.key + "\nDate      : " + (when ? format_time(when) : r->last_modified) +
                       "\nSize      : " + bench::format_size(r->size) + " (" + std::to_string(r->size) +
@@ -116,7 +117,7 @@ int stat(Session& s, const CommandArgs& a) {
     int64_t when = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     bool dir = S_ISDIR(st.st_mode);
     s.out().data({{"type", dir ? "folder" : "file"}, {"target", t.path}, {"size", st.st_size},
-                  {"lastModified", format_time(when)}},
+                  {"lastModified", format_iso8601(when)}},
                  "Name      : " + t.path + "\nDate      : " + format_time(when) + "\nSize      : " +
                      bench::format_size(static_cast<uint64_t>(st.st_size)) + "\nType      : " +
                      (dir ? "folder" : "file"));
@@ -134,7 +135,7 @@ void add_read_commands(Registry& r) {
   auto* h = r.add("head", "Print the first lines of objects or files",
                   "  silo head -n 5 local/logs/today.log\n", head);
   h->add_option("TARGET", a.args, "ALIAS/BUCKET/KEY or file ...")->required();
-  h->add_option("-n,--lines", a.lines, "Number of lines (default 10)")->check(CLI::NonNegativeNumber);
+  h->add_option("-n,--lines", a.lines, "Number of lines (default 10)")->check(CLI::Range(0, 1 << 30));
   r.add("stat", "Show an object's size, date, ETag, type, class and metadata",
         "  silo stat local/photos/cat.jpg\n  silo --json stat local/photos\n", stat)
       ->add_option("TARGET", a.args, "ALIAS/BUCKET[/KEY] or a local path ...")->required();

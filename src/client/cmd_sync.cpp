@@ -8,12 +8,12 @@
 // an interrupted mirror resumable: a re-run copies only what is missing or
 // different. Partial downloads are never renamed into place and multipart
 // uploads complete atomically, so nothing half-copied compares equal.
-#include <csignal>
 #include <filesystem>
 #include <map>
 #include <thread>
 
 #include "client/command_util.h"
+#include "client/interrupt.h"
 
 namespace silo::client {
 namespace {
@@ -37,9 +37,6 @@ S3Result<Listing> list_side(Session& s, const Target& t, std::string_view comman
   return out;
 }
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop = true; }
-
 struct MirrorStats {
   std::atomic<uint64_t> copied{0}, skipped{0}, removed{0}, bytes{0}, differing{0};
 };
@@ -57,6 +54,7 @@ void mirror_once(Session& s, const CommandArgs& a, const Target& src, const Targ
   if (!to) return s.out().error("mirror", dst.display(), to.error());
   std::vector<const Entry*> work;
   for (const auto& [rel, e] : *from) {
+    if (refuses_to_escape(s, "mirror", child_target(src, rel), dst, rel)) continue;
     auto it = to->find(rel);
     if (it == to->end()) {
       work.push_back(&e);
@@ -72,7 +70,7 @@ void mirror_once(Session& s, const CommandArgs& a, const Target& src, const Targ
   auto headers = object_headers(a).value_or(HeaderList{});
   s.out().start_progress();
   run_parallel(s.options().parallel, work.size(), [&](size_t i) {
-    if (g_stop) return;
+    if (interrupted()) return;
     const Entry& e = *work[i];
     Target f = child_target(src, e.rel), t = child_target(dst, e.rel);
     auto r = transfer(s, f, t, headers);
@@ -83,7 +81,7 @@ void mirror_once(Session& s, const CommandArgs& a, const Target& src, const Targ
                  "`" + f.display() + "` -> `" + t.display() + "`");
   });
   s.out().stop_progress();
-  if (!a.remove || g_stop) return;
+  if (!a.remove || interrupted()) return;
   std::vector<Entry> extra;
   for (auto& [rel, e] : *to) {
     if (from->count(rel)) continue;
@@ -110,20 +108,18 @@ int mirror(Session& s, const CommandArgs& a) {
     // Mirror always works on the contents of both sides.
     if (t->remote && !t->key.empty() && t->key.back() != '/') t->key += "/";
   }
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
   MirrorStats st;
   do {
     mirror_once(s, a, src, dst, st);
-    for (int i = 0; a.watch && !g_stop && i < a.interval * 10; ++i) {
+    for (int i = 0; a.watch && !interrupted() && i < a.interval * 10; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-  } while (a.watch && !g_stop);
+  } while (a.watch && !interrupted());
   s.out().info({{"type", "summary"}, {"copied", st.copied.load()}, {"skipped", st.skipped.load()},
                 {"removed", st.removed.load()}, {"differing", st.differing.load()}, {"bytes", st.bytes.load()}},
                "Copied " + std::to_string(st.copied) + ", up to date " + std::to_string(st.skipped) +
                    ", removed " + std::to_string(st.removed) + ", differing " + std::to_string(st.differing));
-  return g_stop && !a.watch ? 1 : exit_code(s);
+  return interrupted() && !a.watch ? 1 : exit_code(s);
 }
 
 int diff(Session& s, const CommandArgs& a) {

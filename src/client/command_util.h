@@ -87,6 +87,15 @@ S3Result<TransferResult> transfer(Session& s, const Target& src, const Target& d
 size_t remove_entries(Session& s, std::string_view command, const Target& bucket,
                       const std::vector<Entry>& entries);
 
+// True (after reporting `src` as failed) when copying the entry `rel` below
+// the local folder `dst` would write outside it (a key like "../../x").
+bool refuses_to_escape(Session& s, std::string_view command, const Target& src,
+                       const Target& dst, std::string_view rel);
+
+// What a listing entry of `base` names: "ALIAS/BUCKET/KEY" or a path. When
+// `base` is itself one object or file, that is `base`, not base/name.
+std::string entry_target(const Entry& e, const Target& base);
+
 // The JSON record of a listing entry below `base`.
 nlohmann::json entry_json(const Entry& e, const Target& base);
 

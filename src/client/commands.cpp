@@ -4,6 +4,7 @@
 
 #include "bench/units.h"
 #include "client/command_util.h"
+#include "client/interrupt.h"
 #include "common/strings.h"
 
 namespace silo::client {
@@ -33,29 +34,44 @@ int usage_error(Session& s, std::string_view command, std::string_view message) 
 
 namespace {
 
+// The long and short option names of `app`, each with its dashes.
+std::string option_words(const CLI::App& app, bool short_names) {
+  std::string out;
+  for (const auto* o : app.get_options()) {
+    for (const auto& l : o->get_lnames()) out += " --" + l;
+    if (!short_names) continue;
+    for (const auto& s : o->get_snames()) out += " -" + s;
+  }
+  return out;
+}
+
 // `silo completion bash`: generated from the command tree, so it never goes stale.
+// Nested commands (share download, alias set) and `help CMD` complete as the
+// second word; their options join the command's.
 std::string bash_completion(const CLI::App& root) {
   std::string cases, names;
+  const std::string global = option_words(root, false);
+  for (const auto* sub : root.get_subcommands({})) names += " " + sub->get_name();
   for (const auto* sub : root.get_subcommands({})) {
-    std::string opts;
-    for (const auto* o : sub->get_options()) {
-      for (const auto& l : o->get_lnames()) opts += " --" + l;
-      for (const auto& s : o->get_snames()) opts += " -" + s;
+    std::string opts = option_words(*sub, true), subs;
+    for (const auto* nested : sub->get_subcommands({})) {
+      subs += " " + nested->get_name();
+      opts += option_words(*nested, true);
     }
-    for (const auto* o : root.get_options()) {
-      for (const auto& l : o->get_lnames()) opts += " --" + l;
-    }
-    names += " " + sub->get_name();
-    cases += "    " + sub->get_name() + ") opts=\"" + opts + "\" ;;\n";
+    if (sub->get_name() == "help") subs = names;
+    cases += "    " + sub->get_name() + ") opts=\"" + opts + global + "\" subs=\"" + subs + "\" ;;\n";
   }
   return "# bash completion for silo; load with: source <(silo completion bash)\n"
          "_silo() {\n"
-         "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts\n"
+         "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts subs\n"
          "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
          "    COMPREPLY=($(compgen -W \"" + names + "\" -- \"$cur\")); return\n"
          "  fi\n"
-         "  case \"$cmd\" in\n" + cases + "    *) opts=\"\" ;;\n  esac\n"
+         "  case \"$cmd\" in\n" + cases + "    *) opts=\"\" subs=\"\" ;;\n  esac\n"
          "  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")); return; fi\n"
+         "  if [ \"$COMP_CWORD\" -eq 2 ] && [ -n \"$subs\" ]; then\n"
+         "    COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\")); return\n"
+         "  fi\n"
          "  local aliases=$(silo alias ls --names 2>/dev/null)\n"
          "  COMPREPLY=($(compgen -W \"$aliases\" -S / -- \"$cur\") $(compgen -f -- \"$cur\"))\n"
          "  compopt -o nospace 2>/dev/null\n"
@@ -113,6 +129,21 @@ ClientCommands::ClientCommands(CLI::App& app)
 
 ClientCommands::~ClientCommands() = default;
 
+bool ClientCommands::json() const { return state_->global.json; }
+
+bool ClientCommands::report_parse_error_as_json(int argc, char** argv, const std::string& message) {
+  std::string command;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (arg == "--json") json = true;
+    if (command.empty() && !arg.starts_with("-")) command = arg;
+  }
+  if (!json) return false;
+  Output(true, false).error(command, "", local_error(message));
+  return true;
+}
+
 std::optional<int> ClientCommands::run() {
   for (auto& c : state_->commands) {
     if (!c.app->parsed()) continue;
@@ -128,8 +159,14 @@ std::optional<int> ClientCommands::run() {
     }
     // A command with a nested subcommand (alias set) runs that one.
     Session session(state_->global, std::move(*aliases), *part);
+    install_interrupt_handlers();
     int rc = c.run(session, state_->args);
     session.out().stop_progress();
+    // Interrupted and not finished cleanly (mirror --watch ends this way on purpose).
+    if (int sig = interrupt_signal().load(); sig && rc != 0) {
+      session.out().error(c.app->get_name(), "", local_error("interrupted"));
+      return 128 + sig;
+    }
     return rc;
   }
   return std::nullopt;

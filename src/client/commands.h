@@ -21,6 +21,13 @@ class ClientCommands {
   // After parsing: the exit code of the client command that was given, or
   // nullopt when the subcommand was not a client command.
   std::optional<int> run();
+  // --json was given (also read by `silo admin`, which has its own flag).
+  bool json() const;
+
+  // When --json is on the command line, prints a parse error as one JSON
+  // error record on stdout (the README promises JSON for every error) and
+  // returns true. For main()'s CLI11 catch block.
+  static bool report_parse_error_as_json(int argc, char** argv, const std::string& message);
 
  private:
   std::unique_ptr<ClientCommandsState> state_;

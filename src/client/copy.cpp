@@ -54,6 +54,9 @@ S3Result<TransferResult> copy_object(Session& s, const ObjectRef& src, const Obj
   auto src_client = s.client(src.alias);
   if (!src_client) return std::unexpected(src_client.error());
   auto info = with_retry(s.retry(), [&] { return (*src_client)->head_object(src.bucket, src.key); });
+  if (!info && info.error().code == "NotFound") {  // HEAD has no body to name the error
+    return std::unexpected(S3Error{404, "NoSuchKey", "The specified key does not exist.", info.error().request_id});
+  }
   if (!info) return std::unexpected(info.error());
   bool replace = !headers.empty();
   HeaderList meta = replace ? headers : metadata_headers(*info);

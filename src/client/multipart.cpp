@@ -1,5 +1,6 @@
 #include "client/multipart.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +9,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "client/interrupt.h"
 
 namespace silo::client {
 namespace {
@@ -78,6 +81,12 @@ S3Result<std::string> read_block(int fd, uint64_t n) {
   std::string buf(n, '\0');
   size_t got = 0;
   while (got < n) {
+    // Wait in short polls: a producer that never writes must not keep an
+    // interrupted `silo pipe` alive (reads restart after signals).
+    struct pollfd p {fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, 200);
+    if (interrupted()) return std::unexpected(S3Error{0, "aborted", "interrupted", {}});
+    if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
     ssize_t r = ::read(fd, buf.data() + got, n - got);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return std::unexpected(local_error(std::string("read: ") + std::strerror(errno)));
@@ -112,7 +121,7 @@ S3Result<TransferResult> upload_stream(Session& s, int fd, const ObjectRef& dst,
   FirstError failure;
   uint64_t total = 0;
   std::string block = std::move(*first);
-  for (int number = 1; !block.empty() && !failure.set; ++number) {
+  for (int number = 1; !block.empty() && !failure.set && !interrupted(); ++number) {
     total += block.size();
     s.out().add_total(block.size());
     in_flight.acquire();

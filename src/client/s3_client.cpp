@@ -186,6 +186,17 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl's progress callback: the only place an idle or busy transfer can be
+// stopped from outside.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->cancel && t->cancel->load(std::memory_order_relaxed) != 0) {
+    t->cancelled = true;
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<S3Client>> S3Client::create(ClientConfig config) {
@@ -205,10 +216,16 @@ S3Client::S3Client(ClientConfig config, Endpoint endpoint, void* curl)
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  // Keys may contain "." and ".." segments ("a/../b" is a key, not a path):
+  // without this libcurl squashes them, and the request (signed for the
+  // key as given) goes to another object.
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error_.data());
   curl_easy_setopt(c, CURLOPT_READFUNCTION, &on_read);
   curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, &on_seek);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, config_.cancel ? 0L : 1L);
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE, kReceiveBuffer);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(config_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -246,6 +263,11 @@ void S3Client::configure_method(const Request& request, Transfer& transfer) {
 
 S3Error S3Client::transfer_error(const Transfer& transfer, int curl_code) const {
   S3Error e;
+  if (transfer.cancelled) {
+    e.code = "aborted";
+    e.message = "interrupted";
+    return e;
+  }
   if (transfer.sink_aborted) {
     e.code = "aborted";
     e.message = "the response body was refused by the caller";
@@ -297,6 +319,10 @@ ObjectInfo S3Client::object_info(int status, uint64_t body_size) const {
 }
 
 S3Result<S3Client::Response> S3Client::execute(const Request& request) {
+  const std::atomic<int>* cancel = request.cancellable ? config_.cancel : nullptr;
+  if (cancel && cancel->load(std::memory_order_relaxed) != 0) {
+    return std::unexpected(S3Error{0, "aborted", "interrupted", {}});
+  }
   s3::SignedRequest signed_request{request.method, request.path, request.query, {}};
   signed_request.headers.reserve(request.headers.size() + 4);
   signed_request.headers.emplace_back("host", endpoint_.authority);
@@ -322,12 +348,14 @@ S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   transfer.request = &request;
   transfer.curl = handle(curl_);
   transfer.on_bytes = &config_.on_bytes;
+  transfer.cancel = cancel;
   CURL* c = handle(curl_);
   curl_error_[0] = '\0';
   configure_method(request, transfer);
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &transfer);
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) return std::unexpected(transfer_error(transfer, rc));
 

@@ -26,6 +26,7 @@
 // - No retries: callers decide (bench must see every failure).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -89,6 +90,11 @@ struct ClientConfig {
   // sent and 2xx response body bytes received (progress bars). Must be
   // cheap and thread-safe; bytes re-sent after a rewind are counted again.
   std::function<void(uint64_t bytes)> on_bytes;
+  // When set and non-zero, a request in flight stops at its next libcurl
+  // callback (at least once a second) and fails with code "aborted"; new
+  // requests fail at once. Requests that clean up (AbortMultipartUpload)
+  // still run.
+  const std::atomic<int>* cancel = nullptr;
 };
 
 // Extra request headers (lower-case names), e.g. content-type, x-amz-meta-*.

@@ -26,6 +26,7 @@ struct Request {
   const BodySink* sink = nullptr;  // where a 2xx body goes; null: Response::body
   const FileRange* file = nullptr;  // when set, the body is this file range, not `body`
   Digest* sent_md5 = nullptr;       // when set, fed every body byte once, in order
+  bool cancellable = true;          // false: runs even after ClientConfig::cancel is set
 
   uint64_t body_size() const { return file ? file->size : body.size(); }
 };
@@ -49,6 +50,8 @@ struct Transfer {
   uint64_t received = 0;
   bool sink_aborted = false;
   bool body_too_large = false;
+  const std::atomic<int>* cancel = nullptr;  // null: not cancellable
+  bool cancelled = false;
 };
 
 }  // namespace silo::client::detail

@@ -268,13 +268,10 @@ S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
 
 S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_view key,
                                           std::string_view upload_id) {
-  auto res = execute(Request{"DELETE",
-                             object_path(bucket, key),
-                             query_param("uploadId", upload_id),
-                             {},
-                             false,
-                             {},
-                             nullptr});
+  Request r{"DELETE", object_path(bucket, key), query_param("uploadId", upload_id), {}, false, {},
+            nullptr};
+  r.cancellable = false;  // the cleanup after an interrupted upload
+  auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   return {};
 }

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "client/interrupt.h"
+
 namespace silo::client {
 
 uint64_t choose_part_size(uint64_t size, uint64_t configured) {
@@ -45,6 +47,7 @@ S3Result<S3Client*> Session::client(const std::string& alias) {
   config.verify_tls = !options_.insecure;
   Output* out = &out_;
   config.on_bytes = [out](uint64_t n) { out->add_done(n); };
+  config.cancel = &interrupt_signal();
   auto c = S3Client::create(std::move(config));
   if (!c) return std::unexpected(local_error("alias " + alias + ": " + std::string(c.error().text())));
   S3Client* raw = c->get();
@@ -62,7 +65,8 @@ bool Session::same_endpoint(const std::string& a, const std::string& b) const {
 void run_parallel(int threads, size_t count, const std::function<void(size_t)>& fn) {
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < count; i = next++) fn(i);
+    // Once interrupted, nothing new starts (what runs stops by itself).
+    for (size_t i = next++; i < count && !interrupted(); i = next++) fn(i);
   };
   size_t n = std::min<size_t>(std::max(threads, 1), count);
   if (n <= 1) {

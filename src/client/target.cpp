@@ -8,6 +8,16 @@ std::string last_component(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+bool escapes_folder(std::string_view rel) {
+  while (!rel.empty()) {
+    auto slash = rel.find('/');
+    if (rel.substr(0, slash) == "..") return true;
+    if (slash == std::string_view::npos) break;
+    rel.remove_prefix(slash + 1);
+  }
+  return false;
+}
+
 std::string Target::display() const {
   if (!remote) return path;
   std::string out = alias;

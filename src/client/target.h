@@ -31,6 +31,11 @@ Target parse_target(std::string_view text, const std::function<bool(std::string_
 // A copy of `t` that names `rel` below it (a key or a path joined with '/').
 Target child_target(const Target& t, std::string_view rel);
 
+// True when the relative name `rel` has a ".." component, so joining it to a
+// local folder would name something outside that folder (object keys may be
+// "../../x": a download must not write there).
+bool escapes_folder(std::string_view rel);
+
 // The last '/'-separated component of `path`, ignoring a trailing '/'.
 std::string last_component(std::string_view path);
 

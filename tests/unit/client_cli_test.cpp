@@ -60,6 +60,17 @@ TEST(Target, ChildJoinsWithOneSlash) {
   EXPECT_EQ(child_target(parse_target("dir/", is_alias), "f").path, "dir/f");
 }
 
+TEST(Target, OnlyDotDotComponentsEscapeAFolder) {
+  EXPECT_TRUE(escapes_folder(".."));
+  EXPECT_TRUE(escapes_folder("../x"));
+  EXPECT_TRUE(escapes_folder("a/../../x"));
+  EXPECT_TRUE(escapes_folder("a/.."));
+  EXPECT_FALSE(escapes_folder("a..b/..c/d.."));
+  EXPECT_FALSE(escapes_folder("./a/./b"));
+  EXPECT_FALSE(escapes_folder("/abs//x"));
+  EXPECT_FALSE(escapes_folder(""));
+}
+
 TEST(AliasUrl, ParsesKeysFromTheUserInfo) {
   auto a = parse_alias_url("ci", "https://AK:s%2Fcret@host:9000");
   ASSERT_TRUE(a);
