@@ -149,13 +149,21 @@ def test_json_usage_errors_and_admin_are_json_records(silo_backend):
     assert rec["status"] == "error" and rec["error"]["code"] == "network"
 
 
-def _complete(backend, *words, cwd=None):
+def _complete(backend, *words, cwd=None, bin_dir=None):
     script = backend.silo("completion", "bash").stdout
     line = " ".join(f"'{w}'" for w in words)
     prog = (script + f"\nCOMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; _silo; "
             'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    # The script calls `silo` by name: give it one, whatever SILO_BIN is called.
+    path = "/usr/bin:/bin"
+    if bin_dir is not None:
+        bin_dir.mkdir(exist_ok=True)
+        link = bin_dir / "silo"
+        if not link.exists():
+            link.symlink_to(os.path.abspath(SILO_BIN))
+        path = f"{bin_dir}:{path}"
     r = subprocess.run(["bash", "-c", prog], capture_output=True, text=True, timeout=30, cwd=cwd,
-                       env={**backend.env, "PATH": os.path.dirname(SILO_BIN) + ":/usr/bin:/bin"})
+                       env={**backend.env, "PATH": path})
     assert r.returncode == 0, r.stderr
     return r.stdout.split()
 
@@ -167,7 +175,9 @@ def test_completion_offers_nested_commands_and_their_options(silo_backend, tmp_p
     assert "mirror" in _complete(b, "silo", "help", "m")
     assert "--expire" in _complete(b, "silo", "share", "download", "--e")
     assert "--names" in _complete(b, "silo", "alias", "ls", "--n")
-    assert _complete(b, "silo", "ls", "t", cwd=tmp_path) == ["t/"]
+    work = tmp_path / "work"
+    work.mkdir()
+    assert _complete(b, "silo", "ls", "t", cwd=work, bin_dir=tmp_path / "bin") == ["t/"]
 
 
 def test_stat_json_dates_are_iso8601_like_ls(backend, tmp_path):
