@@ -512,7 +512,7 @@ def test_kill9_during_concurrent_writes_on_a_4_drive_set(make_server, tmp_path, 
         major = [u for u, c in held.items() if c >= 2]
         return (len(major) == large and all(held[u] == 4 for u in major)) or None
     try:
-        wait_for(settled, 20, f"each drive to hold the {large} data folders of the large "
+        wait_for(settled, 60, f"each drive to hold the {large} data folders of the large "
                  f"objects {ctx}", interval=0.5)
     except AssertionError as e:
         per_drive = {d.name: sorted(data_uuids(d)) for d in drives}
