@@ -70,6 +70,19 @@ void release(uint8_t* block, size_t capacity) {
   delete[] block;
 }
 
+void release_idle() {
+  std::array<std::vector<uint8_t*>, kClasses> blocks;
+  {
+    Pool& p = pool();
+    std::lock_guard lock(p.mu);
+    blocks.swap(p.free);
+    p.idle = 0;
+  }
+  for (auto& list : blocks) {
+    for (uint8_t* b : list) delete[] b;
+  }
+}
+
 size_t idle_bytes() {
   Pool& p = pool();
   std::lock_guard lock(p.mu);

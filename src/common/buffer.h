@@ -24,6 +24,8 @@ uint8_t* acquire(size_t n, size_t* capacity);
 void release(uint8_t* p, size_t capacity);
 // Idle bytes held, for tests.
 size_t idle_bytes();
+// Frees every idle block (the server calls it when it has been idle).
+void release_idle();
 }  // namespace buffer_pool
 
 class Buffer {

@@ -6,10 +6,12 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <sys/statvfs.h>
 #include <thread>
 
+#include "common/buffer.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -72,6 +74,21 @@ void schedule_upload_cleanup(asio::io_context& io, asio::thread_pool& pool,
       if (n && *n > 0) spdlog::info("aborted {} abandoned multipart upload(s)", *n);
     });
     schedule_upload_cleanup(io, pool, layer, max_age_ns, timer);
+  });
+}
+
+// Every 10 s without a request in flight, hands memory kept for the next
+// burst back to the system: the buffer pool's idle blocks and what glibc's
+// arenas hold free (after a busy spell they keep hundreds of MiB otherwise).
+void schedule_idle_trim(const http::Server& server, std::shared_ptr<asio::steady_timer> timer) {
+  timer->expires_after(std::chrono::seconds(10));
+  timer->async_wait([&server, timer](boost::system::error_code ec) {
+    if (ec) return;
+    if (server.active() == 0) {
+      buffer_pool::release_idle();
+      malloc_trim(0);
+    }
+    schedule_idle_trim(server, timer);
   });
 }
 
@@ -286,6 +303,8 @@ int run_server(const ServerConfig& config) {
 
   auto cleanup_timer = std::make_shared<asio::steady_timer>(io);
   schedule_upload_cleanup(io, blocking, layer, *stale_age, cleanup_timer);
+  auto trim_timer = std::make_shared<asio::steady_timer>(io);
+  schedule_idle_trim(server, trim_timer);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain_timer(io);
@@ -305,6 +324,7 @@ int run_server(const ServerConfig& config) {
     spdlog::info("signal {}: finishing in-flight requests", sig);
     server.stop();
     cleanup_timer->cancel();
+    trim_timer->cancel();
     deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     wait_drain();
   });

@@ -64,3 +64,18 @@ TEST(Buffer, HugeBuffersBypassThePool) {
 
 }  // namespace
 }  // namespace silo
+
+namespace silo {
+namespace {
+
+TEST(Buffer, ReleaseIdleEmptiesThePool) {
+  { Buffer b(1 << 20); }
+  EXPECT_GT(buffer_pool::idle_bytes(), 0u);
+  buffer_pool::release_idle();
+  EXPECT_EQ(buffer_pool::idle_bytes(), 0u);
+  Buffer again(1 << 20);  // the pool still works afterwards
+  EXPECT_EQ(again.capacity(), size_t{1} << 20);
+}
+
+}  // namespace
+}  // namespace silo
