@@ -32,6 +32,31 @@ int make_buckets(Session& s, const CommandArgs& a) {
   return exit_code(s);
 }
 
+// Unfinished multipart uploads keep a bucket from being deleted too, and
+// they hold data: --force aborts them.
+void abort_uploads(Session& s, const Target& t, S3Client& c) {
+  std::string key_marker, id_marker;
+  while (true) {
+    auto page = with_retry(s.retry(),
+                           [&] { return c.list_multipart_uploads(t.bucket, key_marker, id_marker); });
+    if (!page) {
+      s.out().error("rb", t.display(), page.error());
+      return;
+    }
+    for (const auto& u : page->uploads) {
+      auto r = with_retry(s.retry(), [&] { return c.abort_multipart_upload(t.bucket, u.key, u.upload_id); });
+      if (!r && r.error().code != "NoSuchUpload") {
+        s.out().error("rb", t.alias + "/" + t.bucket + "/" + u.key, r.error());
+      }
+    }
+    bool more = page->is_truncated &&
+                (page->next_key_marker != key_marker || page->next_upload_id_marker != id_marker);
+    if (!more) return;
+    key_marker = page->next_key_marker;
+    id_marker = page->next_upload_id_marker;
+  }
+}
+
 int remove_buckets(Session& s, const CommandArgs& a) {
   for (const auto& arg : a.args) {
     Target t = s.target(arg);
@@ -46,6 +71,7 @@ int remove_buckets(Session& s, const CommandArgs& a) {
       remove_entries(s, "rb", t, all);
     }
     auto c = s.client(t.alias);
+    if (a.force && c) abort_uploads(s, t, **c);
     auto r = c ? with_retry(s.retry(), [&] { return (*c)->delete_bucket(t.bucket); })
                : S3Status(std::unexpected(c.error()));
     if (!r) {
@@ -73,7 +99,8 @@ void add_bucket_commands(Registry& r) {
                    "  silo rb local/photos\n  silo rb --force local/photos   # and everything in it\n",
                    remove_buckets);
   rb->add_option("BUCKET", a.args, "ALIAS/BUCKET ...")->required();
-  rb->add_flag("--force", a.force, "Remove the bucket's objects (all versions) first");
+  rb->add_flag("--force", a.force,
+               "Remove the bucket's objects (all versions) and unfinished uploads first");
 }
 
 }  // namespace silo::client

@@ -197,6 +197,18 @@ struct VersionPage {
   bool unversioned = false;
 };
 
+// One page of ListMultipartUploads (keys decoded).
+struct UploadEntry {
+  std::string key;
+  std::string upload_id;
+};
+struct UploadPage {
+  std::vector<UploadEntry> uploads;
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
 // One page of ListObjectsV2. Keys and prefixes are decoded (the client asks
 // for encoding-type=url so any key survives the XML).
 struct ListPage {
@@ -289,6 +301,9 @@ class S3Client {
   S3Result<PutResult> complete_multipart_upload(std::string_view bucket, std::string_view key,
                                                 std::string_view upload_id,
                                                 std::span<const CompletedPart> parts);
+  // One page of the bucket's unfinished multipart uploads, after the markers.
+  S3Result<UploadPage> list_multipart_uploads(std::string_view bucket, std::string_view key_marker,
+                                              std::string_view upload_id_marker);
   S3Status abort_multipart_upload(std::string_view bucket, std::string_view key,
                                   std::string_view upload_id);
 

@@ -266,6 +266,21 @@ S3Result<PutResult> S3Client::complete_multipart_upload(std::string_view bucket,
   return PutResult{res->status, std::move(*etag), {}, response_header("x-amz-version-id")};
 }
 
+S3Result<UploadPage> S3Client::list_multipart_uploads(std::string_view bucket,
+                                                     std::string_view key_marker,
+                                                     std::string_view upload_id_marker) {
+  std::string query;
+  add_param(query, "encoding-type", "url");
+  if (!key_marker.empty()) add_param(query, "key-marker", key_marker);
+  if (!upload_id_marker.empty()) add_param(query, "upload-id-marker", upload_id_marker);
+  query += "&uploads";
+  auto res = execute(Request{"GET", object_path(bucket, {}), query, {}, false, {}, nullptr});
+  if (!res) return std::unexpected(std::move(res.error()));
+  auto page = xml::parse_list_uploads(res->body, /*url_encoded=*/true);
+  if (!page) return std::unexpected(malformed("ListMultipartUploadsResult", res->status));
+  return std::move(*page);
+}
+
 S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_view key,
                                           std::string_view upload_id) {
   Request r{"DELETE", object_path(bucket, key), query_param("uploadId", upload_id), {}, false, {},

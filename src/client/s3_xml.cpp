@@ -149,6 +149,21 @@ std::optional<VersionPage> parse_list_versions(std::string_view body, bool url_e
   return page;
 }
 
+std::optional<UploadPage> parse_list_uploads(std::string_view body, bool url_encoded) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) return std::nullopt;
+  auto root = doc.child("ListMultipartUploadsResult");
+  if (!root) return std::nullopt;
+  UploadPage page;
+  page.is_truncated = std::string_view(root.child("IsTruncated").text().as_string()) == "true";
+  page.next_key_marker = decoded(text(root, "NextKeyMarker"), url_encoded);
+  page.next_upload_id_marker = text(root, "NextUploadIdMarker");
+  for (auto u : root.children("Upload")) {
+    page.uploads.push_back({decoded(text(u, "Key"), url_encoded), text(u, "UploadId")});
+  }
+  return page;
+}
+
 std::optional<std::string> parse_copy_etag(std::string_view body) {
   pugi::xml_document doc;
   if (!load(doc, body)) return std::nullopt;

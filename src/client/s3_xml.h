@@ -36,6 +36,9 @@ std::optional<std::vector<BucketEntry>> parse_list_buckets(std::string_view body
 // read as "null" versions that are all latest).
 std::optional<VersionPage> parse_list_versions(std::string_view body, bool url_encoded);
 
+// ListMultipartUploadsResult -> the uploads and the markers of the next page.
+std::optional<UploadPage> parse_list_uploads(std::string_view body, bool url_encoded);
+
 // CopyObjectResult / CopyPartResult -> ETag (quotes stripped).
 std::optional<std::string> parse_copy_etag(std::string_view body);
 

@@ -54,6 +54,15 @@ def test_mb_ls_rb_and_their_errors(backend):
                                 "The specified bucket does not exist.") or "NoSuchBucket (404)" in r.stderr
 
 
+def test_rb_force_also_aborts_unfinished_multipart_uploads(backend):
+    name = backend.new_bucket()
+    backend.s3.put_object(Bucket=name, Key="kept", Body=b"1")
+    for key in ("a b+c", "dir/ü.bin", "dir/ü.bin"):
+        backend.s3.create_multipart_upload(Bucket=name, Key=key)
+    backend.silo("rb", "--force", f"t/{name}")
+    assert name not in [b["Name"] for b in backend.s3.list_buckets()["Buckets"]]
+
+
 def test_cp_round_trips_weird_keys_both_ways(backend, tmp_path):
     bucket = backend.new_bucket()
     src = tmp_path / "src"

@@ -240,6 +240,27 @@ TEST(ClientXml, PlainListingReadAsUnversioned) {
   EXPECT_EQ(page->versions[0].version_id, "null");
 }
 
+TEST(ClientXml, ReadsUploadsAndTheNextMarkers) {
+  auto page = xml::parse_list_uploads(
+      R"(<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+      <Bucket>b</Bucket><EncodingType>url</EncodingType>
+      <NextKeyMarker>dir%2F%C3%BC</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker>
+      <IsTruncated>true</IsTruncated>
+      <Upload><Key>a+b</Key><UploadId>u1</UploadId></Upload>
+      <Upload><Key>dir%2F%C3%BC</Key><UploadId>u2</UploadId></Upload>
+      </ListMultipartUploadsResult>)",
+      true);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->uploads.size(), 2u);
+  EXPECT_EQ(page->uploads[0].key, "a b");
+  EXPECT_EQ(page->uploads[1].key, "dir/\xC3\xBC");
+  EXPECT_EQ(page->uploads[1].upload_id, "u2");
+  EXPECT_TRUE(page->is_truncated);
+  EXPECT_EQ(page->next_key_marker, "dir/\xC3\xBC");
+  EXPECT_EQ(page->next_upload_id_marker, "u2");
+  EXPECT_FALSE(xml::parse_list_uploads("<ListBucketResult/>", true));
+}
+
 TEST(ClientXml, CopyAndCompleteResultsGiveTheEtag) {
   EXPECT_EQ(*xml::parse_copy_etag("<CopyObjectResult><ETag>\"x\"</ETag></CopyObjectResult>"), "x");
   EXPECT_EQ(*xml::parse_copy_etag("<CopyPartResult><ETag>y</ETag></CopyPartResult>"), "y");
