@@ -28,7 +28,7 @@ S3Result<std::string> relay_part(Session& s, const ObjectRef& src, S3Client& dst
   }, range);
   if (!got) return std::unexpected(got.error());
   if (buf.size() != p.length) return std::unexpected(S3Error{0, "IncompleteBody", "short read of the source", {}});
-  return dst_client.upload_part(p.bucket, p.key, p.upload_id, p.number, buf);
+  return upload_part_checked(dst_client, p, buf);
 }
 
 S3Result<TransferResult> relay_small(Session& s, const ObjectRef& src, const ObjectRef& dst,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/interrupt.h"
+#include "common/hash.h"
 
 namespace silo::client {
 namespace {
@@ -48,6 +49,24 @@ S3Result<TransferResult> finish_upload(Session& s, S3Client& c, const ObjectRef&
 }
 
 }  // namespace
+
+bool is_md5_etag(std::string_view etag) {
+  return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+S3Error digest_mismatch(std::string_view what) {
+  return S3Error{0, "BadDigest", std::string(what) + ": the MD5 of the data does not match the ETag", {}};
+}
+
+S3Result<std::string> upload_part_checked(S3Client& c, const MultipartPart& part,
+                                          std::span<const char> body) {
+  auto etag = c.upload_part(part.bucket, part.key, part.upload_id, part.number, body);
+  if (etag && is_md5_etag(*etag) &&
+      *etag != hex_encode(md5_raw(std::string_view(body.data(), body.size())))) {
+    return std::unexpected(digest_mismatch("part " + std::to_string(part.number)));
+  }
+  return etag;
+}
 
 S3Result<TransferResult> run_multipart(Session& s, const ObjectRef& dst, uint64_t size,
                                        const HeaderList& headers, const PartSender& send) {
@@ -133,7 +152,8 @@ S3Result<TransferResult> upload_stream(Session& s, int fd, const ObjectRef& dst,
       auto c = s.client(dst.alias);
       auto etag = c ? with_retry(s.retry(), [&] {
         Session::Slot slot(s);
-        return (*c)->upload_part(dst.bucket, dst.key, *id, number, body);
+        return upload_part_checked(**c, MultipartPart{dst.bucket, dst.key, *id, number, 0, body.size()},
+                                   body);
       }) : S3Result<std::string>(std::unexpected(c.error()));
       if (!etag) failure.record(etag.error());
       else {

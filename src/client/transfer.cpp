@@ -33,16 +33,6 @@ bool has_header(const HeaderList& h, std::string_view name) {
   return false;
 }
 
-// A plain MD5 ETag (not multipart "...-N", not an SSE-C/KMS digest we cannot know).
-bool is_md5_etag(std::string_view etag) {
-  return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-S3Error digest_mismatch(std::string_view what) {
-  // http_status 0: retried like a network error.
-  return S3Error{0, "BadDigest", std::string(what) + ": the MD5 of the data does not match the ETag", {}};
-}
-
 S3Error errno_error(const std::string& path) {
   return local_error(path + ": " + std::strerror(errno));
 }

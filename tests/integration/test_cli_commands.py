@@ -231,6 +231,13 @@ def test_pipe_uploads_stdin(backend):
                        env=backend.env, capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert backend.body(bucket, "from stdin") == data
+    # Bigger than a part: parts sent from memory, each checked against its ETag.
+    big = os.urandom(11 * 1024 * 1024)
+    r = subprocess.run([str(SILO_BIN), "--part-size", "5MiB", "pipe", f"t/{bucket}/parts"],
+                       input=big, env=backend.env, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert backend.body(bucket, "parts") == big
+    assert backend.s3.head_object(Bucket=bucket, Key="parts")["ETag"].endswith('-3"')
 
 
 def test_rm_and_ls_versions(backend):
