@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/strand.hpp>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -60,14 +61,28 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
     while (!stopping) {
-      auto& loop = *loops[next_loop++ % loops.size()];
-      auto [ec, socket] = co_await acceptor.async_accept(loop, kAwaitNoThrow);
+      // Accepted on the main loop, then handed over by file descriptor: a
+      // pending accept must never hold a socket of a worker loop, which is
+      // destroyed before the main loop at shutdown.
+      auto [ec, accepted] = co_await acceptor.async_accept(kAwaitNoThrow);
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) break;
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
-      socket.set_option(tcp::no_delay(true));
+      auto& loop = *loops[next_loop++ % loops.size()];
+      auto protocol = accepted.local_endpoint(ec).protocol();
+      tcp::socket socket(loop);
+      if (!ec) {
+        auto fd = accepted.release(ec);
+        if (!ec) socket.assign(protocol, fd, ec);
+        if (ec && fd >= 0) ::close(fd);
+      }
+      if (ec) {
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(loop, connection(std::move(socket)), asio::detached);
     }
   }
