@@ -130,7 +130,7 @@ void Codec::join(std::span<const uint8_t* const> data_shards, size_t shard_size,
   size_t off = 0;
   for (size_t i = 0; off < out.size(); ++i) {
     const size_t n = std::min(shard_size, out.size() - off);
-    std::memcpy(out.data() + off, data_shards[i], n);
+    if (data_shards[i] != out.data() + off) std::memcpy(out.data() + off, data_shards[i], n);
     off += n;
   }
 }

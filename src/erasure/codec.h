@@ -86,7 +86,8 @@ class Codec {
                      size_t shard_size, bool data_only = false) const;
 
   // Copies the first out.size() bytes of the stripe back out of its data
-  // shards, in order: the inverse of the split done by encode().
+  // shards, in order: the inverse of the split done by encode(). A shard that
+  // already lies at its place in `out` (read there directly) is not copied.
   // REQUIRES: out.size() <= data_shards.size() * shard_size.
   static void join(std::span<const uint8_t* const> data_shards, size_t shard_size,
                    std::span<uint8_t> out);

@@ -134,12 +134,8 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
 }
 
 void ShardSet::join(std::span<uint8_t> out) const {
-  out = out.first(std::min(out.size(), stripe_len_));
-  for (uint32_t s = 0; s < k_ && s * shard_len_ < out.size(); ++s) {
-    uint8_t* dest = out.data() + s * shard_len_;
-    size_t n = std::min(shard_len_, out.size() - s * shard_len_);
-    if (where_[s] != dest) std::memcpy(dest, where_[s], n);  // not already read in place
-  }
+  std::span<const uint8_t* const> data(where_.data(), k_);
+  erasure::Codec::join(data, shard_len_, out.first(std::min(out.size(), stripe_len_)));
 }
 
 std::vector<size_t> ShardSet::unhealthy_drives() const {

@@ -93,8 +93,9 @@ Op get_object(Context& ctx, bool head) {
   }
   std::unique_ptr<object::ObjectReader> reader;
   object::ObjectInfo info;
-  // A whole-object GET reads its first buffer in the same trip to the
-  // blocking pool that opens the object: small objects take one trip.
+  // A whole-object GET reads its first buffer together with opening the
+  // object: on the event loop for hot inline objects, else in one trip to the
+  // blocking pool.
   bool speculate = !head && !part_number && !ctx.has_header("range");
   Buffer first;
   size_t first_len = 0;

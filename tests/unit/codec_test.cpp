@@ -456,3 +456,21 @@ TEST(CodecConcurrency, ThreadsSharingACodecDecodeCorrectlyWhileTheCacheEvicts) {
 
 }  // namespace
 }  // namespace silo::erasure
+
+namespace silo::erasure {
+namespace {
+
+TEST(CodecJoin, ShardsAlreadyInPlaceAreKeptAndTheOthersCopied) {
+  // Shard 0 was read straight into its place in `out`; shards 1 and 2 live
+  // elsewhere (the last one padded past the end of the stripe).
+  std::vector<uint8_t> out(10, 0);
+  std::memcpy(out.data(), "abcd", 4);
+  const uint8_t elsewhere1[] = {'e', 'f', 'g', 'h'};
+  const uint8_t elsewhere2[] = {'i', 'j', 0, 0};
+  std::vector<const uint8_t*> shards{out.data(), elsewhere1, elsewhere2};
+  Codec::join(shards, 4, out);
+  EXPECT_EQ(std::string(out.begin(), out.end()), "abcdefghij");
+}
+
+}  // namespace
+}  // namespace silo::erasure
