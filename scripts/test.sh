@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: unit tests (GoogleTest via ctest), then
 # the integration suite (pytest, real servers and real clients) with Debian's
-# boto3 and, when this machine has one, with a current boto3 (>= 1.36) too.
+# boto3 together with the client suites of tests/clients (Go, Ruby and
+# JavaScript SDKs, restic), and, when this machine has one, the integration
+# suite again with a current boto3 (>= 1.36).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -9,8 +11,8 @@ cd "$(dirname "$0")/.."
 echo "==> unit tests"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 300)
 
-echo "==> integration tests (Debian boto3)"
-/usr/bin/python3 -m pytest -q -n "$(nproc)" tests/integration
+echo "==> integration tests (Debian boto3) and client suites (Go, Ruby, JavaScript, restic)"
+/usr/bin/python3 -m pytest -q -n "$(nproc)" tests/integration tests/clients
 
 # A second pass with the newest boto3 on the machine, which sends CRC
 # checksums and aws-chunked trailers by default. Its venv sees that Python's

@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
   srv->add_option("--address", server.address, "Listen address, host:port (default :9000)");
   srv->add_option("--domain", server.domains,
                   "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable");
-  srv->add_option("--region", server.region, "Region name (default us-east-1)");
+  srv->add_option("--region", server.region,
+                  "Accept only requests signed for this region (default: any region)")
+      ->envname("SILO_REGION");
   srv->add_option("--stale-uploads-expiry", server.stale_uploads_expiry,
                   "Abort multipart uploads idle longer than this (default 24h)");
   srv->add_flag("--debug", server.debug, "Log every request");

@@ -19,7 +19,7 @@ int make_buckets(Session& s, const CommandArgs& a) {
       s.out().error("mb", t.text, c.error());
       continue;
     }
-    auto r = with_retry(s.retry(), [&] { return (*c)->create_bucket(t.bucket); });
+    auto r = with_retry(s.retry(), [&] { return (*c)->create_bucket(t.bucket, a.location); });
     bool exists = !r && (r.error().code == "BucketAlreadyOwnedByYou" ||
                          (r.error().code == "BucketAlreadyExists" && (*c)->head_bucket(t.bucket)));
     if (!r && !(exists && a.parents)) {
@@ -91,10 +91,13 @@ int remove_buckets(Session& s, const CommandArgs& a) {
 void add_bucket_commands(Registry& r) {
   auto& a = r.args;
   auto* mb = r.add("mb", "Make buckets",
-                   "  silo mb local/photos\n  silo mb -p local/photos   # no error if it exists\n",
+                   "  silo mb local/photos\n  silo mb -p local/photos   # no error if it exists\n"
+                   "  silo mb --region eu-west-1 local/photos\n",
                    make_buckets);
   mb->add_option("BUCKET", a.args, "ALIAS/BUCKET ...")->required();
   mb->add_flag("-p,--ignore-existing", a.parents, "Succeed when the bucket already exists");
+  mb->add_option("--region", a.location,
+                 "Region to create the bucket in (its LocationConstraint; default: the server's)");
   auto* rb = r.add("rb", "Remove buckets",
                    "  silo rb local/photos\n  silo rb --force local/photos   # and everything in it\n",
                    remove_buckets);

@@ -37,6 +37,7 @@ struct CommandArgs {
   std::string exec;
   std::string expire = "7d";
   std::string region = "us-east-1";
+  std::string location;  // silo mb --region
   int lines = 10;
   int depth = 0;
   int interval = 2;

@@ -249,7 +249,9 @@ class S3Client {
                               std::string query = {});
 
   S3Result<std::vector<BucketEntry>> list_buckets();
-  S3Status create_bucket(std::string_view bucket);
+  // `location` is the LocationConstraint to send (none for "" and us-east-1,
+  // as AWS wants).
+  S3Status create_bucket(std::string_view bucket, std::string_view location = {});
   S3Status delete_bucket(std::string_view bucket);
   S3Status head_bucket(std::string_view bucket);
 

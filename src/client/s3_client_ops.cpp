@@ -52,8 +52,11 @@ S3Result<std::vector<BucketEntry>> S3Client::list_buckets() {
   return std::move(*buckets);
 }
 
-S3Status S3Client::create_bucket(std::string_view bucket) {
-  Request r{"PUT", object_path(bucket, {}), {}, {}, /*has_body=*/true, {}, nullptr};
+S3Status S3Client::create_bucket(std::string_view bucket, std::string_view location) {
+  std::string body;
+  if (!location.empty() && location != "us-east-1") body = xml::create_bucket_body(location);
+  Request r{"PUT", object_path(bucket, {}), {}, {}, /*has_body=*/true, std::span<const char>(body),
+            nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   return {};

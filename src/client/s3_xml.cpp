@@ -204,6 +204,15 @@ std::string complete_multipart_body(std::span<const CompletedPart> parts) {
   return out;
 }
 
+std::string create_bucket_body(std::string_view location) {
+  std::string out =
+      "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<LocationConstraint>";
+  append_escaped(out, location);
+  out += "</LocationConstraint></CreateBucketConfiguration>";
+  return out;
+}
+
 std::string delete_objects_body(std::span<const std::string> keys) {
   std::string out = "<Delete><Quiet>true</Quiet>";
   for (const auto& k : keys) {

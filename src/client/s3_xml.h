@@ -53,6 +53,8 @@ std::string complete_multipart_body(std::span<const CompletedPart> parts);
 
 // <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>...</Delete>
 std::string delete_objects_body(std::span<const std::string> keys);
+// CreateBucketConfiguration naming `location`.
+std::string create_bucket_body(std::string_view location);
 // DeleteResult -> the <Error> entries.
 std::optional<std::vector<DeleteFailure>> parse_delete_result(std::string_view body);
 

@@ -25,6 +25,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(
     std::string_view raw, bool plus_as_space = true);
 
 std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string_view trim(std::string_view s);
 bool starts_with_icase(std::string_view s, std::string_view prefix);

@@ -33,38 +33,6 @@ std::string_view find_value(const storage::KeyValues& kv, std::string_view name)
   return {};
 }
 
-// The object checksum of a completed upload that asked for one: COMPOSITE is
-// the checksum of the part checksums; FULL_OBJECT combines part CRCs.
-Result<storage::KeyValues> upload_checksum(const UploadRecord& up,
-                                           const std::vector<storage::PartInfo>& parts) {
-  storage::KeyValues out;
-  if (up.checksum_algorithm.empty()) return out;
-  auto algo = parse_checksum_algorithm(up.checksum_algorithm);
-  if (!algo) return out;
-  std::vector<std::string> raws;
-  std::vector<std::pair<std::string, uint64_t>> sized;
-  for (const auto& p : parts) {
-    auto value = find_value(p.checksums, up.checksum_algorithm);
-    auto raw = decode_checksum_base64(*algo, value);
-    if (value.empty() || !raw) {
-      return fail(ErrorCode::kInvalidPart, "Part " + std::to_string(p.number) +
-                                               " was uploaded without a " +
-                                               up.checksum_algorithm + " checksum");
-    }
-    sized.emplace_back(*raw, static_cast<uint64_t>(p.size));
-    raws.push_back(std::move(*raw));
-  }
-  if (up.checksum_type == "FULL_OBJECT") {
-    auto full = full_object_crc_raw(*algo, sized);
-    if (!full) return fail(ErrorCode::kInvalidRequest, "FULL_OBJECT checksums need a CRC algorithm");
-    out.emplace_back(up.checksum_algorithm, base64_encode(*full));
-  } else {
-    out.emplace_back(up.checksum_algorithm, composite_checksum_base64(*algo, raws));
-  }
-  out.emplace_back("type", up.checksum_type.empty() ? "COMPOSITE" : up.checksum_type);
-  return out;
-}
-
 }  // namespace
 
 Result<UploadRecord> ErasureSet::read_upload_quorum(std::string_view bucket, std::string_view key,
@@ -170,7 +138,7 @@ Result<PartListing> ErasureSet::list_parts(std::string_view bucket, std::string_
 Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::string_view key,
                                                std::string_view upload_id,
                                                const std::vector<CompletePart>& parts,
-                                               const WritePreconditions& preconditions) {
+                                               const CompleteOptions& options) {
   if (parts.empty()) return fail(ErrorCode::kMalformedXML);
   auto upload_guard = upload_locks_.lock(bucket, upload_id);
   // Read under the lock: an abort or another completion may have won.
@@ -207,11 +175,11 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
   rec.storage_class = up->storage_class;
   rec.meta = up->meta;
   rec.erasure = up->erasure;
-  auto checksums = upload_checksum(*up, rec.parts);
+  auto checksums = complete_checksums(*up, rec.parts, options.checksum);
   if (!checksums) return std::unexpected(checksums.error());
   rec.checksums = std::move(*checksums);
   auto guard = locks_.lock(bucket, key);
-  if (auto s = check_preconditions(bucket, key, preconditions); !s) {
+  if (auto s = check_preconditions(bucket, key, options.preconditions); !s) {
     return std::unexpected(s.error());
   }
   std::vector<char> ok(drives_.size(), 0);

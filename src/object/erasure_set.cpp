@@ -136,9 +136,9 @@ std::vector<Result<ObjectRecord>> ErasureSet::read_all(std::string_view bucket,
 
 // ---- Buckets
 
-Status ErasureSet::make_bucket(std::string_view bucket) {
+Status ErasureSet::make_bucket(std::string_view bucket, const BucketOptions& options) {
   std::vector<Status> r(drives_.size());
-  storage::BucketRecord rec{std::string(bucket), now_ns()};
+  storage::BucketRecord rec{std::string(bucket), now_ns(), options.location};
   pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->make_bucket(rec); });
   size_t ok = 0, exists = 0;
   for (const auto& s : r) {
@@ -171,7 +171,9 @@ Result<BucketInfo> ErasureSet::head_bucket(std::string_view bucket) {
     }
   }
   size_t read_quorum = (drives_.size() + 1) / 2;
-  if (ok >= read_quorum && ok > 0) return BucketInfo{found->name, found->created_ns};
+  if (ok >= read_quorum && ok > 0) {
+    return BucketInfo{found->name, found->created_ns, found->location};
+  }
   if (missing > 0 && missing >= read_quorum) return fail(ErrorCode::kNoSuchBucket);
   return fail(ErrorCode::kInsufficientReadQuorum);
 }

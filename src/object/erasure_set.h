@@ -61,7 +61,7 @@ class ErasureSet final : public ObjectLayer {
     on_damage_ = std::move(listener);
   }
 
-  Status make_bucket(std::string_view bucket) override;
+  Status make_bucket(std::string_view bucket, const BucketOptions& options = {}) override;
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
   Result<std::vector<BucketInfo>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
@@ -91,7 +91,7 @@ class ErasureSet final : public ObjectLayer {
   Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
                                      std::string_view upload_id,
                                      const std::vector<CompletePart>& parts,
-                                     const WritePreconditions& preconditions) override;
+                                     const CompleteOptions& options) override;
   Status abort_upload(std::string_view bucket, std::string_view key,
                       std::string_view upload_id) override;
   Result<UploadListing> list_uploads(std::string_view bucket,

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "object/multipart_checksum.h"
 #include "storage/record.h"
 
 namespace silo::object {
@@ -32,6 +33,11 @@ using storage::KeyValues;
 struct BucketInfo {
   std::string name;
   int64_t created_ns = 0;
+  std::string location;  // empty: us-east-1
+};
+
+struct BucketOptions {
+  std::string location;  // LocationConstraint; empty: us-east-1
 };
 
 struct ObjectInfo {
@@ -144,11 +150,16 @@ struct CompletePart {
   KeyValues checksums;
 };
 
+struct CompleteOptions {
+  WritePreconditions preconditions;
+  CompleteChecksum checksum;  // what the request asserts about the object's checksum
+};
+
 class ObjectLayer {
  public:
   virtual ~ObjectLayer() = default;
 
-  virtual Status make_bucket(std::string_view bucket) = 0;
+  virtual Status make_bucket(std::string_view bucket, const BucketOptions& options = {}) = 0;
   virtual Result<BucketInfo> head_bucket(std::string_view bucket) = 0;
   virtual Result<std::vector<BucketInfo>> list_buckets() = 0;
   virtual Status delete_bucket(std::string_view bucket) = 0;
@@ -191,7 +202,7 @@ class ObjectLayer {
   virtual Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
                                              std::string_view upload_id,
                                              const std::vector<CompletePart>& parts,
-                                             const WritePreconditions& preconditions) = 0;
+                                             const CompleteOptions& options) = 0;
   virtual Status abort_upload(std::string_view bucket, std::string_view key,
                               std::string_view upload_id) = 0;
   virtual Result<UploadListing> list_uploads(std::string_view bucket,

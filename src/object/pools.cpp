@@ -35,10 +35,10 @@ size_t Pools::set_index(std::string_view key) const {
   return static_cast<size_t>(h % sets_.size());
 }
 
-Status Pools::make_bucket(std::string_view bucket) {
+Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options) {
   size_t exists = 0;
   for (auto& s : sets_) {
-    auto r = s->make_bucket(bucket);
+    auto r = s->make_bucket(bucket, options);
     if (!r) {
       if (r.error().code != ErrorCode::kBucketAlreadyOwnedByYou) return r;
       ++exists;
@@ -154,8 +154,8 @@ Result<PartListing> Pools::list_parts(std::string_view bucket, std::string_view 
 Result<ObjectInfo> Pools::complete_upload(std::string_view bucket, std::string_view key,
                                           std::string_view upload_id,
                                           const std::vector<CompletePart>& parts,
-                                          const WritePreconditions& preconditions) {
-  return set_for(key).complete_upload(bucket, key, upload_id, parts, preconditions);
+                                          const CompleteOptions& options) {
+  return set_for(key).complete_upload(bucket, key, upload_id, parts, options);
 }
 
 Status Pools::abort_upload(std::string_view bucket, std::string_view key,

@@ -21,7 +21,7 @@ class Pools final : public ObjectLayer {
   // Index of the set that holds `key`.
   size_t set_index(std::string_view key) const;
 
-  Status make_bucket(std::string_view bucket) override;
+  Status make_bucket(std::string_view bucket, const BucketOptions& options = {}) override;
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
   Result<std::vector<BucketInfo>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
@@ -49,7 +49,7 @@ class Pools final : public ObjectLayer {
   Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
                                      std::string_view upload_id,
                                      const std::vector<CompletePart>& parts,
-                                     const WritePreconditions& preconditions) override;
+                                     const CompleteOptions& options) override;
   Status abort_upload(std::string_view bucket, std::string_view key,
                       std::string_view upload_id) override;
   Result<UploadListing> list_uploads(std::string_view bucket,

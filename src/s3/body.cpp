@@ -8,7 +8,8 @@ namespace {
 constexpr size_t kRawChunk = 256 * 1024;
 }
 
-Result<std::unique_ptr<BodyReader>> BodyReader::open(Context& ctx) {
+Result<std::unique_ptr<BodyReader>> BodyReader::open(Context& ctx,
+                                                     ChecksumHeaders checksum_headers) {
   std::unique_ptr<BodyReader> r(new BodyReader(ctx));
   const auto& mode = ctx.auth.payload_mode;
   bool streaming = mode == PayloadMode::kStreamingSigned ||
@@ -43,10 +44,11 @@ Result<std::unique_ptr<BodyReader>> BodyReader::open(Context& ctx) {
   }
   // Checksums: a value in a header, or the name of a trailer that will carry it.
   std::optional<ChecksumAlgorithm> algo;
+  bool of_body = checksum_headers == ChecksumHeaders::kOfBody;
   for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
                  ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
                  ChecksumAlgorithm::kSha256}) {
-    if (ctx.has_header(checksum_header(a))) {
+    if (of_body && ctx.has_header(checksum_header(a))) {
       if (algo) return fail(ErrorCode::kInvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
       algo = a;
       r->expected_checksum_ = std::string(trim(ctx.header(checksum_header(a))));
@@ -74,13 +76,25 @@ Result<std::unique_ptr<BodyReader>> BodyReader::open(Context& ctx) {
     if (!known) return fail(ErrorCode::kInvalidRequest, "The value specified in the x-amz-trailer header is not supported");
     r->checksum_trailer_ = trailer;
   }
-  if (!algo && ctx.has_header("x-amz-sdk-checksum-algorithm")) {
+  if (of_body && !algo && ctx.has_header("x-amz-sdk-checksum-algorithm")) {
     algo = parse_checksum_algorithm(trim(ctx.header("x-amz-sdk-checksum-algorithm")));
     if (!algo) return fail(ErrorCode::kInvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid.");
   }
   if (algo) r->checksum_.emplace(*algo);
   r->raw_.reserve(r->chunked_ ? kRawChunk : 0);
   return r;
+}
+
+Status BodyReader::require_checksum(ChecksumAlgorithm algorithm) {
+  if (!checksum_) {
+    checksum_.emplace(algorithm);
+    return {};
+  }
+  if (checksum_->algorithm() == algorithm) return {};
+  return fail(ErrorCode::kInvalidRequest,
+              "Checksum Type mismatch occurred, expected checksum Type: " +
+                  to_lower(checksum_name(algorithm)) + ", actual checksum Type: " +
+                  to_lower(checksum_name(checksum_->algorithm())));
 }
 
 boost::asio::awaitable<Result<size_t>> BodyReader::read(std::span<uint8_t> out) {
@@ -158,8 +172,9 @@ Status BodyReader::finish() {
   return {};
 }
 
-boost::asio::awaitable<Result<std::string>> read_small_body(Context& ctx, size_t limit) {
-  auto body = BodyReader::open(ctx);
+boost::asio::awaitable<Result<std::string>> read_small_body(Context& ctx, size_t limit,
+                                                            ChecksumHeaders checksum_headers) {
+  auto body = BodyReader::open(ctx, checksum_headers);
   if (!body) co_return std::unexpected(body.error());
   if ((*body)->declared_size() && *(*body)->declared_size() > limit) {
     co_return fail(ErrorCode::kMaxMessageLengthExceeded);

@@ -18,10 +18,21 @@
 
 namespace silo::s3 {
 
+// Whether the request's x-amz-checksum-* headers describe its body. On
+// CompleteMultipartUpload they describe the object being completed instead.
+enum class ChecksumHeaders { kOfBody, kNotOfBody };
+
 class BodyReader {
  public:
   // Checks the body headers before any byte is read.
-  static Result<std::unique_ptr<BodyReader>> open(Context& ctx);
+  static Result<std::unique_ptr<BodyReader>> open(
+      Context& ctx, ChecksumHeaders checksum_headers = ChecksumHeaders::kOfBody);
+
+  // Makes sure the body's checksum is computed with `algorithm` (a part of a
+  // multipart upload created with that algorithm), even when the client sent
+  // none. InvalidRequest when the client sent a checksum of another
+  // algorithm. REQUIRES: before the first read().
+  Status require_checksum(ChecksumAlgorithm algorithm);
 
   boost::asio::awaitable<Result<size_t>> read(std::span<uint8_t> out);
   // Decoded body length when the client declared it.
@@ -55,7 +66,8 @@ class BodyReader {
 };
 
 // Reads a whole small body (XML documents), at most `limit` bytes.
-boost::asio::awaitable<Result<std::string>> read_small_body(Context& ctx, size_t limit);
+boost::asio::awaitable<Result<std::string>> read_small_body(
+    Context& ctx, size_t limit, ChecksumHeaders checksum_headers = ChecksumHeaders::kOfBody);
 
 // Verifies the Content-MD5 header (if any) against a raw MD5.
 Status check_content_md5(const BodyReader& body, std::string_view md5_raw);

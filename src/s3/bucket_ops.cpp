@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "common/time.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
@@ -22,17 +24,50 @@ Op list_buckets(Context& ctx) {
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 
+namespace {
+
+// Region names as AWS spells them ("eu-west-1", "us-gov-east-1"), plus the
+// legacy "EU" that older SDKs send for eu-west-1.
+bool valid_location(std::string_view location) {
+  if (location == "EU") return true;
+  if (location.empty() || location.size() > 64) return false;
+  return std::all_of(location.begin(), location.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+// The location a bucket is created in: the LocationConstraint when given,
+// else the server's region (empty, i.e. us-east-1, when it has none). With a
+// configured region, only that region is accepted, as on an AWS regional
+// endpoint; without one, any region is (as MinIO does), so clients that
+// set a region for other reasons can create buckets.
+Result<std::string> bucket_location(const Context& ctx, std::string location) {
+  const std::string& region = ctx.services.config.region;
+  if (location.empty()) return region == "us-east-1" ? std::string() : region;
+  if (!valid_location(location)) return fail(ErrorCode::kInvalidLocationConstraint);
+  if (location == "EU") location = "eu-west-1";
+  if (!region.empty() && location != region) {
+    return fail(ErrorCode::kIllegalLocationConstraintException,
+                "The " + location + " location constraint is incompatible for the region specific "
+                "endpoint this request was sent to (" + region + ").");
+  }
+  if (location == "us-east-1") location.clear();
+  return location;
+}
+
+}  // namespace
+
 Op create_bucket(Context& ctx) {
   if (!valid_bucket_name(ctx.bucket)) co_return fail(ErrorCode::kInvalidBucketName);
   auto body = co_await read_small_body(ctx, ctx.services.config.max_xml_body);
   if (!body) co_return std::unexpected(body.error());
-  auto location = parse_create_bucket(*body);
+  auto constraint = parse_create_bucket(*body);
+  if (!constraint) co_return std::unexpected(constraint.error());
+  auto location = bucket_location(ctx, std::move(*constraint));
   if (!location) co_return std::unexpected(location.error());
-  // As AWS: a configuration naming another region is refused; us-east-1 takes none.
-  if (!location->empty() && *location != ctx.services.config.region) {
-    co_return fail(ErrorCode::kInvalidLocationConstraint);
-  }
-  auto made = co_await blocking(ctx, [&] { return ctx.services.objects.make_bucket(ctx.bucket); });
+  object::BucketOptions options{std::move(*location)};
+  auto made = co_await blocking(
+      ctx, [&] { return ctx.services.objects.make_bucket(ctx.bucket, options); });
   if (!made) co_return made;
   auto res = make_response(ctx, 200);
   res.set(boost::beast::http::field::location, "/" + ctx.bucket);
@@ -46,9 +81,18 @@ Op head_bucket_exists(Context& ctx) {
 }
 
 Op head_bucket(Context& ctx) {
-  if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
+  auto b = co_await blocking(ctx, [&] { return ctx.services.objects.head_bucket(ctx.bucket); });
+  if (!b) co_return std::unexpected(b.error());
   auto res = make_response(ctx, 200);
-  res.set("x-amz-bucket-region", ctx.services.config.region);
+  res.set("x-amz-bucket-region", b->location.empty() ? "us-east-1" : b->location);
+  co_return co_await send(ctx, std::move(res));
+}
+
+Op head_bucket_anonymous(Context& ctx) {
+  auto b = co_await blocking(ctx, [&] { return ctx.services.objects.head_bucket(ctx.bucket); });
+  if (!b) co_return std::unexpected(b.error());
+  auto res = make_response(ctx, 403);
+  res.set("x-amz-bucket-region", b->location.empty() ? "us-east-1" : b->location);
   co_return co_await send(ctx, std::move(res));
 }
 
@@ -59,12 +103,11 @@ Op delete_bucket(Context& ctx) {
 }
 
 Op get_bucket_location(Context& ctx) {
-  if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
+  auto b = co_await blocking(ctx, [&] { return ctx.services.objects.head_bucket(ctx.bucket); });
+  if (!b) co_return std::unexpected(b.error());
   XmlDoc doc("LocationConstraint");
-  // AWS answers an empty constraint for us-east-1.
-  if (ctx.services.config.region != "us-east-1") {
-    doc.root().text().set(ctx.services.config.region.c_str());
-  }
+  // AWS answers an empty constraint for us-east-1 (stored as empty).
+  if (!b->location.empty()) doc.root().text().set(b->location.c_str());
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 

@@ -250,6 +250,13 @@ Status AwsChunkedDecoder::on_trailers_end() {
     blank_after_final_ = true;
     return {};
   }
+  // minio-go ends its trailer lines with a bare "\n" and then writes a blank
+  // "\r\n" line before the trailer signature: tolerate one such line.
+  if (signing_ && !trailer_signature_verified_ && !trailers_.empty() &&
+      !blank_before_signature_) {
+    blank_before_signature_ = true;
+    return {};
+  }
   if (signing_ && !trailer_signature_verified_) {
     return fail_with(trailer_error("missing x-amz-trailer-signature"));
   }
@@ -289,7 +296,13 @@ Status AwsChunkedDecoder::finish() {
                                  "The aws-chunked body ended inside a trailer line"));
         }
       }
-      if (signing_ && !trailer_signature_verified_) break;
+      if (signing_ && !trailer_signature_verified_) {
+        // Trailers ended by a blank line, but no signature came.
+        if (blank_before_signature_) {
+          return fail_with(trailer_error("missing x-amz-trailer-signature"));
+        }
+        break;
+      }
       state_ = State::kDone;
       return {};
     }

@@ -115,6 +115,7 @@ class AwsChunkedDecoder {
   std::vector<std::pair<std::string, std::string>> trailers_;
   bool trailer_signature_verified_ = false;
   bool blank_after_final_ = false;  // a blank line came right after the 0-chunk
+  bool blank_before_signature_ = false;  // a blank line came between trailers and their signature
   std::optional<Error> error_;
 };
 

@@ -18,7 +18,9 @@
 namespace silo::s3 {
 
 struct S3Config {
-  std::string region = "us-east-1";
+  // The only region requests may be signed for; empty accepts any region.
+  // Also the location of buckets created without a LocationConstraint.
+  std::string region;
   std::vector<std::string> domains;  // for virtual-host-style requests
   int64_t max_object_size = 5LL << 40;
   size_t max_xml_body = 2 << 20;

@@ -130,7 +130,12 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     if (!auth) co_return std::unexpected(auth.error());
     ctx.auth = std::move(*auth);
     // No bucket policies yet: anonymous requests are refused.
-    if (ctx.auth.anonymous) co_return fail(ErrorCode::kAccessDenied);
+    if (ctx.auth.anonymous) {
+      if (req.method() == bhttp::verb::head && !ctx.bucket.empty() && !ctx.key_in_path) {
+        co_return co_await ops::head_bucket_anonymous(ctx);
+      }
+      co_return fail(ErrorCode::kAccessDenied);
+    }
     if (raw_path.starts_with("/silo/admin/")) co_return co_await route_admin(ctx, raw_path);
     co_return co_await route(ctx);
   }();
@@ -140,7 +145,8 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     if (!exchange.response_started()) {
       std::string resource(raw_path);
       co_await exchange.send(error_response(err, resource, ctx.request_id, req.version(),
-                                            req.method() == bhttp::verb::head));
+                                            req.method() == bhttp::verb::head,
+                                            services_.config.region));
     } else {
       exchange.set_close();
     }

@@ -26,6 +26,87 @@ Result<std::string> upload_id_of(const Context& ctx) {
   if (!id || id->empty()) return fail(ErrorCode::kNoSuchUpload);
   return std::string(*id);
 }
+
+struct ChecksumMode {
+  std::string algorithm;  // "CRC32C", ...; empty: none
+  std::string type;       // "COMPOSITE" or "FULL_OBJECT" when an algorithm is set
+};
+
+// CreateMultipartUpload's x-amz-checksum-algorithm and x-amz-checksum-type,
+// checked in AWS's order (algorithm, then type, then the combination).
+Result<ChecksumMode> checksum_mode_of(const Context& ctx) {
+  ChecksumMode mode;
+  bool has_algorithm = ctx.has_header("x-amz-checksum-algorithm");
+  bool has_type = ctx.has_header("x-amz-checksum-type");
+  std::optional<ChecksumAlgorithm> algo;
+  if (has_algorithm) {
+    algo = parse_checksum_algorithm(trim(ctx.header("x-amz-checksum-algorithm")));
+    if (!algo) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "Checksum algorithm provided is unsupported. Please try again with any of the "
+                  "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+    }
+    mode.algorithm = checksum_name(*algo);
+  }
+  if (!has_type) {
+    if (algo) mode.type = *algo == ChecksumAlgorithm::kCrc64Nvme ? "FULL_OBJECT" : "COMPOSITE";
+    return mode;
+  }
+  if (!algo) {
+    return fail(ErrorCode::kInvalidRequest,
+                "The x-amz-checksum-type header can only be used with the "
+                "x-amz-checksum-algorithm header.");
+  }
+  mode.type = to_upper(trim(ctx.header("x-amz-checksum-type")));
+  if (mode.type != "COMPOSITE" && mode.type != "FULL_OBJECT") {
+    return fail(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
+  }
+  bool crc = checksum_is_crc(*algo);
+  bool allowed = mode.type == "FULL_OBJECT" ? crc : *algo != ChecksumAlgorithm::kCrc64Nvme;
+  if (!allowed) {
+    return fail(ErrorCode::kInvalidRequest, "The " + mode.type +
+                                                " checksum type cannot be used with the " +
+                                                mode.algorithm + " checksum algorithm.");
+  }
+  return mode;
+}
+
+// CompleteMultipartUpload's x-amz-checksum-* headers: the object's checksum.
+Result<object::CompleteChecksum> complete_checksum_of(const Context& ctx) {
+  object::CompleteChecksum out;
+  out.type = to_upper(trim(ctx.header("x-amz-checksum-type")));
+  for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
+                 ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
+                 ChecksumAlgorithm::kSha256}) {
+    if (!ctx.has_header(checksum_header(a))) continue;
+    if (!out.algorithm.empty()) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "Expecting a single x-amz-checksum- header. Multiple checksum Types are not "
+                  "allowed.");
+    }
+    out.algorithm = checksum_name(a);
+    out.value = std::string(trim(ctx.header(checksum_header(a))));
+  }
+  return out;
+}
+
+// The part checksums a multipart upload records, or none.
+Result<std::optional<ChecksumAlgorithm>> upload_algorithm(const object::UploadInfo& upload) {
+  if (upload.checksum_algorithm.empty()) return std::optional<ChecksumAlgorithm>{};
+  auto algo = parse_checksum_algorithm(upload.checksum_algorithm);
+  if (!algo) return fail(ErrorCode::kInternalError, "unknown upload checksum algorithm");
+  return algo;
+}
+
+void add_checksum_elements(pugi::xml_node node, const storage::KeyValues& checksums) {
+  for (const auto& [algo, value] : checksums) {
+    if (algo == "type") {
+      add_text(node, "ChecksumType", value);
+    } else {
+      add_text(node, ("Checksum" + algo).c_str(), value);
+    }
+  }
+}
 }  // namespace
 
 Op create_multipart(Context& ctx) {
@@ -33,17 +114,10 @@ Op create_multipart(Context& ctx) {
   if (!meta) co_return std::unexpected(meta.error());
   auto sc = storage_class_from_headers(ctx);
   if (!sc) co_return std::unexpected(sc.error());
-  std::string algorithm;
-  if (ctx.has_header("x-amz-checksum-algorithm")) {
-    auto a = parse_checksum_algorithm(trim(ctx.header("x-amz-checksum-algorithm")));
-    if (!a) co_return fail(ErrorCode::kInvalidRequest, "Checksum algorithm provided is unsupported.");
-    algorithm = checksum_name(*a);
-  }
-  std::string type(trim(ctx.header("x-amz-checksum-type")));
-  if (!type.empty() && type != "COMPOSITE" && type != "FULL_OBJECT") {
-    co_return fail(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
-  }
-  if (!algorithm.empty() && type.empty()) type = "COMPOSITE";
+  auto mode = checksum_mode_of(ctx);
+  if (!mode) co_return std::unexpected(mode.error());
+  const std::string& algorithm = mode->algorithm;
+  const std::string& type = mode->type;
   object::PutOptions options{std::move(*meta), std::move(*sc), {}};
   auto upload = co_await blocking(ctx, [&] {
     return ctx.services.objects.create_upload(ctx.bucket, ctx.key, std::move(options), algorithm,
@@ -77,6 +151,17 @@ Op upload_part(Context& ctx) {
   if (!body) co_return std::unexpected(body.error());
   if ((*body)->declared_size() && static_cast<int64_t>(*(*body)->declared_size()) > kMaxPartSize) {
     co_return fail(ErrorCode::kEntityTooLarge);
+  }
+  // An upload created with a checksum algorithm records every part's
+  // checksum of it, whether or not the client sent one.
+  auto upload = co_await blocking(ctx, [&] {
+    return ctx.services.objects.get_upload(ctx.bucket, ctx.key, *upload_id);
+  });
+  if (!upload) co_return std::unexpected(upload.error());
+  auto algo = upload_algorithm(*upload);
+  if (!algo) co_return std::unexpected(algo.error());
+  if (*algo) {
+    if (auto s = (*body)->require_checksum(**algo); !s) co_return s;
   }
   WriterFactory open = [&] {
     return ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
@@ -123,19 +208,34 @@ Op upload_part_copy(Context& ctx) {
     length = *b - *a + 1;
   }
   if (static_cast<int64_t>(length) > kMaxPartSize) co_return fail(ErrorCode::kEntityTooLarge);
+  auto upload = co_await blocking(ctx, [&] {
+    return ctx.services.objects.get_upload(ctx.bucket, ctx.key, *upload_id);
+  });
+  if (!upload) co_return std::unexpected(upload.error());
+  auto algo = upload_algorithm(*upload);
+  if (!algo) co_return std::unexpected(algo.error());
+  std::optional<Checksummer> checksum;
+  if (*algo) checksum.emplace(**algo);
   auto writer = co_await blocking(ctx, [&] {
     return ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
   });
   if (!writer) co_return std::unexpected(writer.error());
   (*reader)->set_range(offset, length);
   if (length > 0) {
-    if (auto s = co_await stream_copy(ctx, **reader, **writer); !s) co_return s;
+    if (auto s = co_await stream_copy(ctx, **reader, **writer, checksum ? &*checksum : nullptr); !s) {
+      co_return s;
+    }
   }
-  auto result = co_await blocking(ctx, [&] { return (*writer)->commit({}); });
+  object::PutFinal final;
+  if (checksum) {
+    final.checksums = {{std::string(checksum_name(checksum->algorithm())), checksum->finish_base64()}};
+  }
+  auto result = co_await blocking(ctx, [&] { return (*writer)->commit(final); });
   if (!result) co_return std::unexpected(result.error());
   XmlDoc doc("CopyPartResult");
   add_text(doc.root(), "LastModified", format_iso8601(result->mod_time_ns));
   add_text(doc.root(), "ETag", quote_etag(result->etag));
+  add_checksum_elements(doc.root(), final.checksums);
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 
@@ -144,12 +244,17 @@ Op complete_multipart(Context& ctx) {
   if (!upload_id) co_return std::unexpected(upload_id.error());
   auto pre = write_preconditions(ctx);
   if (!pre) co_return std::unexpected(pre.error());
-  auto body = co_await read_small_body(ctx, ctx.services.config.max_xml_body);
+  auto checksum = complete_checksum_of(ctx);
+  if (!checksum) co_return std::unexpected(checksum.error());
+  // The x-amz-checksum-* headers describe the object, not this XML body.
+  auto body = co_await read_small_body(ctx, ctx.services.config.max_xml_body,
+                                       ChecksumHeaders::kNotOfBody);
   if (!body) co_return std::unexpected(body.error());
   auto parts = parse_complete_multipart(*body);
   if (!parts) co_return std::unexpected(parts.error());
+  object::CompleteOptions options{*pre, std::move(*checksum)};
   auto info = co_await blocking(ctx, [&] {
-    return ctx.services.objects.complete_upload(ctx.bucket, ctx.key, *upload_id, *parts, *pre);
+    return ctx.services.objects.complete_upload(ctx.bucket, ctx.key, *upload_id, *parts, options);
   });
   if (!info) co_return std::unexpected(info.error());
   XmlDoc doc("CompleteMultipartUploadResult");
@@ -158,13 +263,7 @@ Op complete_multipart(Context& ctx) {
   add_text(doc.root(), "Bucket", ctx.bucket);
   add_text(doc.root(), "Key", ctx.key);
   add_text(doc.root(), "ETag", quote_etag(info->etag));
-  for (const auto& [algo, value] : info->checksums) {
-    if (algo == "type") {
-      add_text(doc.root(), "ChecksumType", value);
-    } else {
-      add_text(doc.root(), ("Checksum" + algo).c_str(), value);
-    }
-  }
+  add_checksum_elements(doc.root(), info->checksums);
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 

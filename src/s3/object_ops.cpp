@@ -170,8 +170,13 @@ Op get_object(Context& ctx, bool head) {
   h.result(range ? bhttp::status::partial_content : bhttp::status::ok);
   add_common_headers(h, ctx.request_id);
   add_object_headers(h, info);
-  if (iequals(ctx.header("x-amz-checksum-mode"), "ENABLED") && !range) {
-    add_checksum_headers(h, info.checksums);
+  if (iequals(ctx.header("x-amz-checksum-mode"), "ENABLED")) {
+    if (part_number && !info.parts.empty()) {
+      // The part's own checksum, as it was uploaded.
+      add_checksum_headers(h, info.parts[*part_number - 1].checksums);
+    } else if (!range) {
+      add_checksum_headers(h, info.checksums);
+    }
   }
   for (const auto& [param, header] : kResponseOverrides) {
     if (auto v = q.get(param)) h.set(header, *v);
@@ -322,11 +327,23 @@ Op copy_object(Context& ctx) {
   }
   options.storage_class = *sc;
   options.preconditions = *pre;
+  // The copy is one object written in one piece: its checksum is of the
+  // FULL_OBJECT type. With x-amz-checksum-algorithm it is computed in that
+  // algorithm; otherwise the source's algorithm is kept, and recomputed over
+  // the bytes when the source's value describes its parts (multipart).
   std::optional<Checksummer> checksum;
   if (ctx.has_header("x-amz-checksum-algorithm")) {
     auto algo = parse_checksum_algorithm(trim(ctx.header("x-amz-checksum-algorithm")));
-    if (!algo) co_return fail(ErrorCode::kInvalidRequest, "Checksum algorithm provided is unsupported.");
+    if (!algo) {
+      co_return fail(ErrorCode::kInvalidRequest,
+                     "Checksum algorithm provided is unsupported. Please try again with any of "
+                     "the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+    }
     checksum.emplace(*algo);
+  } else if (!info.parts.empty()) {
+    for (const auto& [name, value] : info.checksums) {
+      if (auto algo = parse_checksum_algorithm(name)) checksum.emplace(*algo);
+    }
   }
   auto writer = co_await blocking(ctx, [&] {
     return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
@@ -339,8 +356,7 @@ Op copy_object(Context& ctx) {
   if (checksum) {
     final.checksums = {{std::string(checksum_name(checksum->algorithm())), checksum->finish_base64()},
                        {"type", "FULL_OBJECT"}};
-  } else if (info.parts.empty()) {
-    // A composite checksum describes the source's parts, not the copy.
+  } else {
     final.checksums = info.checksums;
   }
   auto result = co_await blocking(ctx, [&] { return (*writer)->commit(final); });

@@ -17,6 +17,9 @@ using Op = boost::asio::awaitable<Status>;
 Op list_buckets(Context& ctx);
 Op create_bucket(Context& ctx);
 Op head_bucket(Context& ctx);
+// HeadBucket without credentials: 403, but with the bucket's region in
+// x-amz-bucket-region, as AWS answers (SDKs find a bucket's region this way).
+Op head_bucket_anonymous(Context& ctx);
 Op delete_bucket(Context& ctx);
 Op get_bucket_location(Context& ctx);
 // Fails with NoSuchBucket unless the bucket exists; sends nothing.

@@ -23,10 +23,13 @@ http::StringResponse make_response(const Context& ctx, int status) {
 
 http::StringResponse error_response(const Error& error, std::string_view resource,
                                     std::string_view request_id, unsigned http_version,
-                                    bool head_request) {
+                                    bool head_request, std::string_view region) {
   int status = error_http_status(error.code);
   http::StringResponse res{static_cast<bhttp::status>(status), http_version};
   add_common_headers(res.base(), request_id);
+  bool wrong_region = !region.empty() && (error.code == ErrorCode::kAuthorizationHeaderMalformed ||
+                                          error.code == ErrorCode::kAuthorizationQueryParametersError);
+  if (wrong_region) res.set("x-amz-bucket-region", region);
   if (status == 304 || head_request) {
     // No body: HEAD responses and 304 carry only the status and headers.
     return res;
@@ -37,6 +40,7 @@ http::StringResponse error_response(const Error& error, std::string_view resourc
   if (!error.resource.empty() || !resource.empty()) {
     add_text(doc.root(), "Resource", error.resource.empty() ? resource : error.resource);
   }
+  if (wrong_region) add_text(doc.root(), "Region", region);
   add_text(doc.root(), "RequestId", request_id);
   add_text(doc.root(), "HostId", request_id);
   res.set(bhttp::field::content_type, "application/xml");

@@ -14,10 +14,13 @@ namespace silo::s3 {
 // A response with Silo's common headers set.
 http::StringResponse make_response(const Context& ctx, int status);
 void add_common_headers(http::ResponseHeader& h, std::string_view request_id);
-// The S3 error document for `error` concerning `resource`.
+// The S3 error document for `error` concerning `resource`. `region` is the
+// server's configured region, if any: a request signed for another region is
+// told which one to use (<Region> and x-amz-bucket-region, as AWS does), so
+// SDKs that follow redirects retry there.
 http::StringResponse error_response(const Error& error, std::string_view resource,
                                     std::string_view request_id, unsigned http_version,
-                                    bool head_request);
+                                    bool head_request, std::string_view region = {});
 
 boost::asio::awaitable<Status> send_xml(Context& ctx, int status, std::string body);
 boost::asio::awaitable<Status> send_empty(Context& ctx, int status);

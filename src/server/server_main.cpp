@@ -291,7 +291,12 @@ int run_server(const ServerConfig& config) {
             << set_options.reduced_parity << " (REDUCED_REDUNDANCY)\n"
             << "  Capacity:    " << human_bytes(usable_bytes(drives, *set_size, set_options.standard_parity))
             << " usable\n"
-            << "  Region:      " << config.region << "\n"
+            << "  Region:      "
+            << (config.region.empty()
+                    ? std::string("any (requests signed for any region are accepted; --region NAME "
+                                  "restricts them)")
+                    : config.region + " only (requests signed for another region are refused)")
+            << "\n"
             << "  RootUser:    " << user << "\n"
             << "  RootPass:    " << password << "\n";
   if (default_credentials) {

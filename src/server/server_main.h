@@ -11,7 +11,9 @@ struct ServerConfig {
   std::string address = ":9000";
   std::vector<std::string> drives;
   std::vector<std::string> domains;
-  std::string region = "us-east-1";
+  // Empty: requests signed for any region are accepted (MinIO's default);
+  // otherwise only this one, as AWS does.
+  std::string region;
   std::string stale_uploads_expiry = "24h";
   bool debug = false;
 };

@@ -9,12 +9,15 @@ constexpr uint8_t kBucketMagic = 0x52;
 constexpr uint8_t kUploadMagic = 0x53;
 constexpr uint8_t kPartMagic = 0x54;
 constexpr uint8_t kCodecVersion = 1;
+// Bucket records gained their location in version 2; version 1 ones (no
+// location) are still read.
+constexpr uint8_t kBucketVersion = 2;
 
 class Writer {
  public:
-  explicit Writer(uint8_t magic) {
+  explicit Writer(uint8_t magic, uint8_t version = kCodecVersion) {
     out_.push_back(static_cast<char>(magic));
-    out_.push_back(static_cast<char>(kCodecVersion));
+    out_.push_back(static_cast<char>(version));
   }
   void u64(uint64_t v) {
     while (v >= 0x80) {
@@ -52,14 +55,17 @@ class Writer {
 
 class Reader {
  public:
-  Reader(std::string_view in, uint8_t magic) : in_(in) {
+  Reader(std::string_view in, uint8_t magic, uint8_t newest_version = kCodecVersion) : in_(in) {
     if (in_.size() < 2 || static_cast<uint8_t>(in_[0]) != magic ||
-        static_cast<uint8_t>(in_[1]) != kCodecVersion) {
+        static_cast<uint8_t>(in_[1]) < kCodecVersion ||
+        static_cast<uint8_t>(in_[1]) > newest_version) {
       ok_ = false;
     } else {
+      version_ = static_cast<uint8_t>(in_[1]);
       in_.remove_prefix(2);
     }
   }
+  uint8_t version() const { return version_; }
   uint64_t u64() {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -128,6 +134,7 @@ class Reader {
   }
   std::string_view in_;
   bool ok_ = true;
+  uint8_t version_ = 0;
 };
 
 template <typename T>
@@ -199,17 +206,19 @@ Result<ObjectRecord> decode_object(std::string_view bytes) {
 }
 
 std::string encode(const BucketRecord& r) {
-  Writer w(kBucketMagic);
+  Writer w(kBucketMagic, kBucketVersion);
   w.str(r.name);
   w.i64(r.created_ns);
+  w.str(r.location);
   return w.take();
 }
 
 Result<BucketRecord> decode_bucket(std::string_view bytes) {
-  Reader rd(bytes, kBucketMagic);
+  Reader rd(bytes, kBucketMagic, kBucketVersion);
   BucketRecord r;
   r.name = rd.str();
   r.created_ns = rd.i64();
+  if (rd.version() >= 2) r.location = rd.str();
   return finish(rd, std::move(r), "bucket");
 }
 

@@ -61,6 +61,7 @@ struct ObjectRecord {
 struct BucketRecord {
   std::string name;
   int64_t created_ns = 0;
+  std::string location;  // CreateBucket's LocationConstraint; empty: us-east-1
   bool operator==(const BucketRecord&) const = default;
 };
 

@@ -7,6 +7,7 @@ import contextlib
 import datetime
 import hashlib
 import types
+import uuid
 import xml.etree.ElementTree as ET
 from unittest import mock
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -146,12 +147,67 @@ def test_unknown_access_key_is_invalid_access_key_id(server, obj):
     assert status_code(e) == 403
 
 
-def test_wrong_region_in_credential_scope_is_authorization_header_malformed(server, obj):
+@pytest.fixture
+def us_east_only(make_server):
+    """A server started with --region us-east-1 and one object in it."""
+    srv = make_server(extra_args=["--region", "us-east-1"])
+    s3 = srv.client()
+    name = "regional-" + uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="secret.txt", Body=b"top secret")
+    return srv, name
+
+
+def test_by_default_requests_signed_for_any_region_are_accepted(server, obj):
+    for region in ("eu-west-1", "ap-southeast-2", "us-east-1"):
+        got = client_for(server, region=region).get_object(Bucket=obj, Key="secret.txt")
+        assert got["Body"].read() == b"top secret"
+
+
+def test_presigned_url_for_another_region_is_accepted_by_default(server, obj):
     eu = client_for(server, region="eu-west-1")
-    with pytest.raises(ClientError) as e:
-        eu.get_object(Bucket=obj, Key="secret.txt")
-    assert error_code(e) == "AuthorizationHeaderMalformed"
-    assert status_code(e) == 400
+    url = eu.generate_presigned_url("get_object", Params={"Bucket": obj, "Key": "secret.txt"},
+                                    ExpiresIn=300)
+    resp = requests.get(url, timeout=30)
+    assert resp.status_code == 200 and resp.content == b"top secret"
+
+
+def test_configured_region_refuses_another_with_the_expected_region_named(us_east_only):
+    srv, name = us_east_only
+    resp = signed("GET", f"{srv.endpoint}/{name}/secret.txt", region="eu-west-1")
+    err = assert_error_document(resp, 400, "AuthorizationHeaderMalformed")
+    assert "expecting 'us-east-1'" in err["Message"]
+    # As AWS: the region to use, so SDKs can retry there.
+    assert err["Region"] == "us-east-1"
+    assert resp.headers["x-amz-bucket-region"] == "us-east-1"
+    assert signed("GET", f"{srv.endpoint}/{name}/secret.txt").content == b"top secret"
+
+
+def test_sdk_signed_for_another_region_follows_the_servers_region(us_east_only):
+    srv, name = us_east_only
+    eu = client_for(srv, region="eu-west-1")
+    assert eu.get_object(Bucket=name, Key="secret.txt")["Body"].read() == b"top secret"
+
+
+@pytest.mark.sdk_independent
+def test_anonymous_head_bucket_is_403_with_the_buckets_region(server, make_server):
+    s3 = server.client()
+    name = "anon-head-" + uuid.uuid4().hex[:10]
+    s3.create_bucket(Bucket=name)
+    try:
+        resp = requests.head(f"{server.endpoint}/{name}", timeout=30)
+        assert resp.status_code == 403
+        assert resp.headers["x-amz-bucket-region"] == "us-east-1"
+        assert requests.head(f"{server.endpoint}/{name}-missing", timeout=30).status_code == 404
+        assert requests.head(f"{server.endpoint}/{name}/key", timeout=30).status_code == 403
+    finally:
+        s3.delete_bucket(Bucket=name)
+
+
+def test_server_banner_says_which_region_mode_it_is_in(server, us_east_only):
+    assert "Region:      any" in server.read_log()
+    srv, _ = us_east_only
+    assert "Region:      us-east-1 only" in srv.read_log()
 
 
 @pytest.mark.sdk_independent
@@ -320,9 +376,10 @@ def test_presigned_expiry_over_seven_days_is_rejected(s3, obj):
                           "AuthorizationQueryParametersError")
 
 
-def test_presigned_url_with_wrong_region_is_rejected(server, obj):
-    eu = client_for(server, region="eu-west-1")
-    url = eu.generate_presigned_url("get_object", Params={"Bucket": obj, "Key": "secret.txt"},
+def test_presigned_url_with_wrong_region_is_rejected(us_east_only):
+    srv, name = us_east_only
+    eu = client_for(srv, region="eu-west-1")
+    url = eu.generate_presigned_url("get_object", Params={"Bucket": name, "Key": "secret.txt"},
                                     ExpiresIn=300)
     assert_error_document(requests.get(url, timeout=30), 400,
                           "AuthorizationQueryParametersError")

@@ -156,6 +156,67 @@ def test_bucket_in_configured_region_reports_that_region(make_server):
     assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "eu-west-1"
 
 
+def test_any_region_server_stores_each_buckets_location_constraint(server):
+    for region, expected in (("eu-west-1", "eu-west-1"), ("ap-south-1", "ap-south-1")):
+        client = boto3.client("s3", endpoint_url=server.endpoint, region_name=region,
+                              aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                              config=Config(signature_version="s3v4",
+                                            s3={"addressing_style": "path"},
+                                            retries={"max_attempts": 1}))
+        name = unique()
+        client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+        try:
+            assert client.get_bucket_location(Bucket=name)["LocationConstraint"] == expected
+            head = client.head_bucket(Bucket=name)
+            assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == expected
+        finally:
+            client.delete_bucket(Bucket=name)
+
+
+def test_bucket_without_location_constraint_is_in_us_east_1(s3, bucket):
+    head = s3.head_bucket(Bucket=bucket)
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "us-east-1"
+
+
+def test_invalid_location_constraint_is_refused(s3, cleanup):
+    name = unique()
+    cleanup.append(name)
+    with pytest.raises(ClientError) as e:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "Not A Region!"})
+    assert error_code(e) == "InvalidLocationConstraint"
+    assert status_code(e) == 400
+
+
+def test_configured_region_refuses_a_bucket_in_another_region(make_server):
+    srv = make_server(extra_args=["--region", "eu-west-1"])
+    eu = boto3.client("s3", endpoint_url=srv.endpoint, region_name="eu-west-1",
+                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                    retries={"max_attempts": 1}))
+    name = unique()
+    with pytest.raises(ClientError) as e:
+        eu.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    assert error_code(e) == "IllegalLocationConstraintException"
+    assert status_code(e) == 400
+    # Without a constraint the bucket is in the server's region.
+    eu.create_bucket(Bucket=name)
+    assert eu.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+
+
+def test_bucket_locations_survive_a_restart(make_server, tmp_path):
+    srv = make_server()
+    client = boto3.client("s3", endpoint_url=srv.endpoint, region_name="eu-central-1",
+                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                        retries={"max_attempts": 1}))
+    client.create_bucket(Bucket="located",
+                         CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    srv.stop()
+    srv.start()
+    client = srv.client()
+    assert client.get_bucket_location(Bucket="located")["LocationConstraint"] == "eu-central-1"
+
+
 # -------------------------------------------------------------- HeadBucket
 
 

@@ -362,6 +362,190 @@ def test_multipart_object_with_checksums_reads_back_intact(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == PART1 + PART2
 
 
+def with_headers(client, operation, headers, call):
+    """Runs `call()` with extra headers on the named operation's requests."""
+    def add(request, **_):
+        for name, value in headers.items():
+            request.headers[name] = value
+
+    event = f"before-sign.s3.{operation}"
+    client.meta.events.register_first(event, add)
+    try:
+        return call()
+    finally:
+        client.meta.events.unregister(event, add)
+
+
+def complete_with_headers(s3, bucket, key, uid, parts, headers):
+    return with_headers(s3, "CompleteMultipartUpload", headers, lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=uid, MultipartUpload={"Parts": parts}))
+
+
+def create_with_headers(s3, bucket, key, headers):
+    return with_headers(s3, "CreateMultipartUpload", headers,
+                        lambda: s3.create_multipart_upload(Bucket=bucket, Key=key))
+
+
+@pytest.mark.parametrize("suffix", [True, False])
+def test_complete_checksum_header_is_the_composite_object_checksum(s3, bucket, suffix):
+    """minio-go sends x-amz-checksum-crc32c on Complete: the composite value
+    over the part CRCs, without the -N suffix. It is not about the XML body."""
+    uid, parts = _checksummed_upload(s3, bucket, "k", "CRC32C")
+    value = composite("CRC32C", [PART1, PART2])
+    sent = value if suffix else value.rsplit("-", 1)[0]
+    done = complete_with_headers(s3, bucket, "k", uid, parts, {"x-amz-checksum-crc32c": sent})
+    assert done.get("ChecksumCRC32C") == value
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == PART1 + PART2
+
+
+def test_complete_with_wrong_object_checksum_is_bad_digest_and_commits_nothing(s3, bucket):
+    uid, parts = _checksummed_upload(s3, bucket, "k", "CRC32C")
+    with pytest.raises(ClientError) as e:
+        complete_with_headers(s3, bucket, "k", uid, parts,
+                              {"x-amz-checksum-crc32c": checksum("CRC32C", b"other")})
+    assert error_code(e) == "BadDigest"
+    assert status_code(e) == 400
+    assert "CRC32C" in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="k")
+    assert status_code(e) == 404
+    # The upload is still there and completes with the right value.
+    done = complete_with_headers(s3, bucket, "k", uid, parts,
+                                 {"x-amz-checksum-crc32c": composite("CRC32C", [PART1, PART2])})
+    assert done["ETag"]
+
+
+def test_complete_full_object_checksum_header_is_crc_of_whole_object(s3, bucket):
+    created = create_with_headers(s3, bucket, "k", {"x-amz-checksum-algorithm": "CRC32C",
+                                                     "x-amz-checksum-type": "FULL_OBJECT"})
+    uid = created["UploadId"]
+    parts = []
+    for n, body in enumerate([PART1, PART2], start=1):
+        r = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=n, Body=body,
+                           ChecksumAlgorithm="CRC32C")
+        parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32C": r["ChecksumCRC32C"]})
+    whole = checksum("CRC32C", PART1 + PART2)
+    with pytest.raises(ClientError) as e:
+        complete_with_headers(s3, bucket, "k", uid, parts,
+                              {"x-amz-checksum-crc32c": composite("CRC32C", [PART1, PART2])})
+    assert error_code(e) == "BadDigest"
+    done = complete_with_headers(s3, bucket, "k", uid, parts, {"x-amz-checksum-crc32c": whole,
+                                                               "x-amz-checksum-type": "FULL_OBJECT"})
+    assert done.get("ChecksumCRC32C") == whole
+
+
+def test_complete_checksum_type_must_match_the_upload(s3, bucket):
+    uid, parts = _checksummed_upload(s3, bucket, "k", "CRC32")
+    with pytest.raises(ClientError) as e:
+        complete_with_headers(s3, bucket, "k", uid, parts, {"x-amz-checksum-type": "FULL_OBJECT"})
+    assert error_code(e) == "InvalidRequest"
+    assert "COMPOSITE" in e.value.response["Error"]["Message"]
+
+
+def test_complete_checksum_of_upload_without_algorithm_is_checked_against_parts(s3, bucket):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = []
+    for n, body in enumerate([PART1, PART2], start=1):
+        r = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=n, Body=body,
+                           ChecksumAlgorithm="SHA256")
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    with pytest.raises(ClientError) as e:
+        complete_with_headers(s3, bucket, "k", uid, parts,
+                              {"x-amz-checksum-crc32": checksum("CRC32", PART1 + PART2)})
+    assert error_code(e) == "InvalidRequest"
+    assert "x-amz-checksum-algorithm" in e.value.response["Error"]["Message"]
+    done = complete_with_headers(s3, bucket, "k", uid, parts,
+                                 {"x-amz-checksum-sha256": composite("SHA256", [PART1, PART2])})
+    assert done.get("ChecksumSHA256") == composite("SHA256", [PART1, PART2])
+
+
+@pytest.mark.parametrize("headers,message", [
+    ({"x-amz-checksum-algorithm": "MD5"}, "Checksum algorithm provided is unsupported"),
+    ({"x-amz-checksum-type": "COMPOSITE"}, "can only be used with the x-amz-checksum-algorithm"),
+    ({"x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "PARTIAL"},
+     "Value for x-amz-checksum-type header is invalid"),
+    ({"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-type": "FULL_OBJECT"},
+     "The FULL_OBJECT checksum type cannot be used with the SHA256 checksum algorithm"),
+    ({"x-amz-checksum-algorithm": "CRC64NVME", "x-amz-checksum-type": "COMPOSITE"},
+     "The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm"),
+])
+def test_create_multipart_checksum_rules_follow_aws(s3, bucket, headers, message):
+    with pytest.raises(ClientError) as e:
+        create_with_headers(s3, bucket, "k", headers)
+    assert error_code(e) == "InvalidRequest"
+    assert status_code(e) == 400
+    assert message in e.value.response["Error"]["Message"]
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
+def test_crc64nvme_upload_defaults_to_full_object(s3, bucket):
+    created = create_with_headers(s3, bucket, "k", {"x-amz-checksum-algorithm": "CRC64NVME"})
+    assert headers_of(created).get("x-amz-checksum-type") == "FULL_OBJECT"
+
+
+def test_part_sent_without_checksum_gets_the_uploads_algorithm(server, bucket):
+    client = plain_client(server)
+    uid = client.create_multipart_upload(Bucket=bucket, Key="k",
+                                         ChecksumAlgorithm="SHA1")["UploadId"]
+    parts = []
+    for n, body in enumerate([PART1, PART2], start=1):
+        r = client.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=n, Body=body)
+        assert headers_of(r).get("x-amz-checksum-sha1") == checksum("SHA1", body)
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    listed = client.list_parts(Bucket=bucket, Key="k", UploadId=uid)
+    assert [p.get("ChecksumSHA1") for p in listed["Parts"]] == [
+        checksum("SHA1", PART1), checksum("SHA1", PART2)]
+    done = client.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid,
+                                            MultipartUpload={"Parts": parts})
+    assert done.get("ChecksumSHA1") == composite("SHA1", [PART1, PART2])
+
+
+def test_part_with_another_algorithms_checksum_is_refused(s3, bucket):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32C")["UploadId"]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1, Body=PART2,
+                       ChecksumAlgorithm="CRC32")
+    assert error_code(e) == "InvalidRequest"
+    assert "expected checksum Type: crc32c" in e.value.response["Error"]["Message"]
+
+
+def test_head_with_part_number_returns_that_parts_checksum(s3, bucket):
+    uid, parts = _checksummed_upload(s3, bucket, "k", "CRC32")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid,
+                                 MultipartUpload={"Parts": parts})
+    for n, body in enumerate([PART1, PART2], start=1):
+        head = s3.head_object(Bucket=bucket, Key="k", PartNumber=n, ChecksumMode="ENABLED")
+        assert head.get("ChecksumCRC32") == checksum("CRC32", body)
+        assert head["ContentLength"] == len(body)
+
+
+def test_upload_part_copy_records_the_uploads_checksum(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=PART1 + PART2)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32C")["UploadId"]
+    copied = s3.upload_part_copy(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1,
+                                 CopySource={"Bucket": bucket, "Key": "src"},
+                                 CopySourceRange=f"bytes=0-{len(PART1) - 1}")
+    assert copied["CopyPartResult"].get("ChecksumCRC32C") == checksum("CRC32C", PART1)
+    r = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=2, Body=PART2,
+                       ChecksumAlgorithm="CRC32C")
+    parts = [{"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"]},
+             {"PartNumber": 2, "ETag": r["ETag"]}]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid,
+                                        MultipartUpload={"Parts": parts})
+    assert done.get("ChecksumCRC32C") == composite("CRC32C", [PART1, PART2])
+
+
+def test_copy_of_composite_multipart_object_gets_full_object_checksum(s3, bucket):
+    uid, parts = _checksummed_upload(s3, bucket, "src", "SHA256")
+    s3.complete_multipart_upload(Bucket=bucket, Key="src", UploadId=uid,
+                                 MultipartUpload={"Parts": parts})
+    resp = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert resp["CopyObjectResult"].get("ChecksumSHA256") == checksum("SHA256", PART1 + PART2)
+    head = s3.head_object(Bucket=bucket, Key="dst", ChecksumMode="ENABLED")
+    assert head.get("ChecksumSHA256") == checksum("SHA256", PART1 + PART2)
+    assert headers_of(head).get("x-amz-checksum-type") == "FULL_OBJECT"
+
+
 # ---------------------------------------------------------------- copy
 
 

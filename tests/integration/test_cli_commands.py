@@ -35,6 +35,20 @@ def test_alias_set_ls_rm_keeps_secrets_in_a_private_file(backend, tmp_path):
     assert r.returncode == 2
 
 
+def test_mb_region_sets_the_buckets_location(backend):
+    name = "cli-mb-region-" + os.urandom(6).hex()
+    backend.silo("mb", "--region", "eu-west-1", f"t/{name}")
+    try:
+        assert backend.s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    finally:
+        backend.silo("rb", f"t/{name}")
+    backend.silo("mb", "--region", "us-east-1", f"t/{name}")
+    try:
+        assert backend.s3.get_bucket_location(Bucket=name)["LocationConstraint"] is None
+    finally:
+        backend.silo("rb", f"t/{name}")
+
+
 def test_mb_ls_rb_and_their_errors(backend):
     name = "cli-mb-" + os.urandom(6).hex()
     backend.silo("mb", f"t/{name}")

@@ -187,6 +187,24 @@ TEST(AwsChunked, DecodesAwsSignedTrailerExampleWithFinalCrlf) {
   ASSERT_EQ(d.trailers.size(), 1u);
 }
 
+TEST(AwsChunked, DecodesMinioGoSignedTrailerWithBlankLineBeforeSignature) {
+  // minio-go 7 writes "name:value\n", then "\r\n", then the signature line.
+  std::string body = aws_trailer_body();
+  body.replace(body.find("sOO8/Q==\r\n"), 10, "sOO8/Q==\n\r\n");
+  auto d = decode(PayloadMode::kStreamingSignedTrailer, example_context(kTrailerSeed),
+                  body + "\r\n\r\n");
+  ASSERT_TRUE(d.status) << d.status.error().text();
+  ASSERT_EQ(d.trailers.size(), 1u);
+  EXPECT_EQ(d.trailers[0].second, "sOO8/Q==");
+  // Two blank lines, or a blank line and then the end, still lack the signature.
+  std::string no_sig = body.substr(0, body.find("x-amz-trailer-signature"));
+  expect_code(decode(PayloadMode::kStreamingSignedTrailer, example_context(kTrailerSeed),
+                     no_sig + "\r\n"),
+              ErrorCode::kMalformedTrailerError);
+  expect_code(decode(PayloadMode::kStreamingSignedTrailer, example_context(kTrailerSeed), no_sig),
+              ErrorCode::kMalformedTrailerError);
+}
+
 TEST(AwsChunked, SignedTrailerRejectsTamperingAndMissingSignature) {
   std::string body = aws_trailer_body();
   std::string changed = body;

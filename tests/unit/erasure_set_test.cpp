@@ -856,7 +856,7 @@ class MultipartTest : public ErasureSetTest {
 
   Result<ObjectInfo> complete(const UploadInfo& u, const std::vector<CompletePart>& parts,
                               WritePreconditions pre = {}) {
-    return layer_->complete_upload("bkt", u.key, u.upload_id, parts, pre);
+    return layer_->complete_upload("bkt", u.key, u.upload_id, parts, object::CompleteOptions{pre, {}});
   }
 
   static std::string multipart_etag(const std::vector<std::string>& parts) {

@@ -56,7 +56,7 @@ ObjectRecord full_object() {
   return r;
 }
 
-BucketRecord full_bucket() { return {"my.bucket-1", -42}; }
+BucketRecord full_bucket() { return {"my.bucket-1", -42, "eu-west-1"}; }
 
 UploadRecord full_upload() {
   UploadRecord r;
@@ -128,6 +128,16 @@ TEST(RecordCodec, BucketRoundTrips) {
   auto back = decode_bucket(encode(full_bucket()));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, full_bucket());
+}
+
+TEST(RecordCodec, BucketRecordsWrittenBeforeLocationsStillDecode) {
+  // Version 1 layout: magic, version, name, created_ns (zigzag-free varint).
+  std::string v1 = std::string("\x52\x01", 2) + "\x03" + "abc" + "\x07";
+  auto back = decode_bucket(v1);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->name, "abc");
+  EXPECT_EQ(back->created_ns, 7);
+  EXPECT_EQ(back->location, "");
 }
 
 TEST(RecordCodec, UploadRoundTripsEveryField) {
