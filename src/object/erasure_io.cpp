@@ -239,15 +239,17 @@ class ErasureWriter final : public ObjectWriter {
     set_.pool().for_each(n, [&](size_t j) {
       if (!base.inlined && !writers_[j]) return;
       results[j] = set_.drives()[j]->commit_object(
-          bucket_, key_, records[j], base.inlined ? std::string_view() : staged_id_);
+          bucket_, key_, records[j], base.inlined ? std::string_view() : staged_id_,
+          storage::Replaced::kKeep);
     });
-    size_t done = static_cast<size_t>(
-        std::count_if(results.begin(), results.end(), [](const Status& s) { return s.has_value(); }));
-    if (done < write_quorum(layout_)) {
-      // Take back what did commit so no partial version lingers.
-      set_.pool().for_each(n, [&](size_t j) {
-        if (results[j]) (void)set_.drives()[j]->delete_object(bucket_, key_);
-      });
+    std::vector<char> committed(n, 0);
+    for (size_t j = 0; j < n; ++j) committed[j] = results[j] ? 1 : 0;
+    size_t done = static_cast<size_t>(std::count(committed.begin(), committed.end(), 1));
+    bool stands = done >= write_quorum(layout_);
+    // Only now is the replaced version removed, or, when the write failed,
+    // put back where this one was committed.
+    set_.settle(bucket_, key_, committed, stands, &records);
+    if (!stands) {
       size_t no_bucket = static_cast<size_t>(std::count_if(results.begin(), results.end(), [](const Status& s) {
         return !s && s.error().code == ErrorCode::kNoSuchBucket;
       }));

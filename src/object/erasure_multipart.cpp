@@ -183,13 +183,15 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
     return std::unexpected(s.error());
   }
   std::vector<char> ok(drives_.size(), 0);
+  std::vector<ObjectRecord> mine(drives_.size(), rec);
   pool_.for_each(drives_.size(), [&](size_t j) {
-    ObjectRecord mine = rec;
-    mine.erasure.index = rec.erasure.distribution[j];
-    ok[j] = drives_[j]->complete_upload(*up, mine) ? 1 : 0;
+    mine[j].erasure.index = rec.erasure.distribution[j];
+    ok[j] = drives_[j]->complete_upload(*up, mine[j], storage::Replaced::kKeep) ? 1 : 0;
   });
   size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
-  if (done < write_quorum(rec.erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  bool stands = done >= write_quorum(rec.erasure);
+  settle(bucket, key, ok, stands, &mine);
+  if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
   if (done < drives_.size()) report_damage(bucket, key);
   return to_object_info(bucket, key, rec);
 }

@@ -330,14 +330,21 @@ Result<std::unique_ptr<ObjectReader>> ErasureSet::reader_for(
 Status ErasureSet::delete_object(std::string_view bucket, std::string_view key) {
   auto guard = locks_.lock(bucket, key);
   std::vector<Status> r(drives_.size());
-  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->delete_object(bucket, key); });
+  pool_.for_each(drives_.size(), [&](size_t j) {
+    r[j] = drives_[j]->delete_object(bucket, key, storage::Replaced::kKeep);
+  });
   size_t done = 0, no_bucket = 0;
-  for (const auto& s : r) {
+  std::vector<char> deleted(drives_.size(), 0);
+  for (size_t j = 0; j < r.size(); ++j) {
+    const auto& s = r[j];
+    deleted[j] = s ? 1 : 0;
     if (s || s.error().code == ErrorCode::kNoSuchKey) ++done;
     else if (s.error().code == ErrorCode::kNoSuchBucket) ++no_bucket;
   }
+  bool stands = no_bucket * 2 <= drives_.size() && done >= write_quorum_for_drives();
+  settle(bucket, key, deleted, stands, nullptr);
   if (no_bucket * 2 > drives_.size()) return fail(ErrorCode::kNoSuchBucket);
-  if (done < write_quorum_for_drives()) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
   if (done < drives_.size()) report_damage(bucket, key);
   return {};
 }

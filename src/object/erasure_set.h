@@ -116,6 +116,17 @@ class ErasureSet final : public ObjectLayer {
   Status check_preconditions(std::string_view bucket, std::string_view key,
                              const WritePreconditions& pre);
   void report_damage(std::string_view bucket, std::string_view key);
+  // Settles a change to bucket/key made with Replaced::kKeep on the drives
+  // marked in `committed`: when it `stands` (reached write quorum), the
+  // versions it replaced are removed; otherwise they are put back and what
+  // was committed (`records[j]` on drive j; nullptr for a delete) removed.
+  void settle(std::string_view bucket, std::string_view key, const std::vector<char>& committed,
+              bool stands, const std::vector<storage::ObjectRecord>* records);
+  // Decides the changes a crash left unsettled (Drive::pending_replaces): a
+  // version readable by quorum stands; one that can no longer become
+  // readable is taken back. Changes that depend on offline drives wait for
+  // a later call. Returns how many were settled.
+  size_t resolve_pending();
 
   // The records of bucket/key on every drive (errors per drive).
   std::vector<Result<storage::ObjectRecord>> read_all(std::string_view bucket,

@@ -110,6 +110,8 @@ void Healer::scanner() {
     scan_requested_ = false;
     lock.unlock();
     spdlog::info("background heal started: {}", reason);
+    // Changes a crash left unsettled that had to wait for offline drives.
+    pools_.resolve_pending();
     auto p = walk("", "", options_.scan_rate, reason, /*deep=*/false);
     spdlog::info("background heal finished: {}", p.to_json());
     lock.lock();

@@ -35,6 +35,12 @@ size_t Pools::set_index(std::string_view key) const {
   return static_cast<size_t>(h % sets_.size());
 }
 
+size_t Pools::resolve_pending() {
+  size_t n = 0;
+  for (auto& s : sets_) n += s->resolve_pending();
+  return n;
+}
+
 Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options) {
   size_t exists = 0;
   for (auto& s : sets_) {

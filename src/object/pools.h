@@ -18,6 +18,8 @@ class Pools final : public ObjectLayer {
 
   size_t set_count() const { return sets_.size(); }
   ErasureSet& set(size_t i) { return *sets_[i]; }
+  // ErasureSet::resolve_pending on every set; returns the total settled.
+  size_t resolve_pending();
   // Index of the set that holds `key`.
   size_t set_index(std::string_view key) const;
 

@@ -235,6 +235,10 @@ int run_server(const ServerConfig& config) {
     sets.push_back(std::make_unique<object::ErasureSet>(std::move(members), set_options));
   }
   object::Pools layer(std::move(sets), layout->deployment_id);
+  // Before serving: settle the changes a crash interrupted between drives.
+  if (size_t settled = layer.resolve_pending()) {
+    spdlog::info("settled {} change(s) interrupted by the last stop", settled);
+  }
   object::HealerOptions heal_options;
   if (const char* rate = std::getenv("SILO_HEAL_RATE")) heal_options.scan_rate = std::atof(rate);
   if (const char* every = std::getenv("SILO_SCANNER_INTERVAL")) {

@@ -70,6 +70,13 @@ class UploadCursor {
   virtual Result<UploadRecord> record() const = 0;
 };
 
+// What a commit or delete does with the version it replaces on this drive.
+// An erasure set keeps it (kKeep) until it knows whether the change reached
+// write quorum: then finish_replace() removes it, or undo_replace() puts it
+// back. So neither a failed write nor a crash between drives can leave a key
+// with too few shards of either version.
+enum class Replaced { kRemove, kKeep };
+
 class Drive {
  public:
   virtual ~Drive() = default;
@@ -108,13 +115,31 @@ class Drive {
   }
   // Makes `record` the current version of bucket/key. When `staged_id` is not
   // empty, the staged directory is first moved to the record's data directory.
-  // The replaced version's data is removed. Atomic: after a crash either the
-  // old or the new record is current, and unreferenced data is collected at
-  // the next start.
+  // The replaced version (record, inline data and data files) is removed, or
+  // with Replaced::kKeep set aside until finish_replace/undo_replace; it
+  // survives restarts until then. Atomic: after a crash either the old or the
+  // new record is current, and unreferenced data is collected at the next
+  // start.
   virtual Status commit_object(std::string_view bucket, std::string_view key,
-                               const ObjectRecord& record, std::string_view staged_id) = 0;
-  // Removes the current record of bucket/key and its data.
-  virtual Status delete_object(std::string_view bucket, std::string_view key) = 0;
+                               const ObjectRecord& record, std::string_view staged_id,
+                               Replaced replaced = Replaced::kRemove) = 0;
+  // Removes the current record of bucket/key and its data (or, with kKeep,
+  // sets it aside as commit_object does).
+  virtual Status delete_object(std::string_view bucket, std::string_view key,
+                               Replaced replaced = Replaced::kRemove) = 0;
+  // The change to bucket/key stands: the version it set aside is removed.
+  // Succeeds when nothing is set aside.
+  virtual Status finish_replace(std::string_view bucket, std::string_view key) = 0;
+  // The change to bucket/key is taken back: the version set aside becomes
+  // current again and what replaced it is removed. When nothing was set
+  // aside (the key was new), the current record is removed if it is
+  // `committed` (same data uuid and modification time); pass nullptr to
+  // leave it. Succeeds when there is nothing to undo.
+  virtual Status undo_replace(std::string_view bucket, std::string_view key,
+                              const ObjectRecord* committed) = 0;
+  // (bucket, key) of every change whose replaced version is still set aside:
+  // what a crash left undecided.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> pending_replaces() = 0;
   virtual Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) = 0;
 
   // ---- Shard files
@@ -137,9 +162,10 @@ class Drive {
   virtual Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
                                                      size_t limit) = 0;
   // Atomically makes `record` (whose data_uuid is the upload's) the current
-  // version and forgets the upload; part files not in `record.parts` and the
-  // replaced version's data are removed.
-  virtual Status complete_upload(const UploadRecord& upload, const ObjectRecord& record) = 0;
+  // version and forgets the upload; part files not in `record.parts` are
+  // removed, and the replaced version as commit_object does.
+  virtual Status complete_upload(const UploadRecord& upload, const ObjectRecord& record,
+                                 Replaced replaced = Replaced::kRemove) = 0;
   // Forgets the upload and removes its data.
   virtual Status abort_upload(const UploadRecord& upload) = 0;
   virtual Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) = 0;

@@ -28,6 +28,9 @@ constexpr char kUploadSpace[] = "u/";
 constexpr char kPartSpace[] = "p/";
 constexpr char kIntentSpace[] = "t/";   // data dir being moved into place -> owner object key
 constexpr char kGarbageSpace[] = "g/";  // data path to remove
+// The version a commit or delete replaced, kept (whole record, inline data
+// included) until the erasure set finishes or undoes the change.
+constexpr char kReplacedSpace[] = "r/";
 
 std::string bucket_key(std::string_view bucket) { return std::string(kBucketSpace).append(bucket); }
 std::string object_prefix(std::string_view space, std::string_view bucket) {
@@ -421,8 +424,47 @@ Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view
   return fsync_path(parent_dir(to));
 }
 
+Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view bucket,
+                                   std::string_view key, std::string_view new_data_uuid,
+                                   Replaced replaced, std::vector<std::string>& garbage) {
+  std::string okey = object_key(kObjectSpace, bucket, key);
+  std::string old;
+  auto st = db_->Get(rocksdb::ReadOptions(), okey, &old);
+  if (st.IsNotFound()) return {};
+  if (!st.ok()) return std::unexpected(io_error(st));
+  auto prev = decode_object(old);
+  if (!prev) return {};  // a corrupt record is not worth keeping
+  std::string rkey = object_key(kReplacedSpace, bucket, key);
+  if (replaced == Replaced::kKeep) {
+    // An older version still set aside (a change a crash left undecided) is
+    // superseded by the one this change replaces.
+    std::string older;
+    if (db_->Get(rocksdb::ReadOptions(), rkey, &older).ok()) {
+      auto o = decode_object(older);
+      if (o && !o->data_uuid.empty() && o->data_uuid != prev->data_uuid &&
+          o->data_uuid != new_data_uuid) {
+        garbage.push_back(std::string(kGarbageSpace) + o->data_uuid);
+        batch.Put(garbage.back(), "");
+      }
+    }
+    if (prev->inlined) {
+      st = db_->Get(rocksdb::ReadOptions(), object_key(kInlineSpace, bucket, key),
+                    &prev->inline_data);
+      if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+    }
+    batch.Put(rkey, encode(*prev));
+    return {};
+  }
+  if (!prev->data_uuid.empty() && prev->data_uuid != new_data_uuid) {
+    garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
+    batch.Put(garbage.back(), "");
+  }
+  return {};
+}
+
 Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
-                                 const ObjectRecord& record, std::string_view staged_id) {
+                                 const ObjectRecord& record, std::string_view staged_id,
+                                 Replaced replaced) {
   if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string intent;
@@ -437,13 +479,8 @@ Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
   }
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  std::string old;
-  if (db_->Get(rocksdb::ReadOptions(), okey, &old).ok()) {
-    auto prev = decode_object(old);
-    if (prev && !prev->data_uuid.empty() && prev->data_uuid != record.data_uuid) {
-      garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
-      batch.Put(garbage.back(), "");
-    }
+  if (auto s = replace_current(batch, bucket, key, record.data_uuid, replaced, garbage); !s) {
+    return s;
   }
   ObjectRecord meta_only = record;
   std::string ikey = object_key(kInlineSpace, bucket, key);
@@ -461,7 +498,8 @@ Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
   return {};
 }
 
-Status LocalDrive::delete_object(std::string_view bucket, std::string_view key) {
+Status LocalDrive::delete_object(std::string_view bucket, std::string_view key,
+                                 Replaced replaced) {
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string old;
   auto st = db_->Get(rocksdb::ReadOptions(), okey, &old);
@@ -472,17 +510,102 @@ Status LocalDrive::delete_object(std::string_view bucket, std::string_view key) 
   if (!st.ok()) return std::unexpected(io_error(st));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  auto prev = decode_object(old);
-  if (prev && !prev->data_uuid.empty()) {
-    garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
-    batch.Put(garbage.back(), "");
-  }
+  if (auto s = replace_current(batch, bucket, key, {}, replaced, garbage); !s) return s;
   batch.Delete(okey);
   batch.Delete(object_key(kInlineSpace, bucket, key));
   st = db_->Write(synced(), &batch);
   if (!st.ok()) return std::unexpected(io_error(st));
   collect_garbage(garbage);
   return {};
+}
+
+Status LocalDrive::finish_replace(std::string_view bucket, std::string_view key) {
+  std::string rkey = object_key(kReplacedSpace, bucket, key);
+  std::string kept;
+  auto st = db_->Get(rocksdb::ReadOptions(), rkey, &kept);
+  if (st.IsNotFound()) return {};
+  if (!st.ok()) return std::unexpected(io_error(st));
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> garbage;
+  auto prev = decode_object(kept);
+  std::string current_uuid;
+  std::string cur;
+  if (db_->Get(rocksdb::ReadOptions(), object_key(kObjectSpace, bucket, key), &cur).ok()) {
+    if (auto c = decode_object(cur)) current_uuid = c->data_uuid;
+  }
+  if (prev && !prev->data_uuid.empty() && prev->data_uuid != current_uuid) {
+    garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
+    batch.Put(garbage.back(), "");
+  }
+  batch.Delete(rkey);
+  // Not synced: if this is lost, the change is found undecided at the next
+  // start and finished again.
+  st = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  collect_garbage(garbage);
+  return {};
+}
+
+Status LocalDrive::undo_replace(std::string_view bucket, std::string_view key,
+                                const ObjectRecord* committed) {
+  std::string okey = object_key(kObjectSpace, bucket, key);
+  std::string ikey = object_key(kInlineSpace, bucket, key);
+  std::string rkey = object_key(kReplacedSpace, bucket, key);
+  std::optional<ObjectRecord> current;
+  std::string cur;
+  auto st = db_->Get(rocksdb::ReadOptions(), okey, &cur);
+  if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+  if (st.ok()) {
+    if (auto c = decode_object(cur)) current = std::move(*c);
+  }
+  std::string kept;
+  st = db_->Get(rocksdb::ReadOptions(), rkey, &kept);
+  if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> garbage;
+  std::string restored_uuid;
+  if (st.ok()) {
+    auto prev = decode_object(kept);
+    if (!prev) return fail(ErrorCode::kInternalError, "corrupt replaced record");
+    restored_uuid = prev->data_uuid;
+    if (prev->inlined) {
+      batch.Put(ikey, prev->inline_data);
+      prev->inline_data.clear();
+    } else {
+      batch.Delete(ikey);
+    }
+    batch.Put(okey, encode(*prev));
+    batch.Delete(rkey);
+  } else if (committed && current && current->data_uuid == committed->data_uuid &&
+             current->mod_time_ns == committed->mod_time_ns) {
+    // The key was new: taking the change back removes it.
+    batch.Delete(okey);
+    batch.Delete(ikey);
+  } else {
+    return {};
+  }
+  if (current && !current->data_uuid.empty() && current->data_uuid != restored_uuid) {
+    garbage.push_back(std::string(kGarbageSpace) + current->data_uuid);
+    batch.Put(garbage.back(), "");
+  }
+  st = db_->Write(synced(), &batch);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  collect_garbage(garbage);
+  return {};
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> LocalDrive::pending_replaces() {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(kReplacedSpace); it->Valid() && it->key().starts_with(kReplacedSpace);
+       it->Next()) {
+    std::string_view rest = slice_view(it->key()).substr(2);
+    size_t nul = rest.find('\0');
+    if (nul == std::string_view::npos) continue;
+    out.emplace_back(std::string(rest.substr(0, nul)), std::string(rest.substr(nul + 1)));
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status()));
+  return out;
 }
 
 Result<std::unique_ptr<ObjectCursor>> LocalDrive::scan_objects(std::string_view bucket) {
@@ -602,17 +725,15 @@ Result<std::vector<PartRecord>> LocalDrive::list_parts(const UploadRecord& uploa
   return out;
 }
 
-Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecord& record) {
+Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecord& record,
+                                   Replaced replaced) {
   std::string okey = object_key(kObjectSpace, upload.bucket, upload.key);
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  std::string old;
-  if (db_->Get(rocksdb::ReadOptions(), okey, &old).ok()) {
-    auto prev = decode_object(old);
-    if (prev && !prev->data_uuid.empty()) {
-      garbage.push_back(std::string(kGarbageSpace) + prev->data_uuid);
-      batch.Put(garbage.back(), "");
-    }
+  if (auto s = replace_current(batch, upload.bucket, upload.key, record.data_uuid, replaced,
+                               garbage);
+      !s) {
+    return s;
   }
   // Part files the client left out of the final object.
   std::string prefix = part_prefix(upload.upload_id);

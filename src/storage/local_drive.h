@@ -15,6 +15,7 @@
 
 namespace rocksdb {
 class DB;
+class WriteBatch;
 }
 
 namespace silo::storage {
@@ -46,8 +47,13 @@ class LocalDrive final : public Drive {
   Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
                                    bool with_data) override;
   Status commit_object(std::string_view bucket, std::string_view key, const ObjectRecord& record,
-                       std::string_view staged_id) override;
-  Status delete_object(std::string_view bucket, std::string_view key) override;
+                       std::string_view staged_id, Replaced replaced = Replaced::kRemove) override;
+  Status delete_object(std::string_view bucket, std::string_view key,
+                       Replaced replaced = Replaced::kRemove) override;
+  Status finish_replace(std::string_view bucket, std::string_view key) override;
+  Status undo_replace(std::string_view bucket, std::string_view key,
+                      const ObjectRecord* committed) override;
+  Result<std::vector<std::pair<std::string, std::string>>> pending_replaces() override;
   Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) override;
 
   Result<std::unique_ptr<ShardWriter>> create_staged(std::string_view staged_id,
@@ -63,7 +69,8 @@ class LocalDrive final : public Drive {
                      std::string_view staged_id, std::string_view name) override;
   Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
                                              size_t limit) override;
-  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record) override;
+  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record,
+                         Replaced replaced = Replaced::kRemove) override;
   Status abort_upload(const UploadRecord& upload) override;
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
 
@@ -75,6 +82,11 @@ class LocalDrive final : public Drive {
   Status move_staged_into(std::string_view staged_id, std::string_view data_uuid);
   // Removes the data named by garbage records `keys`, then the records.
   void collect_garbage(const std::vector<std::string>& keys);
+  // Adds to `batch` what becomes of the current version of bucket/key when a
+  // change replaces it: set aside (kKeep) or marked as garbage.
+  Status replace_current(rocksdb::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                         std::string_view new_data_uuid, Replaced replaced,
+                         std::vector<std::string>& garbage);
 
   std::string root_;
   std::unique_ptr<rocksdb::DB> db_;

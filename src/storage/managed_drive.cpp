@@ -135,11 +135,21 @@ Result<ObjectRecord> ManagedDrive::read_object_cached(std::string_view b, std::s
   return d->read_object_cached(b, k, with_data);
 }
 Status ManagedDrive::commit_object(std::string_view b, std::string_view k, const ObjectRecord& r,
-                                   std::string_view staged) {
-  return call([&](LocalDrive& d) { return d.commit_object(b, k, r, staged); });
+                                   std::string_view staged, Replaced replaced) {
+  return call([&](LocalDrive& d) { return d.commit_object(b, k, r, staged, replaced); });
 }
-Status ManagedDrive::delete_object(std::string_view b, std::string_view k) {
-  return call([&](LocalDrive& d) { return d.delete_object(b, k); });
+Status ManagedDrive::delete_object(std::string_view b, std::string_view k, Replaced replaced) {
+  return call([&](LocalDrive& d) { return d.delete_object(b, k, replaced); });
+}
+Status ManagedDrive::finish_replace(std::string_view b, std::string_view k) {
+  return call([&](LocalDrive& d) { return d.finish_replace(b, k); });
+}
+Status ManagedDrive::undo_replace(std::string_view b, std::string_view k,
+                                  const ObjectRecord* committed) {
+  return call([&](LocalDrive& d) { return d.undo_replace(b, k, committed); });
+}
+Result<std::vector<std::pair<std::string, std::string>>> ManagedDrive::pending_replaces() {
+  return call([&](LocalDrive& d) { return d.pending_replaces(); });
 }
 Result<std::unique_ptr<ObjectCursor>> ManagedDrive::scan_objects(std::string_view b) {
   auto d = get();
@@ -174,8 +184,9 @@ Result<std::vector<PartRecord>> ManagedDrive::list_parts(const UploadRecord& u, 
                                                          size_t limit) {
   return call([&](LocalDrive& d) { return d.list_parts(u, after, limit); });
 }
-Status ManagedDrive::complete_upload(const UploadRecord& u, const ObjectRecord& r) {
-  return call([&](LocalDrive& d) { return d.complete_upload(u, r); });
+Status ManagedDrive::complete_upload(const UploadRecord& u, const ObjectRecord& r,
+                                     Replaced replaced) {
+  return call([&](LocalDrive& d) { return d.complete_upload(u, r, replaced); });
 }
 Status ManagedDrive::abort_upload(const UploadRecord& u) {
   return call([&](LocalDrive& d) { return d.abort_upload(u); });

@@ -43,8 +43,13 @@ class ManagedDrive final : public Drive {
   Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
                                    bool with_data) override;
   Status commit_object(std::string_view bucket, std::string_view key, const ObjectRecord& record,
-                       std::string_view staged_id) override;
-  Status delete_object(std::string_view bucket, std::string_view key) override;
+                       std::string_view staged_id, Replaced replaced = Replaced::kRemove) override;
+  Status delete_object(std::string_view bucket, std::string_view key,
+                       Replaced replaced = Replaced::kRemove) override;
+  Status finish_replace(std::string_view bucket, std::string_view key) override;
+  Status undo_replace(std::string_view bucket, std::string_view key,
+                      const ObjectRecord* committed) override;
+  Result<std::vector<std::pair<std::string, std::string>>> pending_replaces() override;
   Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) override;
   Result<std::unique_ptr<ShardWriter>> create_staged(std::string_view staged_id,
                                                      std::string_view name) override;
@@ -58,7 +63,8 @@ class ManagedDrive final : public Drive {
                      std::string_view staged_id, std::string_view name) override;
   Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
                                              size_t limit) override;
-  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record) override;
+  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record,
+                         Replaced replaced = Replaced::kRemove) override;
   Status abort_upload(const UploadRecord& upload) override;
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
 

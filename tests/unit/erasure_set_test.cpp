@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hooked_drive.h"
 #include "temp_dir.h"
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ constexpr size_t kBlock = kMiB;            // ErasureSetOptions default
 constexpr size_t kInlineMax = 128 * kKiB;  // ErasureSetOptions default
 constexpr size_t kHash = erasure::kBitrotHashSize;
 
+using silo::test_support::HookedDrive;
 using silo::test_support::TempDir;
 
 std::string random_data(size_t n, uint32_t seed) {
@@ -59,82 +61,6 @@ size_t regular_files(const std::string& dir) {
   return n;
 }
 
-// Forwards to a LocalDrive, with two hooks for tests: it can flip one byte of
-// every inline shard it reads (the only way to corrupt inline data, which
-// lives inside RocksDB), and run a callback once right after the next
-// read_upload (to interleave another operation deterministically).
-class HookedDrive final : public storage::Drive {
- public:
-  explicit HookedDrive(std::shared_ptr<storage::Drive> inner) : inner_(std::move(inner)) {}
-  size_t corrupt_at = SIZE_MAX;
-  std::function<void()> after_read_upload;
-
-  std::string endpoint() const override { return inner_->endpoint(); }
-  Status make_bucket(const storage::BucketRecord& b) override { return inner_->make_bucket(b); }
-  Result<storage::BucketRecord> stat_bucket(std::string_view b) override {
-    return inner_->stat_bucket(b);
-  }
-  Result<std::vector<storage::BucketRecord>> list_buckets() override {
-    return inner_->list_buckets();
-  }
-  Status delete_bucket(std::string_view b) override { return inner_->delete_bucket(b); }
-  Result<storage::ObjectRecord> read_object(std::string_view b, std::string_view k,
-                                            bool with_data) override {
-    auto r = inner_->read_object(b, k, with_data);
-    if (r && with_data && r->inlined && corrupt_at < r->inline_data.size()) {
-      r->inline_data[corrupt_at] ^= 0x01;
-    }
-    return r;
-  }
-  Status commit_object(std::string_view b, std::string_view k, const storage::ObjectRecord& r,
-                       std::string_view staged) override {
-    return inner_->commit_object(b, k, r, staged);
-  }
-  Status delete_object(std::string_view b, std::string_view k) override {
-    return inner_->delete_object(b, k);
-  }
-  Result<std::unique_ptr<storage::ObjectCursor>> scan_objects(std::string_view b) override {
-    return inner_->scan_objects(b);
-  }
-  Result<std::unique_ptr<storage::ShardWriter>> create_staged(std::string_view id,
-                                                              std::string_view name) override {
-    return inner_->create_staged(id, name);
-  }
-  void remove_staged(std::string_view id) override { inner_->remove_staged(id); }
-  Result<std::unique_ptr<storage::ShardReader>> open_shard(std::string_view uuid,
-                                                           std::string_view name) override {
-    return inner_->open_shard(uuid, name);
-  }
-  Status put_upload(const storage::UploadRecord& u) override { return inner_->put_upload(u); }
-  Result<storage::UploadRecord> read_upload(std::string_view b, std::string_view k,
-                                            std::string_view id) override {
-    auto r = inner_->read_upload(b, k, id);
-    if (after_read_upload) {
-      auto hook = std::move(after_read_upload);
-      after_read_upload = nullptr;
-      hook();
-    }
-    return r;
-  }
-  Status commit_part(const storage::UploadRecord& u, const storage::PartRecord& p,
-                     std::string_view staged, std::string_view name) override {
-    return inner_->commit_part(u, p, staged, name);
-  }
-  Result<std::vector<storage::PartRecord>> list_parts(const storage::UploadRecord& u,
-                                                      uint32_t after, size_t limit) override {
-    return inner_->list_parts(u, after, limit);
-  }
-  Status complete_upload(const storage::UploadRecord& u, const storage::ObjectRecord& r) override {
-    return inner_->complete_upload(u, r);
-  }
-  Status abort_upload(const storage::UploadRecord& u) override { return inner_->abort_upload(u); }
-  Result<std::unique_ptr<storage::UploadCursor>> scan_uploads(std::string_view b) override {
-    return inner_->scan_uploads(b);
-  }
-
- private:
-  std::shared_ptr<storage::Drive> inner_;
-};
 
 class ErasureSetTest : public ::testing::Test {
  protected:

@@ -412,6 +412,91 @@ TEST_F(LocalDriveTest, OverwriteRemovesReplacedDataFolder) {
   EXPECT_EQ(r->data_uuid, third);
 }
 
+// ---- two-step replacement (Replaced::kKeep)
+
+TEST_F(LocalDriveTest, KeptReplacedVersionSurvivesARestartUntilFinished) {
+  make_bucket("bkt");
+  std::string first = commit_file("bkt", "k", "one");
+  std::string staged = new_uuid(), second = new_uuid();
+  stage(staged, "part.1", "two");
+  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(second, 3), staged, Replaced::kKeep));
+  EXPECT_EQ(drive_->read_object("bkt", "k", false)->data_uuid, second);
+  EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
+  open();  // a crash before the set settled the change
+  EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
+  auto pending = drive_->pending_replaces();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0], std::make_pair(std::string("bkt"), std::string("k")));
+  ASSERT_TRUE(drive_->finish_replace("bkt", "k"));
+  EXPECT_FALSE(fs::exists(data_dir(first)));
+  EXPECT_EQ(read_file(data_dir(second) + "/part.1"), "two");
+  EXPECT_TRUE(drive_->pending_replaces()->empty());
+  EXPECT_TRUE(drive_->finish_replace("bkt", "k"));  // nothing left to finish
+}
+
+TEST_F(LocalDriveTest, UndoPutsBackTheReplacedVersionWithItsData) {
+  make_bucket("bkt");
+  std::string first = commit_file("bkt", "k", "one");
+  ObjectRecord before = *drive_->read_object("bkt", "k", false);
+  std::string staged = new_uuid(), second = new_uuid();
+  stage(staged, "part.1", "two");
+  ObjectRecord next = file_record(second, 3);
+  next.mod_time_ns += 1;
+  ASSERT_TRUE(drive_->commit_object("bkt", "k", next, staged, Replaced::kKeep));
+  ASSERT_TRUE(drive_->undo_replace("bkt", "k", &next));
+  EXPECT_EQ(*drive_->read_object("bkt", "k", false), before);
+  EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
+  EXPECT_FALSE(fs::exists(data_dir(second)));
+  EXPECT_TRUE(drive_->pending_replaces()->empty());
+}
+
+TEST_F(LocalDriveTest, UndoRestoresReplacedInlineData) {
+  make_bucket("bkt");
+  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
+  std::string staged = new_uuid(), uuid = new_uuid();
+  stage(staged, "part.1", "file");
+  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(uuid, 4), staged, Replaced::kKeep));
+  open();
+  ASSERT_TRUE(drive_->undo_replace("bkt", "k", nullptr));
+  auto r = drive_->read_object("bkt", "k", true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, inline_record());
+  EXPECT_FALSE(fs::exists(data_dir(uuid)));
+}
+
+TEST_F(LocalDriveTest, UndoOfANewKeyRemovesItOnlyWhenItIsTheCommittedVersion) {
+  make_bucket("bkt");
+  std::string uuid = new_uuid(), staged = new_uuid();
+  stage(staged, "part.1", "new");
+  ObjectRecord rec = file_record(uuid, 3);
+  ASSERT_TRUE(drive_->commit_object("bkt", "k", rec, staged, Replaced::kKeep));
+  EXPECT_TRUE(drive_->pending_replaces()->empty());  // nothing was replaced
+  ObjectRecord other = rec;
+  other.data_uuid = new_uuid();
+  ASSERT_TRUE(drive_->undo_replace("bkt", "k", &other));
+  EXPECT_TRUE(drive_->read_object("bkt", "k", false));
+  ASSERT_TRUE(drive_->undo_replace("bkt", "k", &rec));
+  EXPECT_EQ(drive_->read_object("bkt", "k", false).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_FALSE(fs::exists(data_dir(uuid)));
+}
+
+TEST_F(LocalDriveTest, KeptDeleteCanBeUndoneOrFinished) {
+  make_bucket("bkt");
+  std::string a = commit_file("bkt", "a", "A");
+  std::string b = commit_file("bkt", "b", "B");
+  ASSERT_TRUE(drive_->delete_object("bkt", "a", Replaced::kKeep));
+  ASSERT_TRUE(drive_->delete_object("bkt", "b", Replaced::kKeep));
+  EXPECT_EQ(drive_->read_object("bkt", "a", false).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->pending_replaces()->size(), 2u);
+  ASSERT_TRUE(drive_->undo_replace("bkt", "a", nullptr));
+  ASSERT_TRUE(drive_->finish_replace("bkt", "b"));
+  EXPECT_EQ(read_file(data_dir(a) + "/part.1"), "A");
+  EXPECT_EQ(drive_->read_object("bkt", "a", false)->data_uuid, a);
+  EXPECT_FALSE(fs::exists(data_dir(b)));
+  EXPECT_TRUE(drive_->pending_replaces()->empty());
+}
+
 TEST_F(LocalDriveTest, OverwriteOnlyTouchesItsOwnKey) {
   make_bucket("bkt");
   std::string a = commit_file("bkt", "a", "A");

@@ -1,0 +1,93 @@
+// Two-step replacement of versions on an ErasureSet. A commit, delete or
+// multipart completion first makes its change on each drive while keeping the
+// replaced version aside (Replaced::kKeep); once the set knows whether the
+// change reached write quorum it settles it: the kept versions are removed,
+// or put back. A crash between the two steps leaves the kept versions on
+// disk, and resolve_pending() decides them at the next start (and at every
+// scanner pass), so a key never ends with too few shards of every version.
+#include <map>
+#include <spdlog/spdlog.h>
+
+#include "object/erasure_set.h"
+
+namespace silo::object {
+
+void ErasureSet::settle(std::string_view bucket, std::string_view key,
+                        const std::vector<char>& committed, bool stands,
+                        const std::vector<storage::ObjectRecord>* records) {
+  pool_.for_each(drives_.size(), [&](size_t j) {
+    if (!committed[j]) return;
+    Status s = stands ? drives_[j]->finish_replace(bucket, key)
+                      : drives_[j]->undo_replace(bucket, key, records ? &(*records)[j] : nullptr);
+    // A drive that fails here keeps the change pending; resolve_pending()
+    // decides it later from the other drives.
+    if (!s) {
+      spdlog::warn("{}: could not settle {}/{}: {}", drives_[j]->endpoint(), bucket, key,
+                   s.error().text());
+    }
+  });
+}
+
+namespace {
+
+enum class Decision { kStands, kUndo, kWait };
+
+// `now` is the version the unsettled change left current on the drives that
+// hold it aside (nullopt: the change was a delete).
+Decision decide(const std::vector<Result<storage::ObjectRecord>>& records,
+                const std::optional<storage::ObjectRecord>& now, size_t majority) {
+  size_t holding = 0, unknown = 0;
+  for (const auto& r : records) {
+    if (r) {
+      if (now && same_version(*r, *now)) ++holding;
+    } else if (r.error().code == ErrorCode::kNoSuchKey) {
+      if (!now) ++holding;
+    } else {
+      ++unknown;  // offline or failing: it may hold either version
+    }
+  }
+  size_t needed = now ? now->erasure.data_blocks : majority;
+  if (needed == 0) needed = 1;
+  if (holding >= needed) return Decision::kStands;
+  if (holding + unknown >= needed) return Decision::kWait;
+  return Decision::kUndo;
+}
+
+}  // namespace
+
+size_t ErasureSet::resolve_pending() {
+  std::map<std::pair<std::string, std::string>, std::vector<char>> pending;
+  for (size_t j = 0; j < drives_.size(); ++j) {
+    if (!drives_[j]->online()) continue;
+    auto list = drives_[j]->pending_replaces();
+    if (!list) continue;
+    for (auto& entry : *list) {
+      auto& marks = pending[std::move(entry)];
+      marks.resize(drives_.size(), 0);
+      marks[j] = 1;
+    }
+  }
+  size_t settled = 0;
+  for (const auto& [name, marks] : pending) {
+    const auto& [bucket, key] = name;
+    auto guard = locks_.lock(bucket, key);
+    auto records = read_all(bucket, key, false);
+    std::optional<storage::ObjectRecord> now;
+    for (size_t j = 0; j < drives_.size(); ++j) {
+      if (marks[j] && records[j]) {
+        now = *records[j];
+        break;
+      }
+    }
+    auto decision = decide(records, now, write_quorum_for_drives());
+    if (decision == Decision::kWait) continue;
+    settle(bucket, key, marks, decision == Decision::kStands, nullptr);
+    if (decision == Decision::kUndo) report_damage(bucket, key);
+    spdlog::info("settled an interrupted change to {}/{}: {}", bucket, key,
+                 decision == Decision::kStands ? "it stands" : "taken back");
+    ++settled;
+  }
+  return settled;
+}
+
+}  // namespace silo::object

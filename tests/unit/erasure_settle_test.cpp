@@ -1,0 +1,179 @@
+// Two-step replacement on a 4-drive erasure set (EC 2+2): a change that
+// does not reach write quorum, or that a crash interrupts between drives,
+// never costs the version it replaced.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hooked_drive.h"
+#include "object/erasure_set.h"
+#include "storage/local_drive.h"
+#include "temp_dir.h"
+
+namespace silo::object {
+namespace {
+
+using silo::test_support::HookedDrive;
+using silo::test_support::TempDir;
+
+constexpr size_t kDrives = 4;
+
+std::string pattern(size_t n, char seed) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i * 31);
+  return s;
+}
+
+class ErasureSettleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (size_t j = 0; j < kDrives; ++j) {
+      auto d = storage::LocalDrive::open(dirs_[j].path());
+      ASSERT_TRUE(d) << d.error().text();
+      local_.push_back(std::shared_ptr<storage::LocalDrive>(std::move(*d)));
+      hooked_.push_back(std::make_shared<HookedDrive>(local_.back()));
+    }
+    set_ = make_set();
+    ASSERT_TRUE(set_->make_bucket("bkt"));
+  }
+
+  std::unique_ptr<ErasureSet> make_set() {
+    ErasureSetOptions o;
+    o.standard_parity = 2;
+    std::vector<std::shared_ptr<storage::Drive>> drives(hooked_.begin(), hooked_.end());
+    return std::make_unique<ErasureSet>(std::move(drives), o);
+  }
+
+  Result<ObjectInfo> put(std::string_view key, std::string_view data) {
+    auto w = set_->begin_put("bkt", key, {});
+    if (!w) return std::unexpected(w.error());
+    if (auto s = (*w)->write({reinterpret_cast<const uint8_t*>(data.data()), data.size()}); !s) {
+      return std::unexpected(s.error());
+    }
+    return (*w)->commit(PutFinal{});
+  }
+
+  std::string get(std::string_view key) {
+    auto r = set_->open_object("bkt", key);
+    EXPECT_TRUE(r) << r.error().text();
+    if (!r) return {};
+    std::string out;
+    std::vector<uint8_t> buf(1 << 20);
+    while (auto n = (*r)->read(buf)) {
+      if (*n == 0) break;
+      out.append(reinterpret_cast<const char*>(buf.data()), *n);
+    }
+    return out;
+  }
+
+  TempDir dirs_[kDrives];
+  std::vector<std::shared_ptr<storage::LocalDrive>> local_;
+  std::vector<std::shared_ptr<HookedDrive>> hooked_;
+  std::unique_ptr<ErasureSet> set_;
+};
+
+TEST_F(ErasureSettleTest, FailedOverwriteLeavesTheOldVersionWholeOnEveryDrive) {
+  for (size_t size : {size_t{3000}, size_t{600 * 1024}}) {  // inline and in shard files
+    std::string key = "k" + std::to_string(size);
+    std::string v1 = pattern(size, 'a');
+    auto first = put(key, v1);
+    ASSERT_TRUE(first);
+    hooked_[0]->fail_commits_after = 0;
+    hooked_[1]->fail_commits_after = 0;
+    auto second = put(key, pattern(size, 'b'));
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kInsufficientWriteQuorum);
+    hooked_[0]->fail_commits_after = SIZE_MAX;
+    hooked_[1]->fail_commits_after = SIZE_MAX;
+    for (size_t j = 0; j < kDrives; ++j) {
+      auto r = local_[j]->read_object("bkt", key, false);
+      ASSERT_TRUE(r) << "drive " << j << ": " << r.error().text();
+      EXPECT_EQ(r->etag, first->etag) << "drive " << j;
+      EXPECT_TRUE(local_[j]->pending_replaces()->empty());
+    }
+    // Readable from any two drives: the old version kept full redundancy.
+    hooked_[2]->offline = true;
+    hooked_[3]->offline = true;
+    EXPECT_EQ(get(key), v1);
+    hooked_[2]->offline = false;
+    hooked_[3]->offline = false;
+  }
+}
+
+TEST_F(ErasureSettleTest, FailedDeleteKeepsTheObjectOnEveryDrive) {
+  std::string v1 = pattern(400 * 1024, 'c');
+  ASSERT_TRUE(put("k", v1));
+  for (size_t j = 0; j < 2; ++j) hooked_[j]->offline = true;
+  // Offline drives refuse the delete too: only 2 of 4 delete, below quorum 3.
+  EXPECT_FALSE(set_->delete_object("bkt", "k"));
+  for (size_t j = 0; j < 2; ++j) hooked_[j]->offline = false;
+  for (size_t j = 0; j < kDrives; ++j) {
+    EXPECT_TRUE(local_[j]->read_object("bkt", "k", false)) << "drive " << j;
+  }
+  EXPECT_EQ(get("k"), v1);
+}
+
+// A crash after one drive committed a new version: at the next start that
+// version (held by 1 < k drives) is taken back on that drive.
+TEST_F(ErasureSettleTest, InterruptedChangeBelowReadQuorumIsTakenBackAtStart) {
+  std::string v1 = pattern(700 * 1024, 'd');
+  auto first = put("k", v1);
+  ASSERT_TRUE(first);
+  auto rec = local_[0]->read_object("bkt", "k", false);
+  ASSERT_TRUE(rec);
+  storage::ObjectRecord torn = *rec;
+  torn.mod_time_ns += 1;
+  torn.etag = "00000000000000000000000000000000";
+  torn.data_uuid = "aaaaaaaa-0000-4000-8000-000000000000";
+  ASSERT_TRUE(local_[0]->commit_object("bkt", "k", torn, "", storage::Replaced::kKeep));
+  set_ = make_set();  // the restart
+  EXPECT_EQ(set_->resolve_pending(), 1u);
+  auto back = local_[0]->read_object("bkt", "k", false);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->etag, first->etag);
+  EXPECT_TRUE(local_[0]->pending_replaces()->empty());
+  for (size_t j = 1; j < kDrives; ++j) hooked_[j]->offline = j >= 2;  // read drive 0 and 1 only
+  EXPECT_EQ(get("k"), v1);
+}
+
+// The same with k drives holding the new version: it stands.
+TEST_F(ErasureSettleTest, InterruptedChangeHeldByReadQuorumStandsAtStart) {
+  ASSERT_TRUE(put("k", pattern(500 * 1024, 'e')));
+  std::vector<storage::ObjectRecord> next;
+  for (size_t j = 0; j < 2; ++j) {
+    auto rec = local_[j]->read_object("bkt", "k", false);
+    ASSERT_TRUE(rec);
+    next.push_back(*rec);
+    next.back().mod_time_ns += 1;
+    next.back().meta.emplace_back("x-amz-meta-v", "2");
+    ASSERT_TRUE(local_[j]->commit_object("bkt", "k", next.back(), "", storage::Replaced::kKeep));
+  }
+  set_ = make_set();
+  EXPECT_EQ(set_->resolve_pending(), 1u);
+  for (size_t j = 0; j < 2; ++j) {
+    EXPECT_EQ(local_[j]->read_object("bkt", "k", false)->mod_time_ns, next[j].mod_time_ns);
+    EXPECT_TRUE(local_[j]->pending_replaces()->empty());
+  }
+}
+
+// With drives offline that might hold the new version, nothing is decided.
+TEST_F(ErasureSettleTest, InterruptedChangeWaitsForOfflineDrives) {
+  ASSERT_TRUE(put("k", pattern(500 * 1024, 'f')));
+  auto rec = local_[0]->read_object("bkt", "k", false);
+  ASSERT_TRUE(rec);
+  storage::ObjectRecord next = *rec;
+  next.mod_time_ns += 1;
+  ASSERT_TRUE(local_[0]->commit_object("bkt", "k", next, "", storage::Replaced::kKeep));
+  hooked_[3]->offline = true;
+  set_ = make_set();
+  EXPECT_EQ(set_->resolve_pending(), 0u);
+  EXPECT_EQ(local_[0]->pending_replaces()->size(), 1u);
+  hooked_[3]->offline = false;
+  EXPECT_EQ(set_->resolve_pending(), 1u);
+  EXPECT_TRUE(local_[0]->pending_replaces()->empty());
+}
+
+}  // namespace
+}  // namespace silo::object
