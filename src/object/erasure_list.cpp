@@ -68,20 +68,12 @@ class MergedCursor {
         advance_current();
         continue;
       }
-      const ObjectRecord* chosen = nullptr;
-      size_t chosen_count = 0;
-      for (const auto& r : found) {
-        size_t count = static_cast<size_t>(std::count_if(
-            found.begin(), found.end(), [&](const auto& o) { return same_version(r, o); }));
-        if (!chosen || count > chosen_count ||
-            (count == chosen_count && r.mod_time_ns > chosen->mod_time_ns)) {
-          chosen = &r;
-          chosen_count = count;
-        }
-      }
-      size_t needed = include_unreadable_ ? 1 : std::max<size_t>(1, chosen->erasure.data_blocks);
-      if (chosen_count >= needed && (include_unreadable_ || !chosen->delete_marker)) {
-        record_ = *chosen;
+      std::vector<const ObjectRecord*> candidates;
+      for (const auto& r : found) candidates.push_back(&r);
+      // Healing lists what too few drives hold too, to rebuild or remove it.
+      auto chosen = most_agreed(candidates, /*readable_only=*/!include_unreadable_);
+      if (chosen && (include_unreadable_ || !found[chosen->index].delete_marker)) {
+        record_ = found[chosen->index];
         has_current_ = true;
         return;
       }

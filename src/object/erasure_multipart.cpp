@@ -44,7 +44,7 @@ Result<UploadRecord> ErasureSet::read_upload_quorum(std::string_view bucket, std
     if (!u) continue;
     size_t count = static_cast<size_t>(
         std::count_if(r.begin(), r.end(), [&](const auto& o) { return o && *o == *u; }));
-    if (count >= u->erasure.data_blocks) return *u;
+    if (count >= read_quorum(u->erasure)) return *u;
   }
   if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
   return fail(ErrorCode::kNoSuchUpload);
@@ -126,7 +126,7 @@ Result<PartListing> ErasureSet::list_parts(std::string_view bucket, std::string_
   pool_.for_each(drives_.size(),
                  [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, marker, max_parts + 1); });
   PartListing out;
-  out.parts = merge_parts(lists, up->erasure.data_blocks);
+  out.parts = merge_parts(lists, read_quorum(up->erasure));
   if (out.parts.size() > max_parts) {
     out.parts.resize(max_parts);
     out.truncated = true;
@@ -146,7 +146,7 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
   if (!up) return std::unexpected(up.error());
   std::vector<Result<std::vector<PartRecord>>> lists(drives_.size(), fail(ErrorCode::kDriveOffline));
   pool_.for_each(drives_.size(), [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, 0, 10001); });
-  auto stored = merge_parts(lists, up->erasure.data_blocks);
+  auto stored = merge_parts(lists, read_quorum(up->erasure));
   ObjectRecord rec;
   std::string md5s;
   uint32_t previous = 0;

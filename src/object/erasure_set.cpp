@@ -31,48 +31,16 @@ ObjectInfo to_object_info(std::string_view bucket, std::string_view key, const O
   return info;
 }
 
-bool same_version(const ObjectRecord& a, const ObjectRecord& b) {
-  return a.mod_time_ns == b.mod_time_ns && a.etag == b.etag && a.data_uuid == b.data_uuid &&
-         a.size == b.size && a.delete_marker == b.delete_marker &&
-         a.erasure.data_blocks == b.erasure.data_blocks &&
-         a.erasure.parity_blocks == b.erasure.parity_blocks;
-}
-
-size_t write_quorum(const storage::ErasureInfo& e) {
-  return e.data_blocks + (e.data_blocks == e.parity_blocks ? 1 : 0);
-}
-
-std::optional<size_t> pick_quorum(const std::vector<Result<ObjectRecord>>& records) {
-  std::optional<size_t> best;
-  size_t best_count = 0;
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (!records[i]) continue;
-    size_t count = 0;
-    for (const auto& other : records) {
-      if (other && same_version(*records[i], *other)) ++count;
-    }
-    if (count < records[i]->erasure.data_blocks) continue;
-    if (!best || count > best_count ||
-        (count == best_count && records[i]->mod_time_ns > records[*best]->mod_time_ns)) {
-      best = i;
-      best_count = count;
-    }
-  }
-  return best;
-}
-
 namespace {
 
-size_t count_code(const std::vector<Result<ObjectRecord>>& r, ErrorCode code) {
-  return static_cast<size_t>(std::count_if(
-      r.begin(), r.end(), [&](const auto& x) { return !x && x.error().code == code; }));
-}
-
-// The error for a key no version of which reached its read quorum.
+// The error for a key no version of which reached its read quorum: "not
+// found" only when so many drives say so that no committed version can hide
+// on the others; otherwise the set is below quorum.
 Error missing_error(const std::vector<Result<ObjectRecord>>& records) {
   size_t n = records.size();
-  if (count_code(records, ErrorCode::kNoSuchBucket) * 2 > n) return Error(ErrorCode::kNoSuchBucket);
-  size_t absent = count_code(records, ErrorCode::kNoSuchKey) + count_code(records, ErrorCode::kNoSuchBucket);
+  auto t = tally(records, ErrorCode::kNoSuchKey);
+  if (t.no_bucket * 2 > n) return Error(ErrorCode::kNoSuchBucket);
+  size_t absent = t.absent + t.no_bucket;
   if (absent * 2 >= n && absent > 0) return Error(ErrorCode::kNoSuchKey);
   return Error(ErrorCode::kInsufficientReadQuorum);
 }
@@ -145,7 +113,7 @@ Status ErasureSet::make_bucket(std::string_view bucket, const BucketOptions& opt
     if (s) ++ok;
     else if (s.error().code == ErrorCode::kBucketAlreadyOwnedByYou) ++exists;
   }
-  size_t quorum = write_quorum_for_drives();
+  size_t quorum = metadata_write_quorum(drives_.size());
   if (exists >= quorum || (exists > 0 && ok == 0 && exists + ok >= quorum)) {
     return fail(ErrorCode::kBucketAlreadyOwnedByYou);
   }
@@ -170,11 +138,11 @@ Result<BucketInfo> ErasureSet::head_bucket(std::string_view bucket) {
       ++missing;
     }
   }
-  size_t read_quorum = (drives_.size() + 1) / 2;
-  if (ok >= read_quorum && ok > 0) {
+  size_t quorum = metadata_read_quorum(drives_.size());
+  if (ok >= quorum && ok > 0) {
     return BucketInfo{found->name, found->created_ns, found->location};
   }
-  if (missing > 0 && missing >= read_quorum) return fail(ErrorCode::kNoSuchBucket);
+  if (missing > 0 && missing >= quorum) return fail(ErrorCode::kNoSuchBucket);
   return fail(ErrorCode::kInsufficientReadQuorum);
 }
 
@@ -199,11 +167,11 @@ Result<std::vector<BucketInfo>> ErasureSet::list_buckets() {
       entry.first++;
     }
   }
-  size_t read_quorum = (drives_.size() + 1) / 2;
-  if (answered < read_quorum || answered == 0) return fail(ErrorCode::kInsufficientReadQuorum);
+  size_t quorum = metadata_read_quorum(drives_.size());
+  if (answered < quorum || answered == 0) return fail(ErrorCode::kInsufficientReadQuorum);
   std::vector<BucketInfo> out;
   for (const auto& [name, entry] : seen) {
-    if (entry.first >= read_quorum) out.push_back({name, entry.second});
+    if (entry.first >= quorum) out.push_back({name, entry.second});
   }
   return out;
 }
@@ -228,7 +196,7 @@ Status ErasureSet::delete_bucket(std::string_view bucket) {
     else if (s.error().code == ErrorCode::kBucketNotEmpty) return fail(ErrorCode::kBucketNotEmpty);
     else if (s.error().code == ErrorCode::kNoSuchBucket) ++ok;
   }
-  if (ok < write_quorum_for_drives()) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (ok < metadata_write_quorum(drives_.size())) return fail(ErrorCode::kInsufficientWriteQuorum);
   return {};
 }
 
@@ -341,7 +309,7 @@ Status ErasureSet::delete_object(std::string_view bucket, std::string_view key) 
     if (s || s.error().code == ErrorCode::kNoSuchKey) ++done;
     else if (s.error().code == ErrorCode::kNoSuchBucket) ++no_bucket;
   }
-  bool stands = no_bucket * 2 <= drives_.size() && done >= write_quorum_for_drives();
+  bool stands = no_bucket * 2 <= drives_.size() && done >= metadata_write_quorum(drives_.size());
   settle(bucket, key, deleted, stands, nullptr);
   if (no_bucket * 2 > drives_.size()) return fail(ErrorCode::kNoSuchBucket);
   if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);

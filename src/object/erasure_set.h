@@ -25,6 +25,7 @@
 #include "object/ns_lock.h"
 #include "object/object_layer.h"
 #include "object/parallel.h"
+#include "object/quorum.h"
 #include "storage/drive.h"
 
 namespace silo::object {
@@ -168,7 +169,6 @@ class ErasureSet final : public ObjectLayer {
                   const std::vector<Result<storage::ObjectRecord>>& records);
   // Fails with the error the drives agree on, or NoSuchBucket when most lack it.
   Status check_bucket(std::string_view bucket);
-  size_t write_quorum_for_drives() const { return drives_.size() / 2 + 1; }
 
   std::vector<std::shared_ptr<storage::Drive>> drives_;
   ErasureSetOptions options_;
@@ -179,12 +179,6 @@ class ErasureSet final : public ObjectLayer {
   std::vector<std::unique_ptr<erasure::Codec>> codecs_;  // index k*33+m
   std::function<void(std::string, std::string)> on_damage_;
 };
-
-// Quorum helpers shared by the set's files.
-// Index of the record version agreed on by at least its read quorum, or nullopt.
-std::optional<size_t> pick_quorum(const std::vector<Result<storage::ObjectRecord>>& records);
-bool same_version(const storage::ObjectRecord& a, const storage::ObjectRecord& b);
-size_t write_quorum(const storage::ErasureInfo& e);
 
 ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
                           const storage::ObjectRecord& record);

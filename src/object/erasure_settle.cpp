@@ -46,7 +46,7 @@ Decision decide(const std::vector<Result<storage::ObjectRecord>>& records,
       ++unknown;  // offline or failing: it may hold either version
     }
   }
-  size_t needed = now ? now->erasure.data_blocks : majority;
+  size_t needed = now ? read_quorum(now->erasure) : majority;
   if (needed == 0) needed = 1;
   if (holding >= needed) return Decision::kStands;
   if (holding + unknown >= needed) return Decision::kWait;
@@ -79,7 +79,7 @@ size_t ErasureSet::resolve_pending() {
         break;
       }
     }
-    auto decision = decide(records, now, write_quorum_for_drives());
+    auto decision = decide(records, now, metadata_write_quorum(drives_.size()));
     if (decision == Decision::kWait) continue;
     settle(bucket, key, marks, decision == Decision::kStands, nullptr);
     if (decision == Decision::kUndo) report_damage(bucket, key);
