@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
 
   silo::server::ServerConfig server;
   auto* srv = app.add_subcommand("server", "Run the object storage server");
-  srv->add_option("--address", server.address, "Listen address, host:port (default :9000)");
+  srv->add_option("--address", server.address, "Listen address, host:port (default :9000: every interface with SILO_ROOT_USER and "
+                  "SILO_ROOT_PASSWORD set, loopback only without them)");
   srv->add_option("--domain", server.domains,
                   "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable");
   srv->add_option("--region", server.region,
@@ -33,6 +34,15 @@ int main(int argc, char** argv) {
       ->envname("SILO_REGION");
   srv->add_option("--stale-uploads-expiry", server.stale_uploads_expiry,
                   "Abort multipart uploads idle longer than this (default 24h)");
+  srv->add_option("--idle-timeout", server.idle_timeout,
+                  "Close a connection idle between requests this long (default 60s)");
+  srv->add_option("--header-timeout", server.header_timeout,
+                  "A request header must arrive whole within this time (default 15s)");
+  srv->add_option("--io-timeout", server.io_timeout,
+                  "Fail a request whose body or response stalls this long (default 120s)");
+  srv->add_option("--max-connections", server.max_connections,
+                  "Open connections at most; more wait to be accepted (default: half the "
+                  "descriptor limit, at most 10000)");
   srv->add_flag("--debug", server.debug, "Log every request");
   srv->add_option("DIR", server.drives, "Data folder")->required();
 

@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <thread>
 #include <unistd.h>
@@ -20,7 +21,36 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr auto kAwaitNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kLogInterval = std::chrono::seconds(10);
+constexpr auto kMaxAcceptBackoff = std::chrono::milliseconds(1000);
+
+// Errors that say the process or system is out of something an accept needs;
+// retrying at once would fail again at once.
+bool out_of_resources(const boost::system::error_code& ec) {
+  int v = ec.value();
+  return ec.category() == boost::system::system_category() &&
+         (v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM);
 }
+
+// At most one log line per interval for a repeating condition.
+class RateLimitedLog {
+ public:
+  // Counts an occurrence; true when a line should be written now, with
+  // `suppressed()` occurrences since the last one.
+  bool due() {
+    ++count_;
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_) return false;
+    next_ = now + kLogInterval;
+    return true;
+  }
+  uint64_t take() { return std::exchange(count_, 0); }
+
+ private:
+  uint64_t count_ = 0;
+  std::chrono::steady_clock::time_point next_{};
+};
+}  // namespace
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
   State(asio::io_context& io, ServerOptions o, RequestHandler& h)
@@ -58,33 +88,111 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     loops.clear();
   }
 
+  // Runs on the acceptor's strand; woken when a connection closes while the
+  // acceptor waits for a free slot.
+  asio::steady_timer slot_freed{acceptor.get_executor()};
+  std::atomic<size_t> open_connections{0};
+  bool waiting_for_slot = false;
+
+  void connection_closed() {
+    if (open_connections.fetch_sub(1) == options.max_connections) {
+      asio::post(acceptor.get_executor(), [self = shared_from_this()] {
+        if (self->waiting_for_slot) self->slot_freed.cancel();
+      });
+    }
+  }
+
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
+    RateLimitedLog failure_log, limit_log;
+    auto backoff = std::chrono::milliseconds(0);
+    asio::steady_timer pause(acceptor.get_executor());
     while (!stopping) {
+      // At the connection limit: leave new connections in the backlog.
+      while (!stopping && open_connections.load() >= std::max<size_t>(1, options.max_connections)) {
+        if (limit_log.due()) {
+          spdlog::warn("connection limit ({}) reached: new connections wait until one closes",
+                       options.max_connections);
+          limit_log.take();
+        }
+        waiting_for_slot = true;
+        slot_freed.expires_after(std::chrono::seconds(1));
+        co_await slot_freed.async_wait(kAwaitNoThrow);
+        waiting_for_slot = false;
+      }
+      if (stopping) break;
       // Accepted on the main loop, then handed over by file descriptor: a
       // pending accept must never hold a socket of a worker loop, which is
       // destroyed before the main loop at shutdown.
       auto [ec, accepted] = co_await acceptor.async_accept(kAwaitNoThrow);
-      if (ec) {
-        if (stopping || ec == asio::error::operation_aborted) break;
-        spdlog::warn("accept failed: {}", ec.message());
-        continue;
-      }
-      auto& loop = *loops[next_loop++ % loops.size()];
-      auto protocol = accepted.local_endpoint(ec).protocol();
-      tcp::socket socket(loop);
       if (!ec) {
-        auto fd = accepted.release(ec);
-        if (!ec) socket.assign(protocol, fd, ec);
-        if (ec && fd >= 0) ::close(fd);
+        ec = hand_over(std::move(accepted));
+        if (!ec) {
+          backoff = std::chrono::milliseconds(0);
+          continue;
+        }
       }
-      if (ec) {
-        spdlog::warn("accept failed: {}", ec.message());
-        continue;
+      if (stopping || ec == asio::error::operation_aborted) break;
+      // Out of descriptors, the pending connection stays queued and accept
+      // fails again at once: back off instead of spinning, log sparingly.
+      bool starved = out_of_resources(ec);
+      backoff = starved ? std::clamp(backoff * 2, std::chrono::milliseconds(10), kMaxAcceptBackoff)
+                        : std::chrono::milliseconds(1);
+      if (failure_log.due()) {
+        spdlog::warn("accept failed: {} ({} time(s) in the last {} s){}", ec.message(),
+                     failure_log.take(), kLogInterval.count(),
+                     starved ? "; backing off until descriptors are free" : "");
       }
-      socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(loop, connection(std::move(socket)), asio::detached);
+      pause.expires_after(backoff);
+      co_await pause.async_wait(kAwaitNoThrow);
     }
+  }
+
+  // Moves an accepted socket to the next event loop and starts its coroutine.
+  boost::system::error_code hand_over(tcp::socket accepted) {
+    boost::system::error_code ec;
+    auto& loop = *loops[next_loop++ % loops.size()];
+    auto protocol = accepted.local_endpoint(ec).protocol();
+    if (ec) return ec;
+    tcp::socket socket(loop);
+    auto fd = accepted.release(ec);
+    if (!ec) socket.assign(protocol, fd, ec);
+    if (ec) {
+      if (fd >= 0) ::close(fd);
+      return ec;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    open_connections++;
+    asio::co_spawn(loop, connection(std::move(socket)), asio::detached);
+    return {};
+  }
+
+  // Waits for the first byte of the next request (idle_timeout), then reads
+  // its header within header_timeout. Returns the error of the read.
+  asio::awaitable<boost::system::error_code> read_header(beast::tcp_stream& stream,
+                                                         beast::flat_buffer& buffer,
+                                                         RequestParser& parser, bool& started) {
+    started = buffer.size() > 0;  // pipelined bytes of the next request
+    if (!started) {
+      stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kAwaitNoThrow);
+      if (ec) co_return ec;
+      buffer.commit(n);
+      started = true;
+    }
+    stream.expires_after(options.header_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwaitNoThrow);
+    (void)n;
+    co_return ec;
+  }
+
+  // Answers a request that cannot be served (bad framing, limits) and closes.
+  asio::awaitable<void> refuse(beast::tcp_stream& stream, ErrorCode code) {
+    auto res = handler.malformed_request(code);
+    res.keep_alive(false);
+    res.prepare_payload();
+    stream.expires_after(std::min(options.io_timeout, std::chrono::seconds(10)));
+    co_await bhttp::async_write(stream, res, kAwaitNoThrow);
   }
 
   asio::awaitable<void> connection(tcp::socket socket) {
@@ -95,23 +203,29 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       RequestParser parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit));
       parser.body_limit(boost::none);
-      stream.expires_after(options.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwaitNoThrow);
-      (void)n;
+      bool started = false;
+      auto ec = co_await read_header(stream, buffer, parser, started);
       if (ec) {
+        if (ec == beast::error::timeout) {
+          // Idle, or a header that did not arrive in time (slowloris): the
+          // stream's deadline has closed the socket already.
+          if (started) spdlog::debug("request header not complete in time: connection closed");
+          break;
+        }
         if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-            ec == beast::error::timeout || ec == asio::error::connection_reset ||
-            ec == asio::error::operation_aborted) {
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
           break;
         }
         // Framing or size error: answer once, then close.
-        ErrorCode code = ec == bhttp::error::header_limit ? ErrorCode::kRequestHeaderSectionTooLarge
-                                                          : ErrorCode::kInvalidRequest;
-        auto res = handler.malformed_request(code);
-        res.keep_alive(false);
-        res.prepare_payload();
-        stream.expires_after(options.io_timeout);
-        co_await bhttp::async_write(stream, res, kAwaitNoThrow);
+        co_await refuse(stream, ec == bhttp::error::header_limit
+                                    ? ErrorCode::kRequestHeaderSectionTooLarge
+                                    : ErrorCode::kInvalidRequest);
+        break;
+      }
+      const auto& fields = parser.get().base();
+      if (static_cast<size_t>(std::distance(fields.begin(), fields.end())) >
+          options.max_header_fields) {
+        co_await refuse(stream, ErrorCode::kRequestHeaderSectionTooLarge);
         break;
       }
       active++;
@@ -123,6 +237,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.close();
+    connection_closed();
   }
 };
 
@@ -170,5 +285,7 @@ uint16_t Server::port() const {
 }
 
 size_t Server::active() const { return state_->active.load(); }
+
+size_t Server::connections() const { return state_->open_connections.load(); }
 
 }  // namespace silo::http

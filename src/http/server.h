@@ -9,6 +9,11 @@
 // coroutine needs no strand and no other thread is woken to run it (one
 // shared multi-threaded io_context spent a fifth of small-GET time waking
 // threads).
+//
+// When accept fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+// the acceptor backs off (up to 1 s between attempts, so it accepts again
+// soon after descriptors are freed) and logs one line per 10 s with the
+// number of failures, instead of spinning.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -31,12 +36,23 @@ class RequestHandler {
   virtual StringResponse malformed_request(ErrorCode code) = 0;
 };
 
+// Limits that keep a hostile or broken client from holding resources.
 struct ServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 9000;
   size_t header_limit = 16 * 1024;  // bytes of request line + headers
+  size_t max_header_fields = 200;   // header fields of one request
+  // A connection with no request in progress is closed after this long.
   std::chrono::seconds idle_timeout{60};
+  // Once the first byte of a request arrived, its whole header must arrive
+  // within this time, however slowly it trickles (slowloris): else 400
+  // RequestTimeout and the connection is closed.
+  std::chrono::seconds header_timeout{15};
+  // The longest a body read or a response write may make no progress.
   std::chrono::seconds io_timeout{120};
+  // Open connections at most. At the limit new connections are not accepted
+  // (they wait in the listen backlog) until one closes; open ones are served.
+  size_t max_connections = 10000;  // `silo server` derives it from the descriptor limit
   unsigned threads = 2;  // event loops for connections
 };
 
@@ -54,6 +70,8 @@ class Server {
   uint16_t port() const;
   // Number of exchanges in progress (for graceful shutdown).
   size_t active() const;
+  // Number of open connections.
+  size_t connections() const;
 
  private:
   struct State;

@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "s3/ops_util.h"
+#include "s3/validate.h"
 
 namespace silo::s3 {
 
@@ -66,12 +67,14 @@ Result<storage::KeyValues> metadata_from_headers(const Context& ctx) {
       value = without_aws_chunked(value);
       if (value.empty()) continue;
     }
+    if (auto s = validate_header_value(name, value); !s) return std::unexpected(s.error());
     meta.emplace_back(std::string(name), std::move(value));
   }
   for (const auto& field : ctx.request()) {
     std::string name = to_lower({field.name_string().data(), field.name_string().size()});
     if (!name.starts_with("x-amz-meta-")) continue;
     std::string value(field.value().data(), field.value().size());
+    if (auto s = validate_header_value(name, value); !s) return std::unexpected(s.error());
     user_bytes += name.size() - 11 + value.size();
     meta.emplace_back(std::move(name), std::move(value));
   }

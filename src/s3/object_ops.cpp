@@ -80,9 +80,14 @@ Op get_object(Context& ctx, bool head) {
   if (auto s = check_version_id(ctx); !s) co_return s;
   for (const auto& [param, header] : kResponseOverrides) {
     (void)header;
-    if (q.has(param) && ctx.auth.anonymous) {
+    auto v = q.get(param);
+    if (v && ctx.auth.anonymous) {
       co_return fail(ErrorCode::kInvalidRequest,
                      "Request specific response headers cannot be used for anonymous GET requests.");
+    }
+    // Decoded from the query, so CR/LF could inject headers into the response.
+    if (v) {
+      if (auto s = validate_header_value(param, *v); !s) co_return s;
     }
   }
   std::optional<uint32_t> part_number;

@@ -4,6 +4,19 @@
 
 namespace silo::s3 {
 
+bool valid_header_value(std::string_view value) {
+  for (unsigned char c : value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+Status validate_header_value(std::string_view name, std::string_view value) {
+  if (valid_header_value(value)) return {};
+  return fail(ErrorCode::kInvalidArgument,
+              "The value of " + std::string(name) + " contains a control character");
+}
+
 bool valid_bucket_name(std::string_view name) {
   if (name.size() < 3 || name.size() > 63) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };

@@ -13,27 +13,73 @@ namespace silo::server {
 
 using storage::Format;
 
-Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t set_size) {
+namespace {
+bool folder_exists(const std::string& path) {
+  // An error other than "not found" (e.g. no permission) is an existing
+  // folder that cannot be read: reported as unreadable, never created.
+  std::error_code ec;
+  bool exists = std::filesystem::exists(path, ec);
+  return exists || static_cast<bool>(ec);
+}
+
+std::string absolute_path(const std::string& p) {
+  std::error_code ec;
+  std::string path = std::filesystem::absolute(p, ec).lexically_normal().string();
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// The drives of each set that hold no format of this deployment, with why,
+// when a set has fewer formatted drives than the read quorum.
+std::string below_quorum(const PoolLayout& layout, const std::vector<std::optional<Format>>& formats,
+                         size_t read_quorum) {
+  std::string out;
+  size_t size = layout.set_size;
+  for (size_t s = 0; s < layout.drives.size() / size; ++s) {
+    size_t present = 0;
+    std::string absent;
+    for (size_t i = s * size; i < (s + 1) * size; ++i) {
+      const auto& f = formats[i];
+      if (f && f->deployment_id == layout.deployment_id) {
+        ++present;
+        continue;
+      }
+      const auto& d = layout.drives[i];
+      absent += "\n  " + d.path +
+                (d.missing    ? " (does not exist)"
+                 : !d.reachable ? " (cannot be read)"
+                 : f            ? " (belongs to another deployment)"
+                                : " (empty: no format.json)");
+    }
+    if (present >= read_quorum) continue;
+    out += "\nerasure set " + std::to_string(s + 1) + " has " + std::to_string(present) + " of " +
+           std::to_string(size) + " drives, fewer than its read quorum of " +
+           std::to_string(read_quorum) + "; missing:" + absent;
+  }
+  return out;
+}
+}  // namespace
+
+Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t set_size,
+                                  size_t read_quorum) {
   PoolLayout layout;
   layout.set_size = set_size;
   size_t n = paths.size();
   std::vector<std::optional<Format>> formats(n);
   for (size_t i = 0; i < n; ++i) {
-    std::error_code ec;
-    std::string path = std::filesystem::absolute(paths[i], ec).lexically_normal().string();
-    if (path.size() > 1 && path.back() == '/') path.pop_back();
-    DriveSlot slot{path, "", false, true};
-    if (auto s = storage::make_dirs_durable(path); !s) {
-      spdlog::error("drive {} is not usable: {}", path, s.error().text());
+    DriveSlot slot{absolute_path(paths[i]), "", false, true, false};
+    if (!folder_exists(slot.path)) {
+      // Created only if this turns out to be a new deployment (below).
+      slot.missing = true;
       slot.reachable = false;
     } else {
-      auto f = storage::read_format(path);
+      auto f = storage::read_format(slot.path);
       if (!f) {
         if (f.error().text().find("not a Silo format") != std::string::npos ||
             f.error().text().find("corrupt") != std::string::npos) {
           return fail(f.error().code, std::string(f.error().text()));
         }
-        spdlog::error("drive {} is not readable: {}", path, f.error().text());
+        spdlog::error("drive {} is not readable: {}", slot.path, f.error().text());
         slot.reachable = false;
       } else {
         formats[i] = std::move(*f);
@@ -48,6 +94,16 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
     if (f) votes[f->deployment_id]++;
   }
   if (votes.empty()) {
+    // A new deployment: its folders may be created.
+    for (auto& d : layout.drives) {
+      if (!d.missing) continue;
+      if (auto st = storage::make_dirs_durable(d.path); !st) {
+        spdlog::error("drive {} is not usable: {}", d.path, st.error().text());
+        continue;
+      }
+      d.missing = false;
+      d.reachable = true;
+    }
     bool all_reachable = true;
     for (const auto& d : layout.drives) all_reachable = all_reachable && d.reachable;
     if (!all_reachable) {
@@ -90,11 +146,23 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
                     " drives (" + std::to_string(ref_drives) + " in all), but the command line gives " +
                     std::to_string(n) + " drives; start with the same drives as before");
   }
+  if (auto absent = below_quorum(layout, formats, read_quorum); !absent.empty()) {
+    return fail(ErrorCode::kInternalError,
+                "too few drives to start; nothing was created or formatted:" + absent +
+                    "\nBring these drives back (mount them, or restore their folders) and start "
+                    "again.");
+  }
   for (size_t i = 0; i < n; ++i) {
     const std::string& expected = reference->sets[i / set_size][i % set_size];
     auto& slot = layout.drives[i];
     slot.drive_id = expected;
     const auto& f = formats[i];
+    if (slot.missing) {
+      spdlog::error("drive {} does not exist: it is offline and will not be created; restore or "
+                    "mount it, or create an empty folder there to replace it",
+                    slot.path);
+      continue;
+    }
     if (!slot.reachable) continue;
     if (!f) {
       // An empty folder where a formatted drive was: a replaced drive.
@@ -118,6 +186,27 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
     }
   }
   return layout;
+}
+
+bool format_replacement(const PoolLayout& layout, size_t index) {
+  const auto& slot = layout.drives[index];
+  std::error_code ec;
+  if (!std::filesystem::is_directory(slot.path, ec) ||
+      !std::filesystem::is_empty(slot.path, ec) || ec) {
+    return false;
+  }
+  std::vector<std::vector<std::string>> sets(layout.drives.size() / layout.set_size);
+  for (size_t i = 0; i < layout.drives.size(); ++i) {
+    sets[i / layout.set_size].push_back(layout.drives[i].drive_id);
+  }
+  Format fresh{layout.deployment_id, slot.drive_id, std::move(sets)};
+  if (auto s = storage::write_format(slot.path, fresh); !s) {
+    spdlog::error("drive {}: cannot format the replacement: {}", slot.path, s.error().text());
+    return false;
+  }
+  spdlog::warn("drive {} was replaced by an empty folder: formatted it; it will be healed",
+               slot.path);
+  return true;
 }
 
 }  // namespace silo::server

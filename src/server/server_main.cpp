@@ -8,8 +8,10 @@
 #include <iostream>
 #include <malloc.h>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <thread>
+#include <tuple>
 
 #include "common/buffer.h"
 #include "common/log.h"
@@ -48,16 +50,37 @@ std::optional<int64_t> parse_duration_ns(std::string_view s) {
   return static_cast<int64_t>(*n) * unit * 1'000'000'000;
 }
 
+// Splits host:port; an empty host stays empty (the caller picks the default).
 bool parse_address(const std::string& address, std::string& host, uint16_t& port) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos) return false;
   host = address.substr(0, colon);
-  if (host.empty()) host = "0.0.0.0";
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   auto p = parse_u64(address.substr(colon + 1));
   if (!p || *p > 65535) return false;
   port = static_cast<uint16_t>(*p);
   return true;
+}
+
+// Connections, drive files and RocksDB all need descriptors: use the hard
+// limit, not the (often 1024) soft one.
+// limit, not the (often 1024) soft one. Returns the limit in effect.
+size_t raise_descriptor_limit() {
+  struct rlimit lim;
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? 1 << 20 : static_cast<size_t>(lim.rlim_cur);
+}
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(host, ec);
+  return !ec && a.is_loopback();
 }
 
 // Periodically aborts multipart uploads that were abandoned.
@@ -194,6 +217,21 @@ int run_server(const ServerConfig& config) {
     std::cerr << "silo server: --stale-uploads-expiry must look like 24h, 30m or 90s\n";
     return 2;
   }
+  for (auto [name, value, field] :
+       {std::tuple{"--idle-timeout", &config.idle_timeout, &http_options.idle_timeout},
+        std::tuple{"--header-timeout", &config.header_timeout, &http_options.header_timeout},
+        std::tuple{"--io-timeout", &config.io_timeout, &http_options.io_timeout}}) {
+    auto ns = parse_duration_ns(*value);
+    if (!ns || *ns <= 0) {
+      std::cerr << "silo server: " << name << " must look like 90s, 5m or 1h\n";
+      return 2;
+    }
+    *field = std::chrono::seconds(*ns / 1'000'000'000);
+  }
+  // Connections beyond what descriptors allow would starve the drives.
+  http_options.max_connections = config.max_connections > 0
+                                     ? config.max_connections
+                                     : std::clamp<size_t>(raise_descriptor_limit() / 2, 16, 10000);
   auto standard = parity_from_env("SILO_STORAGE_CLASS_STANDARD", cluster::default_parity(*set_size), *set_size);
   auto reduced = parity_from_env("SILO_STORAGE_CLASS_RRS", 1, *set_size);
   if (!standard || !reduced) {
@@ -211,8 +249,21 @@ int run_server(const ServerConfig& config) {
                  "SILO_ROOT_PASSWORD at least 8\n";
     return 2;
   }
+  // Default credentials are public knowledge: serve them on loopback only.
+  if (http_options.host.empty()) {
+    http_options.host = default_credentials ? "127.0.0.1" : "0.0.0.0";
+  } else if (default_credentials && !is_loopback_host(http_options.host)) {
+    std::cerr << "silo server: refusing to listen on " << http_options.host
+              << " with the default credentials: anyone who can reach it would have full "
+                 "access.\n  Set SILO_ROOT_USER and SILO_ROOT_PASSWORD (at least 8 characters), "
+                 "e.g.\n    export SILO_ROOT_USER=admin SILO_ROOT_PASSWORD=$(openssl rand -hex 16)\n"
+                 "  or listen on loopback only (--address 127.0.0.1:"
+              << http_options.port << ").\n";
+    return 2;
+  }
 
-  auto layout = prepare_drives(*drive_paths, *set_size);
+  // Reads need k = set size - parity drives of a set.
+  auto layout = prepare_drives(*drive_paths, *set_size, *set_size - static_cast<size_t>(*standard));
   if (!layout) {
     std::cerr << "silo server: " << layout.error().text() << "\n";
     return 1;
@@ -248,6 +299,11 @@ int run_server(const ServerConfig& config) {
   bool any_replaced = false;
   for (const auto& slot : layout->drives) any_replaced = any_replaced || slot.replaced;
   if (any_replaced) healer.start_background_heal("replaced drive(s)");
+  // A drive folder that comes back empty while running is a replacement too.
+  for (size_t i = 0; i < drives.size(); ++i) {
+    drives[i]->set_replacement([&layout = *layout, i] { return format_replacement(layout, i); },
+                               [&healer] { healer.start_background_heal("replaced drive"); });
+  }
   ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options);
 
   // Watches drive identity; takes vanished drives offline and brings them back.
@@ -301,12 +357,16 @@ int run_server(const ServerConfig& config) {
                                   "restricts them)")
                     : config.region + " only (requests signed for another region are refused)")
             << "\n"
-            << "  RootUser:    " << user << "\n"
-            << "  RootPass:    " << password << "\n";
+            << "  RootUser:    " << user
+            << (user_env && *user_env ? " (from SILO_ROOT_USER)" : " (default)") << "\n"
+            << "  RootPass:    "
+            << (password_env && *password_env ? "from SILO_ROOT_PASSWORD (not shown)"
+                                              : "the default (see README; not shown)")
+            << "\n";
   if (default_credentials) {
-    std::cout << "\nWARNING: default credentials in use. Anyone who can reach this port has "
-                 "full access.\n         Set SILO_ROOT_USER and SILO_ROOT_PASSWORD to change "
-                 "them.\n";
+    std::cout << "\nWARNING: default credentials in use, so the server listens on loopback "
+                 "only.\n         Set SILO_ROOT_USER and SILO_ROOT_PASSWORD to change them and "
+                 "serve other interfaces.\n";
   }
   std::cout << std::flush;
 

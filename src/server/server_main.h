@@ -8,6 +8,9 @@
 namespace silo::server {
 
 struct ServerConfig {
+  // host:port. An empty host (":9000", or no --address at all) means every
+  // interface when root credentials are configured and loopback otherwise;
+  // a non-loopback host without credentials is refused.
   std::string address = ":9000";
   std::vector<std::string> drives;
   std::vector<std::string> domains;
@@ -15,6 +18,12 @@ struct ServerConfig {
   // otherwise only this one, as AWS does.
   std::string region;
   std::string stale_uploads_expiry = "24h";
+  // Client limits (http::ServerOptions): durations like "60s", "2m".
+  std::string idle_timeout = "60s";
+  std::string header_timeout = "15s";
+  std::string io_timeout = "120s";
+  // 0: half the descriptor limit, at most 10000 (the rest stays for drives).
+  size_t max_connections = 0;
   bool debug = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "common/log.h"
 #include "storage/format.h"
 
@@ -93,7 +95,24 @@ void ManagedDrive::check() {
     next_retry_ = now + backoff_;
     backoff_ = std::min(backoff_ * 2, std::chrono::seconds(30));
   }
+  if (format_empty_) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(root_, ec) && std::filesystem::is_empty(root_, ec) && !ec &&
+        format_empty_()) {
+      if (open_now()) {
+        spdlog::info("drive {} is online again as a replacement", root_);
+        if (on_replaced_) on_replaced_();
+      }
+      return;
+    }
+  }
   if (open_now()) spdlog::info("drive {} is back online", root_);
+}
+
+void ManagedDrive::set_replacement(std::function<bool()> format_empty,
+                                   std::function<void()> on_replaced) {
+  format_empty_ = std::move(format_empty);
+  on_replaced_ = std::move(on_replaced);
 }
 
 template <typename F>

@@ -6,10 +6,14 @@
 // replaced goes offline: every call then fails at once with kDriveOffline
 // instead of writing into a deleted directory. While offline it is retried
 // with exponential backoff and reopened as soon as its identity is back.
+// The drive never creates its folder: a folder that does not exist stays
+// offline. A folder that reappears empty is a replacement, formatted through
+// the callback given to set_replacement (if any) and then opened.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +35,11 @@ class ManagedDrive final : public Drive {
   void check();
   // Opens the drive now; false (and offline) when it cannot be opened.
   bool open_now();
+  // While offline, check() calls `format_empty` when the folder exists and is
+  // empty; when it returns true (it wrote this drive's format.json) the
+  // drive is opened and `on_replaced` runs, e.g. to start a heal.
+  // REQUIRES: called before check() runs on another thread.
+  void set_replacement(std::function<bool()> format_empty, std::function<void()> on_replaced);
 
   std::string endpoint() const override { return root_; }
   Status make_bucket(const BucketRecord& bucket) override;
@@ -84,6 +93,8 @@ class ManagedDrive final : public Drive {
   std::atomic<bool> online_{false};
   std::chrono::steady_clock::time_point next_retry_{};
   std::chrono::seconds backoff_{1};
+  std::function<bool()> format_empty_;
+  std::function<void()> on_replaced_;
 };
 
 }  // namespace silo::storage

@@ -38,9 +38,10 @@ def free_port():
 class SiloServer:
     """One `silo server` process. Stopped by the test (or fixture) that made it."""
 
-    def __init__(self, drives, extra_args=(), env=None):
+    def __init__(self, drives, extra_args=(), env=None, preexec_fn=None):
         self.drives = [str(d) for d in drives]
         self.extra_args = list(extra_args)
+        self.preexec_fn = preexec_fn
         self.env = dict(os.environ)
         self.env.update({"SILO_ROOT_USER": ACCESS_KEY, "SILO_ROOT_PASSWORD": SECRET_KEY})
         if env:
@@ -61,7 +62,7 @@ class SiloServer:
         self.proc = subprocess.Popen(
             [str(SILO_BIN), "server", "--address", f"127.0.0.1:{self.port}",
              *self.extra_args, *self.drives],
-            stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+            stdout=self.log, stderr=subprocess.STDOUT, env=self.env, preexec_fn=self.preexec_fn)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

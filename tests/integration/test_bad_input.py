@@ -711,3 +711,82 @@ def test_content_length_over_the_object_size_limit_is_rejected_before_the_body(s
         resp = conn.read_response()
         assert_s3_error(resp.status, resp.headers, resp.body, 400, "EntityTooLarge")
     assert_healthy(server, bucket)
+
+
+# ------------------------------------------------------------ header injection
+
+def _raw_get(srv, url_or_target, method="GET"):
+    """Sends the request line as given (no client-side re-encoding) and
+    returns the response and the raw header block."""
+    target = url_or_target.split(srv.endpoint, 1)[-1]
+    with RawConn(srv.port) as conn:
+        conn.send(f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        resp = conn.read_response(head=method == "HEAD")
+    return resp
+
+
+@pytest.mark.parametrize("param", ["ResponseContentType", "ResponseContentDisposition",
+                                   "ResponseCacheControl", "ResponseContentLanguage",
+                                   "ResponseContentEncoding"])
+def test_presigned_response_override_with_crlf_is_invalid_argument_and_injects_nothing(
+        server, s3, bucket, param):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    url = s3.generate_presigned_url("get_object", Params={
+        "Bucket": bucket, "Key": "k", param: "text/plain\r\nX-Injected: yes"}, ExpiresIn=300)
+    assert "%0D%0A" in url.upper()
+    resp = _raw_get(server, url)
+    assert_s3_error(resp.status, resp.headers, resp.body, 400, "InvalidArgument")
+    assert "x-injected" not in resp.headers
+
+
+@pytest.mark.parametrize("param", ["response-content-type", "response-content-disposition",
+                                   "response-cache-control", "response-content-language",
+                                   "response-content-encoding", "response-expires"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_response_override_with_crlf_on_get_and_head_injects_nothing(
+        server, s3, bucket, param, method):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    query = param + "=" + requests.utils.quote("x\r\nX-Injected: yes", safe="")
+    hdrs = sign(method, server.endpoint, f"/{bucket}/k", query=query)
+    with RawConn(server.port) as conn:
+        conn.send(request_bytes(method, f"/{bucket}/k?{query}", hdrs))
+        resp = conn.read_response(head=method == "HEAD")
+    assert resp.status == 400 and "x-injected" not in resp.headers
+    assert resp.headers.get("x-amz-request-id")
+    if method == "GET":
+        assert_s3_error(resp.status, resp.headers, resp.body, 400, "InvalidArgument")
+
+
+@pytest.mark.parametrize("value", ["a\nb", "a\rb", "a\x01b", "a\x7fb", "a\x00b"])
+def test_header_signed_response_override_with_control_characters_is_invalid_argument(
+        server, s3, bucket, value):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    query = "response-content-disposition=" + requests.utils.quote(value, safe="")
+    hdrs = sign("GET", server.endpoint, f"/{bucket}/k", query=query)
+    with RawConn(server.port) as conn:
+        conn.send(request_bytes("GET", f"/{bucket}/k?{query}", hdrs))
+        resp = conn.read_response()
+    assert_s3_error(resp.status, resp.headers, resp.body, 400, "InvalidArgument")
+    # A tab and ordinary text are still echoed.
+    query = "response-content-disposition=" + requests.utils.quote("attachment;\tx", safe="")
+    hdrs = sign("GET", server.endpoint, f"/{bucket}/k", query=query)
+    with RawConn(server.port) as conn:
+        conn.send(request_bytes("GET", f"/{bucket}/k?{query}", hdrs))
+        resp = conn.read_response()
+    assert resp.status == 200 and resp.headers["content-disposition"] == "attachment;\tx"
+
+
+@pytest.mark.parametrize("header", ["x-amz-meta-note", "Content-Type",
+                                    "x-amz-website-redirect-location"])
+def test_stored_header_values_with_control_characters_are_refused(server, s3, bucket, header):
+    """Values stored from request headers are echoed on GET/HEAD: a control
+    character in them is refused when the object is written."""
+    hdrs = sign("PUT", server.endpoint, f"/{bucket}/meta", b"v", headers={header: "a\x01b"})
+    hdrs["Content-Length"] = "1"
+    with RawConn(server.port) as conn:
+        conn.send(request_bytes("PUT", f"/{bucket}/meta", hdrs, b"v"))
+        resp = conn.read_response()
+    assert_s3_error(resp.status, resp.headers, resp.body, 400, ("InvalidArgument", "InvalidRequest"))
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.head_object(Bucket=bucket, Key="meta")

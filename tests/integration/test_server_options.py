@@ -66,13 +66,32 @@ def test_health_endpoints_need_no_credentials(server):
         assert requests.get(server.endpoint + path, timeout=5).status_code == 200
 
 
+def _listening_addresses(port):
+    """The local addresses a LISTEN socket of this port is bound to (from /proc)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            addr, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port:
+                found.add(addr if len(addr) == width else "?")
+    return found
+
+
+def _without_root_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith("SILO_ROOT")}
+
+
 @pytest.mark.sdk_independent
-def test_default_credentials_are_announced_loudly(tmp_path):
+def test_default_credentials_listen_on_loopback_only_and_never_print_the_password(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SILO_ROOT")}
-    proc = subprocess.Popen([str(SILO_BIN), "server", "--address", f"127.0.0.1:{port}",
-                             str(tmp_path / "d")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=env)
+    proc = subprocess.Popen([str(SILO_BIN), "server", "--address", f":{port}", str(tmp_path / "d")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=_without_root_env())
     try:
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -81,12 +100,70 @@ def test_default_credentials_are_announced_loudly(tmp_path):
                     break
             except requests.ConnectionError:
                 time.sleep(0.05)
+        # Bound to 127.0.0.1 (0100007F in /proc), not to every interface.
+        assert _listening_addresses(port) == {"0100007F"}
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     text = out.decode()
     assert proc.returncode == 0
-    assert "RootUser:    siloadmin" in text and "WARNING: default credentials" in text
+    assert "RootUser:    siloadmin (default)" in text
+    assert "RootPass:    the default" in text and "not shown" in text
+    assert "WARNING: default credentials" in text and "loopback" in text
+
+
+@pytest.mark.sdk_independent
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "[::]"])
+def test_default_credentials_refuse_a_non_loopback_address(tmp_path, host):
+    r = subprocess.run([str(SILO_BIN), "server", "--address", f"{host}:{free_port()}",
+                        str(tmp_path / "d")], capture_output=True, text=True, timeout=30,
+                       env=_without_root_env())
+    assert r.returncode == 2
+    assert "SILO_ROOT_USER" in r.stderr and "SILO_ROOT_PASSWORD" in r.stderr
+    assert "refusing to listen" in r.stderr
+    assert not (tmp_path / "d").exists()  # refused before touching the drives
+
+
+@pytest.mark.sdk_independent
+def test_only_a_password_without_a_user_still_counts_as_default_credentials(tmp_path):
+    env = dict(_without_root_env(), SILO_ROOT_PASSWORD="a-long-secret-value")
+    r = subprocess.run([str(SILO_BIN), "server", "--address", f"0.0.0.0:{free_port()}",
+                        str(tmp_path / "d")], capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 2 and "SILO_ROOT_USER" in r.stderr
+
+
+def test_configured_credentials_serve_every_interface_and_the_secret_is_never_printed(
+        make_server, tmp_path):
+    srv = make_server(extra_args=["--debug"])
+    # Every interface, although the fixture's --address names 127.0.0.1: start
+    # another one with an empty host.
+    port = free_port()
+    env = dict(os.environ, SILO_ROOT_USER=ACCESS_KEY, SILO_ROOT_PASSWORD=SECRET_KEY)
+    log = tmp_path / "all.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(SILO_BIN), "server", "--debug", "--address", f":{port}",
+                                 str(tmp_path / "d2")], stdout=out, stderr=subprocess.STDOUT,
+                                env=env)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/silo/health/live", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.05)
+            assert _listening_addresses(port) & {"00000000", "0" * 32}
+            s3 = srv.client()
+            s3.create_bucket(Bucket="secrets")
+            s3.put_object(Bucket="secrets", Key="k", Body=b"v")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    for text in (srv.read_log(), log.read_text()):
+        assert "RootUser:    " + ACCESS_KEY + " (from SILO_ROOT_USER)" in text
+        assert "RootPass:    from SILO_ROOT_PASSWORD (not shown)" in text
+        assert SECRET_KEY not in text
+    assert "WARNING: default credentials" not in srv.read_log()
 
 
 def test_root_credentials_come_from_the_environment(make_server):

@@ -249,14 +249,14 @@ TEST(DriveFormat, NonStringFormatFieldIsRefusedWithoutThrowing) {
 
 TEST(DriveFormat, NewDrivesAreFormattedAndKeepTheirIdentity) {
   TempDir a, b;
-  auto first = server::prepare_drives({a.path(), b.path()}, 2);
+  auto first = server::prepare_drives({a.path(), b.path()}, 2, 1);
   ASSERT_TRUE(first) << first.error().text();
   ASSERT_EQ(first->drives.size(), 2u);
   auto fa = read_format(a.path());
   ASSERT_TRUE(fa && fa->has_value());
   EXPECT_EQ((*fa)->deployment_id, first->deployment_id);
   EXPECT_EQ((*fa)->drive_id, first->drives[0].drive_id);
-  auto again = server::prepare_drives({a.path(), b.path()}, 2);
+  auto again = server::prepare_drives({a.path(), b.path()}, 2, 1);
   ASSERT_TRUE(again) << again.error().text();
   EXPECT_EQ(again->deployment_id, first->deployment_id);
   EXPECT_EQ(again->drives[1].drive_id, first->drives[1].drive_id);
@@ -264,9 +264,9 @@ TEST(DriveFormat, NewDrivesAreFormattedAndKeepTheirIdentity) {
 
 TEST(DriveFormat, DriveOfAnotherDeploymentIsRefused) {
   TempDir a, b, c, foreign;
-  ASSERT_TRUE(server::prepare_drives({a.path(), b.path(), c.path()}, 3));
-  ASSERT_TRUE(server::prepare_drives({foreign.path()}, 1));
-  auto mixed = server::prepare_drives({a.path(), b.path(), foreign.path()}, 3);
+  ASSERT_TRUE(server::prepare_drives({a.path(), b.path(), c.path()}, 3, 1));
+  ASSERT_TRUE(server::prepare_drives({foreign.path()}, 1, 1));
+  auto mixed = server::prepare_drives({a.path(), b.path(), foreign.path()}, 3, 1);
   EXPECT_FALSE(mixed);
 }
 

@@ -145,5 +145,23 @@ TEST(ObjectKey, InvalidUtf8IsInvalidObjectName) {
   }
 }
 
+TEST(HeaderValue, ControlCharactersOtherThanTabAreRefused) {
+  using namespace std::string_view_literals;
+  for (auto v : {"a\rb"sv, "a\nb"sv, "text/plain\r\nX-Injected: yes"sv, "\x01"sv, "a\x7f"sv,
+                 "a\0b"sv}) {
+    EXPECT_FALSE(valid_header_value(v)) << v;
+    auto r = validate_header_value("response-content-type", v);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(HeaderValue, TextTabsAndUtf8AreAccepted) {
+  for (const char* v : {"", "text/plain; charset=utf-8", "attachment;\tfilename=x", "caf\xC3\xA9"}) {
+    EXPECT_TRUE(valid_header_value(v)) << v;
+    EXPECT_TRUE(validate_header_value("x", v));
+  }
+}
+
 }  // namespace
 }  // namespace silo::s3
