@@ -35,9 +35,14 @@ std::string human_bytes(double b) {
 
 std::string human_seconds(double s) {
   char out[32];
-  if (s < 60) std::snprintf(out, sizeof out, "%.0f s", s);
-  else if (s < 3600) std::snprintf(out, sizeof out, "%dm%02ds", int(s) / 60, int(s) % 60);
-  else std::snprintf(out, sizeof out, "%dh%02dm", int(s) / 3600, int(s) % 3600 / 60);
+  int whole = static_cast<int>(s);
+  if (s < 60) {
+    std::snprintf(out, sizeof out, "%.1f s", s);
+  } else if (s < 3600) {
+    std::snprintf(out, sizeof out, "%dm%02ds", whole / 60, whole % 60);
+  } else {
+    std::snprintf(out, sizeof out, "%dh%02dm", whole / 3600, whole % 3600 / 60);
+  }
   return out;
 }
 
