@@ -1,8 +1,13 @@
 #include "client/admin_command.h"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "client/alias_config.h"
 #include "client/s3_client.h"
@@ -16,6 +21,73 @@ std::string env_or(const char* a, const char* b) {
   if (const char* v = std::getenv(a); v && *v) return v;
   if (const char* v = std::getenv(b); v && *v) return v;
   return {};
+}
+
+// 1.5 GiB, 12 MiB, 300 B.
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (b >= 1024 && u < 5) b /= 1024, ++u;
+  char out[32];
+  std::snprintf(out, sizeof out, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return out;
+}
+
+std::string human_seconds(double s) {
+  char out[32];
+  int whole = static_cast<int>(s);
+  if (s < 60) {
+    std::snprintf(out, sizeof out, "%.1f s", s);
+  } else if (s < 3600) {
+    std::snprintf(out, sizeof out, "%dm%02ds", whole / 60, whole % 60);
+  } else {
+    std::snprintf(out, sizeof out, "%dh%02dm", whole / 3600, whole % 3600 / 60);
+  }
+  return out;
+}
+
+uint64_t u64(const nlohmann::json& j, const char* key) { return j.value(key, uint64_t{0}); }
+
+// "1200 of 5000 objects (1.2 GiB of 4.0 GiB) scanned, 3 healed (2 shards,
+// 12 MiB), 240 objects/s, 80 MiB/s, ETA 16 s": a heal or scanner run.
+std::string heal_line(const nlohmann::json& j) {
+  std::string line = std::to_string(u64(j, "objects_scanned"));
+  if (j.value("running", false) && u64(j, "objects_total")) {
+    line += " of " + std::to_string(u64(j, "objects_total"));
+  }
+  line += " objects (" + human_bytes(static_cast<double>(u64(j, "bytes_scanned")));
+  if (j.value("running", false) && u64(j, "bytes_total")) {
+    line += " of " + human_bytes(static_cast<double>(u64(j, "bytes_total")));
+  }
+  line += ") scanned, " + std::to_string(u64(j, "objects_healed")) + " healed (" +
+          std::to_string(u64(j, "shards_healed")) + " shards, " +
+          human_bytes(static_cast<double>(u64(j, "bytes_healed"))) + "), " +
+          std::to_string(static_cast<uint64_t>(j.value("objects_per_second", 0.0))) +
+          " objects/s, " + human_bytes(j.value("bytes_per_second", 0.0)) + "/s";
+  if (j.value("running", false)) {
+    const auto& eta = j.contains("eta_seconds") ? j["eta_seconds"] : nlohmann::json();
+    line += eta.is_number() ? ", ETA " + human_seconds(eta.get<double>()) : ", ETA unknown";
+  } else {
+    line += ", in " + human_seconds(j.value("seconds", 0.0));
+  }
+  uint64_t errors = u64(j, "errors");
+  if (errors) line += ", " + std::to_string(errors) + " error(s)";
+  return line;
+}
+
+// The scanner's state for `silo admin info`.
+void print_scanner(const nlohmann::json& j) {
+  if (!j.is_object() || u64(j, "id") == 0) {
+    std::cout << "Scanner: no run yet\n";
+  } else if (j.value("running", false)) {
+    std::cout << "Scanner: running (" << j.value("scope", "") << "): " << heal_line(j) << "\n";
+  } else {
+    std::cout << "Scanner: last run finished " << j.value("finished", "") << ": " << heal_line(j)
+              << "\n";
+  }
+  if (j.is_object() && u64(j, "queued")) {
+    std::cout << "Heal queue: " << u64(j, "queued") << " object(s) reported by reads\n";
+  }
 }
 
 void print_info(const nlohmann::json& j) {
@@ -56,12 +128,48 @@ void print_usage(const nlohmann::json& u) {
 }
 
 void print_heal(const nlohmann::json& j) {
-  std::cout << "Healed " << j.value("objects_healed", 0) << " of " << j.value("objects_scanned", 0)
-            << " objects (" << j.value("shards_healed", 0) << " shards, "
-            << j.value("bytes_healed", 0) << " bytes) in " << j.value("seconds", 0.0) << " s";
-  uint64_t errors = j.value("errors", 0);
+  std::cout << "Healed " << u64(j, "objects_healed") << " of " << u64(j, "objects_scanned")
+            << " objects (" << u64(j, "shards_healed") << " shards, "
+            << human_bytes(static_cast<double>(u64(j, "bytes_healed"))) << "); scanned "
+            << human_bytes(static_cast<double>(u64(j, "bytes_scanned"))) << " in "
+            << human_seconds(j.value("seconds", 0.0)) << " ("
+            << static_cast<uint64_t>(j.value("objects_per_second", 0.0)) << " objects/s, "
+            << human_bytes(j.value("bytes_per_second", 0.0)) << "/s)";
+  uint64_t errors = u64(j, "errors");
   if (errors) std::cout << "; " << errors << " object(s) could not be healed: see the server log";
   std::cout << "\n";
+}
+
+// Starts a heal in the background and follows it until it ends, showing its
+// progress on stderr (one line, redrawn, on a terminal); returns the final
+// progress as the server's JSON.
+S3Result<std::string> follow_heal(S3Client& c, const std::string& query, bool show) {
+  auto started = c.admin("POST", "heal", query + (query.empty() ? "" : "&") + "background=true");
+  if (!started) return started;
+  auto first = nlohmann::json::parse(*started, nullptr, false);
+  // A server that heals only synchronously answers when it is done.
+  if (!first.is_object() || !first.value("running", false)) return started;
+  uint64_t id = u64(first, "id");
+  bool tty = show && ::isatty(STDERR_FILENO);
+  auto last_line = std::chrono::steady_clock::now();
+  while (true) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto now_json = c.admin("GET", "heal", "kind=heal");
+    if (!now_json) return now_json;
+    auto j = nlohmann::json::parse(*now_json, nullptr, false);
+    if (!j.is_object()) return now_json;
+    bool done = !j.value("running", false) || u64(j, "id") != id;
+    auto now = std::chrono::steady_clock::now();
+    if (show && !done && (tty || now - last_line >= std::chrono::seconds(5))) {
+      std::cerr << (tty ? "\r\033[K" : "") << "Healing " << j.value("scope", "") << ": "
+                << heal_line(j) << (tty ? "" : "\n") << std::flush;
+      last_line = now;
+    }
+    if (done) {
+      if (tty) std::cerr << "\r\033[K" << std::flush;
+      return now_json;
+    }
+  }
 }
 
 // An error on stderr, or as a --json record on stdout; returns `rc`.
@@ -82,7 +190,9 @@ int fail(const AdminOptions& o, int rc, const std::string& code, int http_status
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
   auto* cmd = app.add_subcommand("admin", "Administer a Silo server (info, heal)");
   cmd->add_option("ACTION", o.action, "info or heal")->required()->check(CLI::IsMember({"info", "heal"}));
-  cmd->add_option("ALIAS", o.alias, "Alias of the server (instead of --endpoint and the keys)");
+  cmd->add_option("ALIAS", o.alias,
+                  "Alias of the server (instead of --endpoint and the keys); heal takes "
+                  "ALIAS[/BUCKET[/PREFIX]]");
   cmd->add_option("--endpoint", o.endpoint, "Server URL (default http://127.0.0.1:9000)");
   cmd->add_option("--access-key", o.access_key, "Root access key (or SILO_ACCESS_KEY / SILO_ROOT_USER)");
   cmd->add_option("--secret-key", o.secret_key, "Root secret key (or SILO_SECRET_KEY / SILO_ROOT_PASSWORD)");
@@ -95,6 +205,17 @@ CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
 
 int run_admin(const AdminOptions& options) {
   AdminOptions o = options;
+  if (auto slash = o.alias.find('/'); slash != std::string::npos) {
+    // ALIAS/BUCKET/PREFIX: what to heal.
+    std::string path = o.alias.substr(slash + 1);
+    o.alias.resize(slash);
+    auto next = path.find('/');
+    o.bucket = path.substr(0, next);
+    if (next != std::string::npos) o.prefix = path.substr(next + 1);
+  }
+  if (!o.prefix.empty() && o.bucket.empty()) {
+    return fail(o, 2, "LocalError", 0, "a prefix needs a bucket (ALIAS/BUCKET/PREFIX)");
+  }
   if (!o.alias.empty()) {
     auto aliases = AliasConfig::load(AliasConfig::default_dir());
     auto alias = aliases ? aliases->find(o.alias) : std::nullopt;
@@ -124,7 +245,8 @@ int run_admin(const AdminOptions& options) {
   if (!o.bucket.empty()) query = "bucket=" + uri_encode(o.bucket, false);
   if (!o.prefix.empty()) query += (query.empty() ? "" : "&") + std::string("prefix=") + uri_encode(o.prefix, false);
   if (o.action == "heal" && !o.json) std::cerr << "Healing (reads every shard; this can take a while)...\n";
-  auto body = o.action == "heal" ? (*client)->admin("POST", "heal", query) : (*client)->admin("GET", "info");
+  auto body = o.action == "heal" ? follow_heal(**client, query, !o.json)
+                                 : (*client)->admin("GET", "info");
   if (!body) {
     auto e = body.error();
     if (e.http_status == 404 || e.http_status == 405 || e.http_status == 501) {
@@ -160,6 +282,7 @@ int run_admin(const AdminOptions& options) {
     return j.value("errors", 0) == 0 ? 0 : 1;
   }
   print_info(j);
+  print_scanner(j.contains("scanner") ? j["scanner"] : nlohmann::json());
   print_usage(j["usage"]);
   return 0;
 }

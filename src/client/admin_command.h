@@ -3,8 +3,11 @@
 //                                            sets/parity, heal progress, usage
 //   (usage -- buckets, objects, bytes -- is summed by the client from bucket
 //   listings, because the server's info answer does not carry it)
-//   silo admin heal --endpoint URL [--bucket B [--prefix P]]
-//                                            deep-heal now and report what was fixed
+//   silo admin heal ALIAS[/BUCKET[/PREFIX]] | --endpoint URL [--bucket B [--prefix P]]
+//                                            deep-heal now (in the background on the
+//                                            server), showing objects and bytes scanned
+//                                            and healed, rate and ETA while it runs, then
+//                                            what was fixed (--json: the final record)
 // An ALIAS (see alias_config.h) gives the endpoint and keys. Otherwise credentials: --access-key/--secret-key, or SILO_ACCESS_KEY/SILO_SECRET_KEY,
 // or SILO_ROOT_USER/SILO_ROOT_PASSWORD (the root user is required).
 #pragma once

@@ -15,8 +15,8 @@ using storage::ObjectRecord;
 namespace {
 
 // True when drive `j`'s copy of `rec` looks complete: every shard file exists
-// with the framed size it must have. (Block hashes are verified by reads and
-// by the rebuild below, which reads every block of the healthy shards.)
+// with the framed size it must have. (Block hashes are verified by a deep
+// heal and by the rebuild below, which read every block of every shard.)
 bool shards_present(storage::Drive& drive, const ObjectRecord& rec) {
   if (rec.inlined) return true;
   size_t shard_block = shard_block_size(rec.erasure.block_size, rec.erasure.data_blocks);
@@ -100,7 +100,10 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
     for (size_t j : verify.unhealthy_drives()) {
       if (drives_[j]->online() && agreeing[j]) {
         targets.push_back(j);
-        agreeing[j].reset();
+        // A shard with a few bad blocks is rewritten, yet its good blocks
+        // still count as sources: with scattered bitrot every drive may
+        // need a rewrite while every stripe is decodable.
+        if (verify.drive_failed(j)) agreeing[j].reset();
       }
     }
   }
@@ -117,7 +120,7 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
       bool was_target = std::find(targets.begin(), targets.end(), j) != targets.end();
       if (!was_target && drives_[j]->online()) {
         next.push_back(j);
-        agreeing[j].reset();
+        if (shards.drive_failed(j)) agreeing[j].reset();
       }
     }
     targets = std::move(next);
@@ -167,12 +170,15 @@ Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_vie
       if (writers[t] && alive[t] && !writers[t]->close()) alive[t] = 0;
     }
   }
+  // One drive at a time: replacing a shard in place leaves a moment in which
+  // a reader opening it finds no file and drops that drive, and readers must
+  // never find several drives in that moment at once.
   std::vector<char> healed(targets.size(), 0);
-  pool_.for_each(targets.size(), [&](size_t t) {
+  for (size_t t = 0; t < targets.size(); ++t) {
     auto& drive = *drives_[targets[t]];
     if (!alive[t]) {
       drive.remove_staged(staged[t]);
-      return;
+      continue;
     }
     ObjectRecord mine = chosen;
     mine.erasure.index = chosen.erasure.distribution[targets[t]];
@@ -186,10 +192,10 @@ Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_vie
     if (!s) {
       drive.remove_staged(staged[t]);
       spdlog::warn("heal {}/{} on {}: {}", bucket, key, drive.endpoint(), s.error().text());
-      return;
+      continue;
     }
     healed[t] = 1;
-  });
+  }
   return static_cast<size_t>(std::count(healed.begin(), healed.end(), 1));
 }
 

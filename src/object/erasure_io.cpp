@@ -43,8 +43,9 @@ ShardSet::ShardSet(ErasureSet& set, ObjectRecord record,
       drive_of_shard_(k_ + m_, -1),
       buffers_(k_ + m_),
       where_(k_ + m_, nullptr),
-      present_(k_ + m_, false),
-      failed_(records_.size(), false),
+      present_(new bool[k_ + m_]()),
+      failed_(records_.size(), 0),
+      bad_blocks_(records_.size(), 0),
       readers_(records_.size()),
       reader_part_(records_.size(), SIZE_MAX) {
   const auto& dist = record_.erasure.distribution;
@@ -59,8 +60,7 @@ bool ShardSet::read_shard(size_t j, size_t part_index, uint64_t stripe) {
   uint32_t index = rec.erasure.index;
   if (index < 1 || index > k_ + m_) return false;
   auto fail_drive = [&] {
-    failed_[j] = true;
-    damaged_ = true;
+    failed_[j] = 1;
     readers_[j].reset();
     return false;
   };
@@ -78,6 +78,11 @@ bool ShardSet::read_shard(size_t j, size_t part_index, uint64_t stripe) {
     reader_part_[j] = part_index;
   }
   auto n = readers_[j]->read_at(stripe * shard_block_, {where_[index - 1], shard_len_});
+  if (!n && readers_[j]->corrupt_block()) {
+    // This block is bad; the drive's other blocks may be fine.
+    ++bad_blocks_[j];
+    return false;
+  }
   if (!n || *n != shard_len_) return fail_drive();
   present_[index - 1] = true;
   return true;
@@ -89,7 +94,7 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
   uint64_t start = stripe * block_;
   stripe_len_ = static_cast<size_t>(std::min<uint64_t>(block_, part_size - start));
   shard_len_ = codec_.shard_size(stripe_len_);
-  std::fill(present_.begin(), present_.end(), false);
+  std::fill(present_.get(), present_.get() + k_ + m_, false);
   if (shard_len_ == 0) return {};
   for (uint32_t s = 0; s < k_ + m_; ++s) {
     buffers_[s].ensure(shard_len_);
@@ -103,9 +108,12 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
     if (drive_of_shard_[s] >= 0) first.push_back(static_cast<size_t>(drive_of_shard_[s]));
   }
   set_.pool().for_each(first.size(), [&](size_t i) { read_shard(first[i], part_index, stripe); });
-  auto count = [&] { return static_cast<size_t>(std::count(present_.begin(), present_.end(), true)); };
-  // Then parity, one at a time, until k shards are at hand.
-  for (uint32_t s = k_; s < k_ + m_ && count() < k_; ++s) {
+  auto count = [&] {
+    return static_cast<size_t>(std::count(present_.get(), present_.get() + k_ + m_, true));
+  };
+  // Then parity, one at a time, until k shards are at hand (with
+  // `verify_all` every shard was tried already).
+  for (uint32_t s = k_; !verify_all && s < k_ + m_ && count() < k_; ++s) {
     if (drive_of_shard_[s] >= 0) read_shard(static_cast<size_t>(drive_of_shard_[s]), part_index, stripe);
   }
   if (count() < k_) {
@@ -118,11 +126,9 @@ Status ShardSet::load(size_t part_index, uint64_t stripe, const std::vector<uint
   for (auto s : also) need_rebuild = need_rebuild || !present_[s];
   if (!need_rebuild) return {};
   std::vector<uint8_t*> ptrs(where_);
-  std::unique_ptr<bool[]> present_flags(new bool[k_ + m_]);
-  for (uint32_t s = 0; s < k_ + m_; ++s) present_flags[s] = present_[s];
   bool data_only = true;
   for (auto s : also) data_only = data_only && s < k_;
-  if (auto st = codec_.reconstruct(ptrs, std::span<const bool>(present_flags.get(), k_ + m_),
+  if (auto st = codec_.reconstruct(ptrs, std::span<const bool>(present_.get(), k_ + m_),
                                    shard_len_, data_only);
       !st) {
     return st;
@@ -138,10 +144,17 @@ void ShardSet::join(std::span<uint8_t> out) const {
   erasure::Codec::join(data, shard_len_, out.first(std::min(out.size(), stripe_len_)));
 }
 
+bool ShardSet::damaged() const {
+  for (size_t j = 0; j < records_.size(); ++j) {
+    if (failed_[j] || bad_blocks_[j] > 0) return true;
+  }
+  return false;
+}
+
 std::vector<size_t> ShardSet::unhealthy_drives() const {
   std::vector<size_t> out;
   for (size_t j = 0; j < records_.size(); ++j) {
-    if (!records_[j] || failed_[j]) out.push_back(j);
+    if (!records_[j] || failed_[j] || bad_blocks_[j] > 0) out.push_back(j);
   }
   return out;
 }

@@ -32,9 +32,12 @@ class ShardSet {
            std::vector<std::optional<storage::ObjectRecord>> records);
 
   // Loads stripe `stripe` of part `part_index`: afterwards every data shard is
-  // valid, and so is every shard index listed in `also`. Drives whose shard
-  // is missing or corrupt are remembered as damaged and not read again. With
-  // `verify_all`, every drive's shard is read (and so checked), not just k.
+  // valid, and so is every shard index listed in `also`. The stripe is
+  // decoded from any k shards whose blocks verify: a block that fails its
+  // hash costs that block only (the drive is still read for other stripes),
+  // while a drive that errors (missing or truncated file, I/O error) is not
+  // read again. With `verify_all`, every drive's shard is read (and so
+  // checked), not just k.
   // With `direct` (the buffer join() will fill), data shards that fit whole
   // are read straight into their place there, so join() copies nothing.
   Status load(size_t part_index, uint64_t stripe, const std::vector<uint32_t>& also = {},
@@ -44,11 +47,16 @@ class ShardSet {
   size_t stripe_len() const { return stripe_len_; }
   // Copies the loaded stripe's data (joined data shards) into out.
   void join(std::span<uint8_t> out) const;
-  bool damaged() const { return damaged_; }
+  // True once any read found a bad block or a drive that errors.
+  bool damaged() const;
   const storage::ObjectRecord& record() const { return record_; }
   const std::vector<storage::PartInfo>& parts() const { return parts_; }
-  // Drives j that hold no valid copy of this version (lacking record or damaged).
+  // Drives j that hold no valid copy of this version: lacking the record,
+  // erroring, or with at least one bad block among those read.
   std::vector<size_t> unhealthy_drives() const;
+  // True when drive j errored and is no longer read; false for a drive that
+  // only has bad blocks (its other blocks still serve as sources).
+  bool drive_failed(size_t j) const { return failed_[j] || !records_[j]; }
 
  private:
   bool read_shard(size_t drive, size_t part_index, uint64_t stripe);
@@ -63,13 +71,15 @@ class ShardSet {
   std::vector<int> drive_of_shard_;  // shard index -> drive (-1 if none)
   std::vector<Buffer> buffers_;  // sized to the stripe at hand, never zeroed
   std::vector<uint8_t*> where_;  // where each shard of the loaded stripe is: buffers_ or `direct`
-  std::vector<bool> present_;
-  std::vector<bool> failed_;  // per drive
+  // Written by parallel reads of different drives: one byte (not one bit)
+  // per entry, so no two threads share a word.
+  std::unique_ptr<bool[]> present_;  // per shard index, for the loaded stripe
+  std::vector<uint8_t> failed_;      // per drive: errored, not read again
+  std::vector<uint32_t> bad_blocks_;  // per drive: blocks that failed their hash
   // Open readers: readers_[drive] for the part in `reader_part_[drive]`.
   std::vector<std::unique_ptr<FramedReader>> readers_;
   std::vector<size_t> reader_part_;
   size_t shard_len_ = 0, stripe_len_ = 0;
-  bool damaged_ = false;
 };
 
 // A writer for a whole object (upload == nullopt) or one multipart part.

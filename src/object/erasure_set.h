@@ -8,9 +8,11 @@
 //   k == m) committed; otherwise they fail with kInsufficientWriteQuorum.
 //   Drives offline at write time raise the parity by their number (up to
 //   half the set), so a degraded write is as safe as a healthy one.
-// - Reads choose the version agreed on by at least k drives and read k
-//   shards, data shards first; a shard that is missing or fails its hash is
-//   rebuilt from parity and the object is reported for healing.
+// - Reads choose the version agreed on by at least k drives and decode each
+//   stripe from any k shard blocks that verify, data shards first; a block
+//   that fails its hash costs that block (the drive is still read for other
+//   stripes), a drive that errors is dropped for the request, and either way
+//   the object is reported for healing.
 // - Listings merge the records of every online drive.
 // - heal_object() rebuilds missing, stale or corrupt shards onto the drives
 //   that need them.

@@ -10,9 +10,26 @@ namespace silo::object {
 
 std::string HealProgress::to_json() const {
   double secs = static_cast<double>((finished_ns ? finished_ns : now_ns()) - started_ns) / 1e9;
-  nlohmann::json j = {{"running", running},
+  double object_rate = started_ns && secs > 0 ? static_cast<double>(objects_scanned) / secs : 0.0;
+  double byte_rate = started_ns && secs > 0 ? static_cast<double>(bytes_scanned) / secs : 0.0;
+  // Remaining bytes at the byte rate (objects at the object rate when the
+  // scope holds no bytes); null until there is a rate to go by.
+  nlohmann::json eta = nullptr;
+  if (!running) {
+    eta = 0.0;
+  } else if (bytes_total > 0 && byte_rate > 0) {
+    eta = static_cast<double>(bytes_total - std::min(bytes_total, bytes_scanned)) / byte_rate;
+  } else if (objects_total > 0 && object_rate > 0) {
+    eta = static_cast<double>(objects_total - std::min(objects_total, objects_scanned)) / object_rate;
+  }
+  nlohmann::json j = {{"id", id},
+                      {"kind", kind},
+                      {"running", running},
                       {"scope", scope},
+                      {"objects_total", objects_total},
+                      {"bytes_total", bytes_total},
                       {"objects_scanned", objects_scanned},
+                      {"bytes_scanned", bytes_scanned},
                       {"objects_healed", objects_healed},
                       {"shards_healed", drives_healed},
                       {"bytes_healed", bytes_healed},
@@ -21,8 +38,9 @@ std::string HealProgress::to_json() const {
                       {"started", started_ns ? format_iso8601(started_ns) : ""},
                       {"finished", finished_ns ? format_iso8601(finished_ns) : ""},
                       {"seconds", started_ns ? secs : 0.0},
-                      {"objects_per_second",
-                       started_ns && secs > 0 ? static_cast<double>(objects_scanned) / secs : 0.0}};
+                      {"objects_per_second", object_rate},
+                      {"bytes_per_second", byte_rate},
+                      {"eta_seconds", eta}};
   return j.dump();
 }
 
@@ -43,6 +61,7 @@ Healer::~Healer() {
   cv_.notify_all();
   worker_.join();
   scanner_.join();
+  if (heal_thread_.joinable()) heal_thread_.join();
   for (size_t s = 0; s < pools_.set_count(); ++s) pools_.set(s).set_damage_listener(nullptr);
 }
 
@@ -120,25 +139,92 @@ void Healer::scanner() {
 }
 
 HealProgress Healer::heal_now(const std::string& bucket, const std::string& prefix) {
-  return walk(bucket, prefix, 0, bucket.empty() ? "all" : bucket + "/" + prefix, /*deep=*/true);
+  uint64_t id;
+  {
+    std::lock_guard lock(mu_);
+    id = next_id_++;
+  }
+  return walk(bucket, prefix, 0, bucket.empty() ? "all" : bucket + "/" + prefix, /*deep=*/true,
+              "heal", id);
 }
 
-HealProgress Healer::progress() const {
+HealProgress Healer::start_heal(const std::string& bucket, const std::string& prefix) {
   std::lock_guard lock(mu_);
-  HealProgress p = progress_;
+  if (!heal_running_ && !stop_) {
+    heal_running_ = true;
+    // Shown as running from now on, so a caller that polls at once sees it.
+    heal_progress_ = HealProgress{};
+    heal_progress_.id = next_id_++;
+    heal_progress_.kind = "heal";
+    heal_progress_.running = true;
+    heal_progress_.scope = bucket.empty() ? "all" : bucket + "/" + prefix;
+    heal_progress_.started_ns = now_ns();
+    // The previous one is done with its work (heal_running_ was false) and
+    // needs the lock no more: joining it here cannot block for long.
+    if (heal_thread_.joinable()) heal_thread_.join();
+    heal_thread_ = std::thread([this, bucket, prefix, id = heal_progress_.id,
+                                scope = heal_progress_.scope] {
+      walk(bucket, prefix, 0, scope, /*deep=*/true, "heal", id);
+      std::lock_guard done(mu_);
+      heal_running_ = false;
+    });
+  }
+  HealProgress p = heal_progress_;
   p.queued = queue_.size();
   return p;
 }
 
+HealProgress Healer::progress() const {
+  std::lock_guard lock(mu_);
+  HealProgress p = heal_progress_.id > scanner_progress_.id ? heal_progress_ : scanner_progress_;
+  p.queued = queue_.size();
+  return p;
+}
+
+HealProgress Healer::progress(const std::string& kind) const {
+  std::lock_guard lock(mu_);
+  HealProgress p = kind == "scanner" ? scanner_progress_ : heal_progress_;
+  p.queued = queue_.size();
+  return p;
+}
+
+std::pair<uint64_t, uint64_t> Healer::count(const std::vector<std::string>& buckets,
+                                            const std::string& prefix) {
+  uint64_t objects = 0, bytes = 0;
+  for (const auto& b : buckets) {
+    for (size_t s = 0; s < pools_.set_count(); ++s) {
+      ListParams params;
+      params.prefix = prefix;
+      params.max_keys = 1000;
+      params.include_unreadable = true;  // as the walk lists
+      while (true) {
+        auto page = pools_.set(s).list_objects(b, params);
+        if (!page) break;
+        for (const auto& o : page->objects) ++objects, bytes += static_cast<uint64_t>(o.size);
+        if (!page->truncated || page->objects.empty()) break;
+        params.marker = page->objects.back().key;
+      }
+    }
+  }
+  return {objects, bytes};
+}
+
 HealProgress Healer::walk(const std::string& bucket, const std::string& prefix, double rate,
-                          const std::string& scope, bool deep) {
+                          const std::string& scope, bool deep, const std::string& kind,
+                          uint64_t id) {
   HealProgress local;
+  if (id == 0) {
+    std::lock_guard lock(mu_);
+    id = next_id_++;
+  }
+  local.id = id;
+  local.kind = kind;
   local.running = true;
   local.scope = scope;
   local.started_ns = now_ns();
   auto publish = [&] {
     std::lock_guard lock(mu_);
-    progress_ = local;
+    (kind == "scanner" ? scanner_progress_ : heal_progress_) = local;
   };
   publish();
   std::vector<std::string> buckets;
@@ -147,7 +233,10 @@ HealProgress Healer::walk(const std::string& bucket, const std::string& prefix, 
   } else if (auto list = pools_.list_buckets()) {
     for (auto& b : *list) buckets.push_back(b.name);
   }
+  std::tie(local.objects_total, local.bytes_total) = count(buckets, prefix);
+  publish();
   auto start = std::chrono::steady_clock::now();
+  auto last_publish = start;
   for (const auto& b : buckets) {
     for (size_t s = 0; s < pools_.set_count(); ++s) {
       auto& set = pools_.set(s);
@@ -169,6 +258,7 @@ HealProgress Healer::walk(const std::string& bucket, const std::string& prefix, 
         for (const auto& o : page->objects) {
           auto r = set.heal_object(b, o.key, deep);
           ++local.objects_scanned;
+          local.bytes_scanned += static_cast<uint64_t>(o.size);
           if (!r) {
             if (r.error().code != ErrorCode::kNoSuchKey) ++local.errors;
           } else if (r->drives_healed > 0 || r->removed_dangling) {
@@ -180,7 +270,11 @@ HealProgress Healer::walk(const std::string& bucket, const std::string& prefix, 
             auto due = start + std::chrono::duration<double>(static_cast<double>(local.objects_scanned) / rate);
             std::this_thread::sleep_until(due);
           }
-          if (local.objects_scanned % 100 == 0) publish();
+          auto now = std::chrono::steady_clock::now();
+          if (local.objects_scanned % 100 == 0 || now - last_publish > std::chrono::milliseconds(250)) {
+            publish();
+            last_publish = now;
+          }
         }
         if (!page->truncated || page->objects.empty()) break;
         params.marker = page->objects.back().key;

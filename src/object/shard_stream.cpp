@@ -92,6 +92,7 @@ Status FramedReader::load_block(uint64_t index) {
   }
   if (!erasure::bitrot_verify({framed + kBitrotHashSize, len}, framed)) {
     loaded_ = UINT64_MAX;
+    corrupt_block_ = true;
     return fail(ErrorCode::kInternalError, "bitrot detected in shard block");
   }
   loaded_ = index;
@@ -111,12 +112,14 @@ Result<size_t> FramedReader::read_block_into(uint64_t index, std::span<uint8_t> 
     return fail(ErrorCode::kInternalError, "shard file is truncated");
   }
   if (!erasure::bitrot_verify(out, hash)) {
+    corrupt_block_ = true;
     return fail(ErrorCode::kInternalError, "bitrot detected in shard block");
   }
   return out.size();
 }
 
 Result<size_t> FramedReader::read_at(uint64_t offset, std::span<uint8_t> out) {
+  corrupt_block_ = false;
   if (offset >= data_size_ || out.empty()) return 0;
   uint64_t index = offset / block_size_;
   size_t in_block = static_cast<size_t>(offset - index * block_size_);

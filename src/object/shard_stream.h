@@ -32,6 +32,8 @@ class FramedWriter {
 std::string frame_inline(std::string_view data, size_t block_size);
 
 // Random access to the data of one framed shard, verifying every block.
+// A block that fails its hash fails that read only: the reader stays usable
+// for the shard's other blocks (they are verified on their own).
 class FramedReader {
  public:
   // `data_size` is the unframed size of the shard.
@@ -39,7 +41,12 @@ class FramedReader {
   // `framed` holds the whole framed shard (inline data); it must outlive the reader.
   FramedReader(std::string_view framed, uint64_t data_size, size_t block_size);
   // Reads data bytes at `offset` (< data size) into out; returns the count.
+  // On failure, corrupt_block() tells a block that failed its hash (that
+  // block is bad, the shard may still be read elsewhere) from an I/O error
+  // or a truncated file (the shard cannot be trusted).
   Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out);
+  // True when the last read_at failed because its block failed its hash.
+  bool corrupt_block() const { return corrupt_block_; }
 
  private:
   Status load_block(uint64_t index);
@@ -54,6 +61,7 @@ class FramedReader {
   const uint8_t* loaded_data_ = nullptr;  // the loaded block's data
   uint64_t loaded_ = UINT64_MAX;
   size_t loaded_len_ = 0;
+  bool corrupt_block_ = false;
 };
 
 }  // namespace silo::object

@@ -13,8 +13,12 @@ class AdminApi {
   virtual std::string info_json() = 0;
   // Heals every object under bucket/prefix now; returns the heal summary. Blocks.
   virtual std::string heal_json(const std::string& bucket, const std::string& prefix) = 0;
-  // Progress of the current or last heal.
-  virtual std::string heal_status_json() = 0;
+  // Starts the same heal in the background and returns its progress at once
+  // (then watch it with heal_status_json("heal")); while one runs, returns that one's.
+  virtual std::string heal_start_json(const std::string& bucket, const std::string& prefix) = 0;
+  // Progress of the current or last walk: of `kind` ("heal": on demand,
+  // "scanner": background), or whichever started last when `kind` is empty.
+  virtual std::string heal_status_json(const std::string& kind) = 0;
 };
 
 }  // namespace silo::s3

@@ -172,11 +172,17 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
     body = co_await http::run_blocking(services_.blocking, [this] { return services_.admin->info_json(); });
   } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::post) {
     std::string bucket(ctx.query.value("bucket")), prefix(ctx.query.value("prefix"));
-    body = co_await http::run_blocking(services_.blocking, [this, &bucket, &prefix] {
-      return services_.admin->heal_json(bucket, prefix);
+    bool background = ctx.query.value("background") == "true";
+    body = co_await http::run_blocking(services_.blocking, [this, &bucket, &prefix, background] {
+      return background ? services_.admin->heal_start_json(bucket, prefix)
+                        : services_.admin->heal_json(bucket, prefix);
     });
   } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::get) {
-    body = services_.admin->heal_status_json();
+    std::string kind(ctx.query.value("kind"));
+    if (!kind.empty() && kind != "heal" && kind != "scanner") {
+      co_return fail(ErrorCode::kInvalidArgument, "kind must be heal or scanner");
+    }
+    body = services_.admin->heal_status_json(kind);
   } else {
     co_return fail(ErrorCode::kInvalidRequest, "unknown admin API call");
   }

@@ -148,13 +148,19 @@ class ServerAdmin final : public s3::AdminApi {
                         {"standard_parity", options_.standard_parity},
                         {"reduced_redundancy_parity", options_.reduced_parity},
                         {"sets", sets},
-                        {"heal", nlohmann::json::parse(healer_.progress().to_json())}};
+                        {"heal", nlohmann::json::parse(healer_.progress().to_json())},
+                        {"scanner", nlohmann::json::parse(healer_.progress("scanner").to_json())}};
     return j.dump();
   }
   std::string heal_json(const std::string& bucket, const std::string& prefix) override {
     return healer_.heal_now(bucket, prefix).to_json();
   }
-  std::string heal_status_json() override { return healer_.progress().to_json(); }
+  std::string heal_start_json(const std::string& bucket, const std::string& prefix) override {
+    return healer_.start_heal(bucket, prefix).to_json();
+  }
+  std::string heal_status_json(const std::string& kind) override {
+    return (kind.empty() ? healer_.progress() : healer_.progress(kind)).to_json();
+  }
 
  private:
   object::Pools& pools_;
