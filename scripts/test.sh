@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 echo "==> unit tests"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 300)
 
+# A short run of every libFuzzer target from its committed seeds (clang-16,
+# ASan + UBSan, in build-fuzz/); a crash fails the test run.
+echo "==> fuzz smoke (10 s per target)"
+./scripts/fuzz.sh all 10
+
 echo "==> integration tests (Debian boto3) and client suites (Go, Ruby, JavaScript, restic)"
 /usr/bin/python3 -m pytest -q -n "$(nproc)" tests/integration tests/clients
 

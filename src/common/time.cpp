@@ -1,6 +1,7 @@
 #include "common/time.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -47,7 +48,11 @@ std::optional<int64_t> parse_http_date(std::string_view s) {
     if (end && *end == '\0') {
       // timegm ignores (and clears) the numeric zone %z parsed into tm_gmtoff.
       int64_t offset = tm.tm_gmtoff;
-      return (static_cast<int64_t>(timegm(&tm)) - offset) * 1'000'000'000;
+      int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset;
+      // %Y takes any year; beyond 1677-2262 the nanoseconds would overflow.
+      constexpr int64_t kLimit = INT64_MAX / 1'000'000'000;
+      if (secs > kLimit || secs < -kLimit) return std::nullopt;
+      return secs * 1'000'000'000;
     }
   }
   return std::nullopt;

@@ -15,7 +15,8 @@ int64_t now_ns();
 std::string format_iso8601(int64_t ns);
 // "Mon, 02 Jan 2006 15:04:05 GMT", as Last-Modified and Date headers carry them.
 std::string format_http_date(int64_t ns);
-// Parses an HTTP date (RFC 1123, RFC 850 or asctime form); nullopt when malformed.
+// Parses an HTTP date (RFC 1123, RFC 850 or asctime form); nullopt when malformed
+// or outside what int64 nanoseconds hold (years 1678 to 2262).
 std::optional<int64_t> parse_http_date(std::string_view s);
 
 }  // namespace silo

@@ -88,7 +88,13 @@ std::optional<Clock::time_point> make_time(int y, int mo, int d, int h, int mi, 
   using namespace std::chrono;
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
-  return sys_days(ymd) + hours(h) + minutes(mi) + seconds(s);
+  sys_seconds t = sys_days(ymd) + hours(h) + minutes(mi) + seconds(s);
+  // Clock counts nanoseconds in 64 bits (years 1678 to 2262): a date outside
+  // that is malformed here, not an overflow.
+  if (t > floor<seconds>(Clock::time_point::max()) || t < ceil<seconds>(Clock::time_point::min())) {
+    return std::nullopt;
+  }
+  return Clock::time_point(t);
 }
 
 // ---- credential scope ----

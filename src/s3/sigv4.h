@@ -132,7 +132,8 @@ std::string canonical_request(std::string_view method, std::string_view canonica
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);
 
-// yyyymmddThhmmssZ (UTC), and its parser; nullopt on anything else.
+// yyyymmddThhmmssZ (UTC), and its parser; nullopt on anything else, including
+// dates system_clock cannot hold (after 2262 or before 1678).
 std::string format_amz_date(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view s);
 // An HTTP date (see silo::parse_http_date) as a time_point; nullopt when malformed.

@@ -126,6 +126,7 @@ class Reader {
   }
   // A record must be consumed exactly; trailing bytes mean corruption.
   bool ok() const { return ok_ && in_.empty(); }
+  size_t remaining() const { return in_.size(); }
 
  private:
   uint64_t fail_zero() {
@@ -190,7 +191,11 @@ Result<ObjectRecord> decode_object(std::string_view bytes) {
   r.meta = rd.kvs();
   r.checksums = rd.kvs();
   uint64_t nparts = rd.u64();
-  if (nparts > 10000) return fail(ErrorCode::kInternalError, "corrupt object record");
+  // Each part takes at least 4 bytes: a corrupt count fails before it
+  // reserves room for 10,000 parts.
+  if (nparts > 10000 || nparts > rd.remaining() / 4) {
+    return fail(ErrorCode::kInternalError, "corrupt object record");
+  }
   r.parts.reserve(nparts);
   for (uint64_t i = 0; i < nparts; ++i) {
     PartInfo p;

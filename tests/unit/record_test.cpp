@@ -354,6 +354,28 @@ TEST(RecordCodec, RandomCorruptionOfBucketNeverCrashes) {
   fuzz(encode(full_bucket()), decode_bucket, 4, 2000);
 }
 
+// Found while fuzzing (tests/fuzz/record_fuzz was slowed by it): a corrupt
+// part count up to 10,000 reserved room for that many parts before failing.
+// A count larger than the bytes left can hold (4 per part at least) fails
+// at once; exactly that many minimal parts still decode.
+TEST(RecordCodec, PartCountBeyondTheBytesLeftIsCorrupt) {
+  ObjectRecord r;
+  r.parts.resize(3);
+  std::string bytes = encode(r);
+  ASSERT_TRUE(decode_object(bytes));
+  // The same record with a part count of 9999 and nothing else after it.
+  std::string e = encode(ObjectRecord{});
+  // magic, version, 2 strings, 2 booleans, 2 integers, 2 strings, 2 lists:
+  // one byte each when empty; then the part count.
+  const size_t at = 12;
+  ASSERT_EQ(e[at], 0);
+  e[at] = static_cast<char>(0x8F);  // 9999 = 0x270F as a varint: 8F 4E
+  e.insert(at + 1, 1, static_cast<char>(0x4E));
+  auto d = decode_object(e);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, ErrorCode::kInternalError);
+}
+
 TEST(RecordCodec, RandomBytesNeverCrash) {
   std::mt19937 rng(5);
   const uint8_t magics[] = {0x51, 0x52, 0x53, 0x54};
