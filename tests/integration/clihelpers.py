@@ -6,6 +6,7 @@ import hashlib
 import os
 import socket
 import subprocess
+import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -322,3 +323,30 @@ def wait_until(predicate, timeout=10, interval=0.05):
         if value or time.time() > deadline:
             return value
         time.sleep(interval)
+
+
+def run_until_killed(srv, workers, rng, min_delay=0.3, max_delay=1.2):
+    """Runs the worker functions in threads, kill -9s the server after a random
+    delay, and returns the errors raised while the server was still alive."""
+    killed = threading.Event()
+    errors = []
+
+    def wrap(fn):
+        def run():
+            try:
+                fn(killed)
+            except Exception as e:  # noqa: BLE001 - collected and judged below
+                if not killed.is_set():
+                    errors.append(repr(e))
+        return run
+
+    threads = [threading.Thread(target=wrap(w), daemon=True) for w in workers]
+    for t in threads:
+        t.start()
+    time.sleep(rng.uniform(min_delay, max_delay))
+    killed.set()
+    srv.kill()
+    for t in threads:
+        t.join(60)
+        assert not t.is_alive(), "a client thread hung after the kill"
+    return errors

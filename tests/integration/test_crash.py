@@ -8,14 +8,13 @@ import os
 import random
 import signal
 import socket
-import threading
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from clihelpers import (MIB, RawConn, data_files, data_folders, signed_request_bytes,
-                        staged_entries)
+from clihelpers import (MIB, RawConn, data_files, data_folders, run_until_killed,
+                        signed_request_bytes, staged_entries)
 from conftest import make_client
 
 INLINE_MAX = 128 * 1024  # objects up to this size live in RocksDB, not in data/
@@ -77,33 +76,6 @@ def assert_no_garbage(drive, large_objects, files_per_object=None):
     expected_files = sum((files_per_object or {}).get(k, 1) for k in large_objects)
     files = data_files(drive)
     assert len(files) == expected_files, [str(f.relative_to(drive)) for f in files]
-
-
-def run_until_killed(srv, workers, rng, min_delay=0.3, max_delay=1.2):
-    """Runs the worker functions in threads, kill -9s the server after a random
-    delay, and returns the errors raised while the server was still alive."""
-    killed = threading.Event()
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                fn(killed)
-            except Exception as e:  # noqa: BLE001 - collected and judged below
-                if not killed.is_set():
-                    errors.append(repr(e))
-        return run
-
-    threads = [threading.Thread(target=wrap(w), daemon=True) for w in workers]
-    for t in threads:
-        t.start()
-    time.sleep(rng.uniform(min_delay, max_delay))
-    killed.set()
-    srv.kill()
-    for t in threads:
-        t.join(60)
-        assert not t.is_alive(), "a client thread hung after the kill"
-    return errors
 
 
 def test_kill9_during_overwrites_leaves_every_key_old_or_new_and_no_garbage(make_server):

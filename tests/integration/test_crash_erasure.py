@@ -10,12 +10,11 @@ readable. SILO_CRASH_CYCLES sets the cycles per configuration (default 5)."""
 
 import os
 import random
-import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
-from clihelpers import MIB, staged_entries
+from clihelpers import MIB, run_until_killed, staged_entries
 from ec_helpers import client, drive_paths, wait_for
 
 CYCLES = int(os.environ.get("SILO_CRASH_CYCLES", "5"))
@@ -27,31 +26,6 @@ def body(rng):
     if rng.random() < 0.25:
         return os.urandom(rng.randint(1, 100 * 1024))
     return os.urandom(rng.randint(1 * MIB, 3 * MIB))
-
-
-def run_until_killed(srv, workers, rng):
-    killed = threading.Event()
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                fn(killed)
-            except Exception as e:  # noqa: BLE001 - judged below
-                if not killed.is_set():
-                    errors.append(repr(e))
-        return run
-
-    threads = [threading.Thread(target=wrap(w), daemon=True) for w in workers]
-    for t in threads:
-        t.start()
-    killed.wait(rng.uniform(0.4, 1.5))
-    killed.set()
-    srv.kill()
-    for t in threads:
-        t.join(60)
-        assert not t.is_alive(), "a client thread hung after the kill"
-    return errors
 
 
 @pytest.mark.sdk_independent
@@ -101,7 +75,8 @@ def test_kill9_during_overwrites_keeps_every_key_readable(make_server, tmp_path,
                     rounds += 1
             return run
 
-        errors = run_until_killed(srv, [worker(clients[i], keys[i::4]) for i in range(4)], rng)
+        errors = run_until_killed(srv, [worker(clients[i], keys[i::4]) for i in range(4)], rng,
+                                  min_delay=0.4, max_delay=1.5)
         assert errors == [], f"requests failed before the kill {ctx}: {errors}"
 
         srv = make_server(drives=paths)
