@@ -122,6 +122,14 @@ def test_creating_own_existing_bucket_is_bucket_already_owned_by_you(s3, bucket)
     assert s3.get_object(Bucket=bucket, Key="survivor")["Body"].read() == b"x"
 
 
+def region_client(srv, region):
+    """A boto3 client that signs for `region`."""
+    return boto3.client("s3", endpoint_url=srv.endpoint, region_name=region,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 1}))
+
+
 def test_create_bucket_with_malformed_configuration_is_malformed_xml(s3, cleanup):
     name = unique()
 
@@ -145,10 +153,7 @@ def test_create_bucket_with_malformed_configuration_is_malformed_xml(s3, cleanup
 
 def test_bucket_in_configured_region_reports_that_region(make_server):
     srv = make_server(extra_args=["--region", "eu-west-1"])
-    eu = boto3.client("s3", endpoint_url=srv.endpoint, region_name="eu-west-1",
-                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                                    retries={"max_attempts": 1}))
+    eu = region_client(srv, "eu-west-1")
     name = unique()
     eu.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     assert eu.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
@@ -158,11 +163,7 @@ def test_bucket_in_configured_region_reports_that_region(make_server):
 
 def test_any_region_server_stores_each_buckets_location_constraint(server):
     for region, expected in (("eu-west-1", "eu-west-1"), ("ap-south-1", "ap-south-1")):
-        client = boto3.client("s3", endpoint_url=server.endpoint, region_name=region,
-                              aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                              config=Config(signature_version="s3v4",
-                                            s3={"addressing_style": "path"},
-                                            retries={"max_attempts": 1}))
+        client = region_client(server, region)
         name = unique()
         client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
         try:
@@ -189,10 +190,7 @@ def test_invalid_location_constraint_is_refused(s3, cleanup):
 
 def test_configured_region_refuses_a_bucket_in_another_region(make_server):
     srv = make_server(extra_args=["--region", "eu-west-1"])
-    eu = boto3.client("s3", endpoint_url=srv.endpoint, region_name="eu-west-1",
-                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                                    retries={"max_attempts": 1}))
+    eu = region_client(srv, "eu-west-1")
     name = unique()
     with pytest.raises(ClientError) as e:
         eu.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
@@ -205,10 +203,7 @@ def test_configured_region_refuses_a_bucket_in_another_region(make_server):
 
 def test_bucket_locations_survive_a_restart(make_server, tmp_path):
     srv = make_server()
-    client = boto3.client("s3", endpoint_url=srv.endpoint, region_name="eu-central-1",
-                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
+    client = region_client(srv, "eu-central-1")
     client.create_bucket(Bucket="located",
                          CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     srv.stop()
