@@ -195,17 +195,21 @@ def shard_role(folder, part_bodies, k):
     return "parity"
 
 
-def flip_middle(path, count=64):
-    """Inverts `count` bytes in the middle of a file; returns the offset."""
-    size = os.path.getsize(path)
-    off = size // 2
+def invert_run(path, offset, count=64):
+    """Inverts `count` bytes of a file at `offset`."""
     with open(path, "r+b") as f:
-        f.seek(off)
-        chunk = f.read(count)
-        f.seek(off)
-        f.write(bytes(b ^ 0xFF for b in chunk))
+        f.seek(offset)
+        run = f.read(count)
+        f.seek(offset)
+        f.write(bytes(b ^ 0xFF for b in run))
         f.flush()
         os.fsync(f.fileno())
+
+
+def flip_middle(path, count=64):
+    """Inverts `count` bytes in the middle of a file; returns the offset."""
+    off = os.path.getsize(path) // 2
+    invert_run(path, off, count)
     return off
 
 

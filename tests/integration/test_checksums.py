@@ -81,29 +81,31 @@ def plain_client(server):
     return server.client()
 
 
-def put_with_headers(client, bucket, key, body, headers):
+def with_headers(client, operation, headers, call):
+    """Runs `call()` with extra headers on the named operation's requests."""
     def add(request, **_):
         for name, value in headers.items():
             request.headers[name] = value
 
-    client.meta.events.register_first("before-sign.s3.PutObject", add)
+    event = f"before-sign.s3.{operation}"
+    client.meta.events.register_first(event, add)
     try:
-        return client.put_object(Bucket=bucket, Key=key, Body=body)
+        return call()
     finally:
-        client.meta.events.unregister("before-sign.s3.PutObject", add)
+        client.meta.events.unregister(event, add)
+
+
+def put_with_headers(client, bucket, key, body, headers):
+    return with_headers(client, "PutObject", headers,
+                        lambda: client.put_object(Bucket=bucket, Key=key, Body=body))
 
 
 def get_checksum_headers(client, bucket, key):
-    def add(request, **_):
-        request.headers["x-amz-checksum-mode"] = "ENABLED"
-
-    client.meta.events.register_first("before-sign.s3.GetObject", add)
-    try:
+    def get():
         resp = client.get_object(Bucket=bucket, Key=key)
         resp["Body"].read()
         return headers_of(resp)
-    finally:
-        client.meta.events.unregister("before-sign.s3.GetObject", add)
+    return with_headers(client, "GetObject", {"x-amz-checksum-mode": "ENABLED"}, get)
 
 
 ALGORITHMS = ["CRC32", "CRC32C", "SHA1", "SHA256"]
@@ -360,20 +362,6 @@ def test_multipart_object_with_checksums_reads_back_intact(s3, bucket):
     digests = b"".join(hashlib.md5(p).digest() for p in (PART1, PART2))
     assert done["ETag"] == f'"{hashlib.md5(digests).hexdigest()}-2"'
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == PART1 + PART2
-
-
-def with_headers(client, operation, headers, call):
-    """Runs `call()` with extra headers on the named operation's requests."""
-    def add(request, **_):
-        for name, value in headers.items():
-            request.headers[name] = value
-
-    event = f"before-sign.s3.{operation}"
-    client.meta.events.register_first(event, add)
-    try:
-        return call()
-    finally:
-        client.meta.events.unregister(event, add)
 
 
 def complete_with_headers(s3, bucket, key, uid, parts, headers):

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from conftest import ACCESS_KEY, SECRET_KEY, SILO_BIN, SiloServer
 from ec_helpers import (
     BLOCK, HASH_LEN, INLINE_MAX, LAYOUTS, KIB, MIB, Obj, all_uuids, assert_reads, client, data_files,
-    data_uuids, drive_paths, drive_states, flip_middle, get_bytes, heal_now, make_body,
+    data_uuids, drive_paths, drive_states, flip_middle, get_bytes, heal_now, invert_run, make_body,
     md5_hex, object_folders, put, put_obj, read_error, remove_drives, server_alive,
     shard_role, snapshot, staged_entries, wait_for, wait_heal_idle, wait_offline,
     write_quorum,
@@ -289,17 +289,6 @@ def test_background_scanner_restores_a_missing_parity_shard(make_server, tmp_pat
     wait_for(lambda: snapshot(folder) == before, 20,
              f"the scanner to rebuild the missing parity shard on {drive.name}")
     assert get_bytes(s3, "scan", obj.key) == obj.body
-
-
-def invert_run(path, offset, count=64):
-    """Inverts `count` bytes of a file at `offset`."""
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        run = f.read(count)
-        f.seek(offset)
-        f.write(bytes(b ^ 0xFF for b in run))
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def differing_blocks(framed, written, shard_block):
