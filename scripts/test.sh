@@ -16,8 +16,8 @@ echo "==> unit tests"
 echo "==> fuzz smoke (10 s per target)"
 ./scripts/fuzz.sh all 10
 
-echo "==> integration tests (Debian boto3) and client suites (Go, Ruby, JavaScript, restic)"
-/usr/bin/python3 -m pytest -q -n "$(nproc)" tests/integration tests/clients
+echo "==> integration tests (Debian boto3), client suites (Go, Ruby, JavaScript, restic) and consistency histories"
+/usr/bin/python3 -m pytest -q -n "$(nproc)" tests/integration tests/clients tests/consistency
 
 # A second pass with the newest boto3 on the machine, which sends CRC
 # checksums and aws-chunked trailers by default. Its venv sees that Python's

@@ -406,8 +406,10 @@ class ErasureWriter final : public ObjectWriter {
 class ErasureReader final : public ObjectReader {
  public:
   ErasureReader(ErasureSet& set, std::string bucket, std::string key, ObjectRecord record,
-                std::vector<std::optional<ObjectRecord>> records)
-      : set_(set),
+                std::vector<std::optional<ObjectRecord>> records,
+                std::vector<std::unique_ptr<storage::DataLease>> leases)
+      : leases_(std::move(leases)),
+        set_(set),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         info_(to_object_info(bucket_, key_, record)),
@@ -483,6 +485,8 @@ class ErasureReader final : public ObjectReader {
   }
 
  private:
+  // First, so they are released last: after the shard files are closed.
+  std::vector<std::unique_ptr<storage::DataLease>> leases_;
   ErasureSet& set_;
   std::string bucket_, key_;
   ObjectInfo info_;
@@ -505,9 +509,11 @@ std::unique_ptr<ObjectWriter> make_erasure_writer(ErasureSet& set, std::string b
 
 Result<std::unique_ptr<ObjectReader>> make_erasure_reader(
     ErasureSet& set, std::string bucket, std::string key, ObjectRecord record,
-    std::vector<std::optional<ObjectRecord>> records) {
+    std::vector<std::optional<ObjectRecord>> records,
+    std::vector<std::unique_ptr<storage::DataLease>> leases) {
   auto reader = std::make_unique<ErasureReader>(set, std::move(bucket), std::move(key),
-                                                std::move(record), std::move(records));
+                                                std::move(record), std::move(records),
+                                                std::move(leases));
   if (auto s = reader->prefetch(); !s) return std::unexpected(s.error());
   return reader;
 }

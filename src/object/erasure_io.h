@@ -88,10 +88,12 @@ std::unique_ptr<ObjectWriter> make_erasure_writer(ErasureSet& set, std::string b
                                                   std::optional<storage::UploadRecord> upload,
                                                   uint32_t part_number);
 
-// A reader of the version `records` agree on (see ShardSet). Reads the first
-// stripe up front, so an unreadable object fails before any byte is sent.
+// A reader of the version `records` agree on (see ShardSet), holding
+// `leases` on its data until it is destroyed. Reads the first stripe up
+// front, so an unreadable object fails before any byte is sent.
 Result<std::unique_ptr<ObjectReader>> make_erasure_reader(
     ErasureSet& set, std::string bucket, std::string key, storage::ObjectRecord record,
-    std::vector<std::optional<storage::ObjectRecord>> records);
+    std::vector<std::optional<storage::ObjectRecord>> records,
+    std::vector<std::unique_ptr<storage::DataLease>> leases = {});
 
 }  // namespace silo::object

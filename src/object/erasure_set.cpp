@@ -272,27 +272,57 @@ Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object_cached(std::string
   // Only inline objects: their data is in the records, so reading never
   // touches a shard file.
   if (!q || !(*records)[*q]->inlined) return fail(ErrorCode::kWouldBlock);
-  return reader_for(bucket, key, *records, *q);
+  return reader_for(bucket, key, *records, *q, /*must_lease=*/false);
 }
 
 Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object(std::string_view bucket,
                                                               std::string_view key) {
-  auto records = read_all(bucket, key, true);
-  auto q = pick_quorum(records);
-  if (!q) return std::unexpected(no_quorum(bucket, key, records));
-  return reader_for(bucket, key, records, *q);
+  // The data of the chosen version is leased on its drives before any shard
+  // is read, so a change that commits meanwhile removes it only after this
+  // read. A version replaced and removed between reading the records and
+  // leasing is one this read never used: choosing again then gives the
+  // version that replaced it, as a read started a moment later would get.
+  constexpr int kChoices = 3;
+  for (int choice = 1;; ++choice) {
+    auto records = read_all(bucket, key, true);
+    auto q = pick_quorum(records);
+    if (!q) return std::unexpected(no_quorum(bucket, key, records));
+    auto reader = reader_for(bucket, key, records, *q, /*must_lease=*/choice < kChoices);
+    if (reader || reader.error().code != ErrorCode::kNoSuchKey || choice == kChoices) {
+      return reader;
+    }
+  }
 }
 
 Result<std::unique_ptr<ObjectReader>> ErasureSet::reader_for(
     std::string_view bucket, std::string_view key, std::vector<Result<ObjectRecord>>& records,
-    size_t q) {
+    size_t q, bool must_lease) {
   ObjectRecord chosen = *records[q];
   std::vector<std::optional<ObjectRecord>> agreeing(drives_.size());
   for (size_t j = 0; j < drives_.size(); ++j) {
     if (records[j] && same_version(*records[j], chosen)) agreeing[j] = std::move(*records[j]);
   }
+  std::vector<std::unique_ptr<storage::DataLease>> leases;
+  if (!chosen.inlined && !chosen.data_uuid.empty()) {
+    // Leasing is a lookup in memory and one stat per drive: cheaper than a
+    // hand-off to the drive pool.
+    size_t leased = 0;
+    for (size_t j = 0; j < drives_.size(); ++j) {
+      if (!agreeing[j]) continue;
+      auto lease = drives_[j]->lease_data(chosen.data_uuid);
+      if (!lease) {
+        agreeing[j].reset();  // that drive's copy is gone: read the others
+        continue;
+      }
+      leases.push_back(std::move(*lease));
+      ++leased;
+    }
+    if (must_lease && leased < chosen.erasure.data_blocks) {
+      return fail(ErrorCode::kNoSuchKey, "the chosen version was replaced");
+    }
+  }
   return make_erasure_reader(*this, std::string(bucket), std::string(key), std::move(chosen),
-                             std::move(agreeing));
+                             std::move(agreeing), std::move(leases));
 }
 
 Status ErasureSet::delete_object(std::string_view bucket, std::string_view key) {

@@ -154,10 +154,13 @@ class ErasureSet final : public ObjectLayer {
     pool_.for_each(again.size(), [&](size_t i) { out[again[i]] = slow(again[i]); });
     return out;
   }
-  // A reader of the version records[q] holds, told which drives agree.
+  // A reader of the version records[q] holds, told which drives agree, with
+  // a read lease on its data on each of them. With `must_lease`, fails with
+  // kNoSuchKey when fewer than k drives still have that data (the version
+  // was replaced since the records were read).
   Result<std::unique_ptr<ObjectReader>> reader_for(std::string_view bucket, std::string_view key,
                                                    std::vector<Result<storage::ObjectRecord>>& records,
-                                                   size_t q);
+                                                   size_t q, bool must_lease);
   // Writes the shards of `chosen` that drives `targets` should hold, rebuilt
   // through `shards`, and commits their records. Returns how many succeeded.
   Result<size_t> rebuild_onto(std::string_view bucket, std::string_view key,

@@ -70,6 +70,15 @@ class UploadCursor {
   virtual Result<UploadRecord> record() const = 0;
 };
 
+// Keeps the data files of one version on a drive while a reader needs them:
+// when a change replaces or deletes that version, its data is removed only
+// once every lease on it is gone (the removal is recorded first, so a crash
+// cannot leak it). Releasing is destroying the lease; any thread may do it.
+class DataLease {
+ public:
+  virtual ~DataLease() = default;
+};
+
 // What a commit or delete does with the version it replaces on this drive.
 // An erasure set keeps it (kKeep) until it knows whether the change reached
 // write quorum: then finish_replace() removes it, or undo_replace() puts it
@@ -149,6 +158,10 @@ class Drive {
   virtual void remove_staged(std::string_view staged_id) = 0;
   virtual Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
                                                           std::string_view name) = 0;
+  // A read lease on the data of `data_uuid` (see DataLease). kNoSuchKey when
+  // that data is gone or being removed: the version was replaced before the
+  // lease was taken.
+  virtual Result<std::unique_ptr<DataLease>> lease_data(std::string_view data_uuid) = 0;
 
   // ---- Multipart uploads
   virtual Status put_upload(const UploadRecord& upload) = 0;

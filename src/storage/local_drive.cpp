@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "common/log.h"
+#include "storage/data_leases.h"
 #include "storage/fs_util.h"
 
 namespace silo::storage {
@@ -31,6 +32,9 @@ constexpr char kGarbageSpace[] = "g/";  // data path to remove
 // The version a commit or delete replaced, kept (whole record, inline data
 // included) until the erasure set finishes or undoes the change.
 constexpr char kReplacedSpace[] = "r/";
+// The r/ value of a change to a key that did not exist: taking the change
+// back removes the key.
+constexpr char kAbsentMarker[] = "";
 
 std::string bucket_key(std::string_view bucket) { return std::string(kBucketSpace).append(bucket); }
 std::string object_prefix(std::string_view space, std::string_view bucket) {
@@ -203,9 +207,14 @@ bool valid_component(std::string_view s) {
 }  // namespace
 
 LocalDrive::LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db)
-    : root_(std::move(root)), db_(std::move(db)) {}
+    : root_(std::move(root)),
+      db_(std::move(db)),
+      leases_(DataLeases::create([this](const std::string& key) { remove_garbage(key); })) {}
 
 LocalDrive::~LocalDrive() {
+  // Removals still waiting for a lease keep their garbage records: the next
+  // open collects them.
+  leases_->detach();
   if (db_) {
     db_->FlushWAL(true);
     db_->Close();
@@ -298,21 +307,36 @@ Status LocalDrive::recover() {
   return {};
 }
 
+namespace {
+
+// The data uuid a garbage record ("g/<uuid>[/<file>]") names.
+std::string_view garbage_uuid(std::string_view key) {
+  std::string_view rel = key.substr(2);
+  return rel.substr(0, rel.find('/'));
+}
+
+}  // namespace
+
 void LocalDrive::collect_garbage(const std::vector<std::string>& keys) {
-  if (keys.empty()) return;
-  rocksdb::WriteBatch batch;
   for (const auto& k : keys) {
-    std::string_view rel = std::string_view(k).substr(2);
-    size_t slash = rel.find('/');
-    std::string uuid(rel.substr(0, slash));
-    if (!valid_component(uuid)) continue;
+    std::string_view uuid = garbage_uuid(k);
+    if (!leases_->begin_removal(uuid, k)) continue;  // runs when the last lease goes
+    remove_garbage(k);
+    leases_->end_removal(uuid);
+  }
+}
+
+void LocalDrive::remove_garbage(const std::string& key) {
+  std::string_view rel = std::string_view(key).substr(2);
+  size_t slash = rel.find('/');
+  std::string uuid(rel.substr(0, slash));
+  if (valid_component(uuid)) {
     std::string path = data_dir(uuid);
     if (slash != std::string_view::npos) path.append(rel.substr(slash));
     remove_tree(path);
-    batch.Delete(k);
   }
   // Not synced: losing this only means the removal is retried at the next start.
-  db_->Write(rocksdb::WriteOptions(), &batch);
+  db_->Delete(rocksdb::WriteOptions(), key);
 }
 
 // ---- Buckets
@@ -426,27 +450,40 @@ Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view
 
 Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view bucket,
                                    std::string_view key, std::string_view new_data_uuid,
-                                   Replaced replaced, std::vector<std::string>& garbage) {
+                                   Replaced replaced, std::vector<std::string>& garbage,
+                                   bool is_delete) {
   std::string okey = object_key(kObjectSpace, bucket, key);
+  std::string rkey = object_key(kReplacedSpace, bucket, key);
+  // An older version still set aside (a change a crash left undecided) is
+  // superseded by what this change replaces; its data goes, unless it is
+  // `keep_uuid` (set aside again) or the new version's.
+  auto supersede_older = [&](std::string_view keep_uuid) {
+    std::string older;
+    if (!db_->Get(rocksdb::ReadOptions(), rkey, &older).ok()) return;
+    auto o = decode_object(older);
+    if (o && !o->data_uuid.empty() && o->data_uuid != keep_uuid &&
+        o->data_uuid != new_data_uuid) {
+      garbage.push_back(std::string(kGarbageSpace) + o->data_uuid);
+      batch.Put(garbage.back(), "");
+    }
+  };
   std::string old;
   auto st = db_->Get(rocksdb::ReadOptions(), okey, &old);
-  if (st.IsNotFound()) return {};
+  if (st.IsNotFound()) {
+    // A new key: with kKeep the change still leaves a mark (kAbsentMarker),
+    // so a crash before the set settles it is found at the next start, like
+    // any other undecided change, and taken back if too few drives got it.
+    if (replaced == Replaced::kKeep && !is_delete) {
+      supersede_older({});
+      batch.Put(rkey, kAbsentMarker);
+    }
+    return {};
+  }
   if (!st.ok()) return std::unexpected(io_error(st));
   auto prev = decode_object(old);
   if (!prev) return {};  // a corrupt record is not worth keeping
-  std::string rkey = object_key(kReplacedSpace, bucket, key);
   if (replaced == Replaced::kKeep) {
-    // An older version still set aside (a change a crash left undecided) is
-    // superseded by the one this change replaces.
-    std::string older;
-    if (db_->Get(rocksdb::ReadOptions(), rkey, &older).ok()) {
-      auto o = decode_object(older);
-      if (o && !o->data_uuid.empty() && o->data_uuid != prev->data_uuid &&
-          o->data_uuid != new_data_uuid) {
-        garbage.push_back(std::string(kGarbageSpace) + o->data_uuid);
-        batch.Put(garbage.back(), "");
-      }
-    }
+    supersede_older(prev->data_uuid);
     if (prev->inlined) {
       st = db_->Get(rocksdb::ReadOptions(), object_key(kInlineSpace, bucket, key),
                     &prev->inline_data);
@@ -510,7 +547,9 @@ Status LocalDrive::delete_object(std::string_view bucket, std::string_view key,
   if (!st.ok()) return std::unexpected(io_error(st));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  if (auto s = replace_current(batch, bucket, key, {}, replaced, garbage); !s) return s;
+  if (auto s = replace_current(batch, bucket, key, {}, replaced, garbage, /*is_delete=*/true); !s) {
+    return s;
+  }
   batch.Delete(okey);
   batch.Delete(object_key(kInlineSpace, bucket, key));
   st = db_->Write(synced(), &batch);
@@ -564,7 +603,16 @@ Status LocalDrive::undo_replace(std::string_view bucket, std::string_view key,
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
   std::string restored_uuid;
-  if (st.ok()) {
+  bool matches_committed = !committed || (current && current->data_uuid == committed->data_uuid &&
+                                           current->mod_time_ns == committed->mod_time_ns);
+  if (st.ok() && kept == kAbsentMarker) {
+    // The key was new: taking the change back removes it (when it is still
+    // the version that change committed).
+    if (!matches_committed) return {};
+    batch.Delete(okey);
+    batch.Delete(ikey);
+    batch.Delete(rkey);
+  } else if (st.ok()) {
     auto prev = decode_object(kept);
     if (!prev) return fail(ErrorCode::kInternalError, "corrupt replaced record");
     restored_uuid = prev->data_uuid;
@@ -576,9 +624,9 @@ Status LocalDrive::undo_replace(std::string_view bucket, std::string_view key,
     }
     batch.Put(okey, encode(*prev));
     batch.Delete(rkey);
-  } else if (committed && current && current->data_uuid == committed->data_uuid &&
-             current->mod_time_ns == committed->mod_time_ns) {
-    // The key was new: taking the change back removes it.
+  } else if (committed && matches_committed) {
+    // The key was new (a change made before new keys left a mark): taking
+    // it back removes it.
     batch.Delete(okey);
     batch.Delete(ikey);
   } else {
@@ -647,6 +695,18 @@ Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard(std::string_view dat
     return fail(ErrorCode::kInternalError, "stat " + path + ": " + errno_text(errno));
   }
   return std::make_unique<LocalShardReader>(fd, static_cast<uint64_t>(st.st_size), path);
+}
+
+Result<std::unique_ptr<DataLease>> LocalDrive::lease_data(std::string_view data_uuid) {
+  if (!valid_component(data_uuid)) return fail(ErrorCode::kInternalError, "invalid data uuid");
+  auto lease = leases_->acquire(data_uuid);
+  // Checked with the lease held: a removal that started before it took the
+  // data already (gone), one that starts after it waits for the lease.
+  struct stat st;
+  if (!lease || ::stat(data_dir(data_uuid).c_str(), &st) != 0) {
+    return fail(ErrorCode::kNoSuchKey, "the data of this version was removed");
+  }
+  return lease;
 }
 
 // ---- Multipart uploads

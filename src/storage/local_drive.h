@@ -20,6 +20,8 @@ class WriteBatch;
 
 namespace silo::storage {
 
+class DataLeases;
+
 struct LocalDriveOptions {
   // RocksDB memtable budget; small by default to keep idle RSS low.
   size_t write_buffer_bytes = 16 << 20;
@@ -61,6 +63,7 @@ class LocalDrive final : public Drive {
   void remove_staged(std::string_view staged_id) override;
   Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
                                                   std::string_view name) override;
+  Result<std::unique_ptr<DataLease>> lease_data(std::string_view data_uuid) override;
 
   Status put_upload(const UploadRecord& upload) override;
   Result<UploadRecord> read_upload(std::string_view bucket, std::string_view key,
@@ -80,16 +83,21 @@ class LocalDrive final : public Drive {
   std::string data_dir(std::string_view data_uuid) const;
   std::string staged_dir(std::string_view staged_id) const;
   Status move_staged_into(std::string_view staged_id, std::string_view data_uuid);
-  // Removes the data named by garbage records `keys`, then the records.
+  // Removes the data named by garbage records `keys`, then the records;
+  // data under a read lease is removed when the lease is released.
   void collect_garbage(const std::vector<std::string>& keys);
+  // Removes the data one garbage record names, and the record.
+  void remove_garbage(const std::string& key);
   // Adds to `batch` what becomes of the current version of bucket/key when a
-  // change replaces it: set aside (kKeep) or marked as garbage.
+  // change replaces it: set aside (kKeep) or marked as garbage. A commit
+  // with kKeep to a key that does not exist sets aside kAbsentMarker.
   Status replace_current(rocksdb::WriteBatch& batch, std::string_view bucket, std::string_view key,
                          std::string_view new_data_uuid, Replaced replaced,
-                         std::vector<std::string>& garbage);
+                         std::vector<std::string>& garbage, bool is_delete = false);
 
   std::string root_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<DataLeases> leases_;
 };
 
 }  // namespace silo::storage

@@ -188,6 +188,9 @@ Result<std::unique_ptr<ShardReader>> ManagedDrive::open_shard(std::string_view u
                                                               std::string_view name) {
   return call([&](LocalDrive& d) { return d.open_shard(uuid, name); });
 }
+Result<std::unique_ptr<DataLease>> ManagedDrive::lease_data(std::string_view uuid) {
+  return call([&](LocalDrive& d) { return d.lease_data(uuid); });
+}
 Status ManagedDrive::put_upload(const UploadRecord& u) {
   return call([&](LocalDrive& d) { return d.put_upload(u); });
 }

@@ -65,6 +65,7 @@ class ManagedDrive final : public Drive {
   void remove_staged(std::string_view staged_id) override;
   Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
                                                   std::string_view name) override;
+  Result<std::unique_ptr<DataLease>> lease_data(std::string_view data_uuid) override;
   Status put_upload(const UploadRecord& upload) override;
   Result<UploadRecord> read_upload(std::string_view bucket, std::string_view key,
                                    std::string_view upload_id) override;

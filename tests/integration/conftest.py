@@ -54,8 +54,10 @@ class SiloServer:
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout=15):
-        self.port = free_port()
+    def start(self, timeout=15, port=None):
+        """Starts the process on `port` (a free one when None) and waits until
+        it answers its liveness check."""
+        self.port = port or free_port()
         log_dir = Path(self.drives[0]).parent
         self.log_path = log_dir / f"silo-{self.port}.log"
         self.log = open(self.log_path, "ab")

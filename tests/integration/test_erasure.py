@@ -406,8 +406,16 @@ def test_replaced_drive_is_rebuilt_and_then_carries_reads(make_server, tmp_path,
     log = srv.read_log()
     assert str(victim) in log and "replaced" in log, log[-2000:]
 
-    # The background heal started for the replaced drive rebuilds every shard.
-    wait_heal_idle(srv, timeout=60)
+    # The background heal started for the replaced drive rebuilds every shard,
+    # and reports what it did where operators look (the heal progress that
+    # `silo admin heal` and `silo admin info` show).
+    progress = wait_heal_idle(srv, timeout=60)
+    assert "replaced" in progress.get("scope", ""), progress
+    assert progress["objects_scanned"] >= len(objs), progress
+    assert progress["objects_healed"] == len(objs), progress
+    assert progress["errors"] == 0, progress
+    if kind != "small":
+        assert progress["bytes_healed"] > 0, progress
     assert set(drive_states(srv).values()) == {"online"}
     assert snapshot_drive(victim) == shards_before, (
         f"shard files on the replaced drive {victim.name} differ from the originals")

@@ -1177,5 +1177,71 @@ TEST_F(MultipartTest, CleanupRemovesOnlyOldUploads) {
   EXPECT_EQ(*removed, 0u);
 }
 
+// ---- reads keep the version they chose (read leases)
+
+TEST_F(ErasureSetTest, ReaderKeepsItsVersionWhileTheKeyIsOverwritten) {
+  std::string first = random_data(3 * kMiB, 11);
+  ASSERT_TRUE(put("k", first));
+  std::string old_dir = object_dir("k");
+  auto reader = layer_->open_object("bkt", "k");
+  ASSERT_TRUE(reader) << reader.error().text();
+  // The overwrite commits and settles while the read is open: its data must
+  // stay until the reader is done with it.
+  std::string second = random_data(2 * kMiB, 12);
+  ASSERT_TRUE(put("k", second));
+  EXPECT_TRUE(fs::exists(old_dir));
+  auto got = read_all(**reader, std::nullopt, 256 * kKiB);
+  ASSERT_TRUE(got) << got.error().text();
+  EXPECT_TRUE(*got == first);
+  reader->reset();
+  // Released: the replaced data goes (on the drive's removal thread).
+  for (int i = 0; i < 200 && fs::exists(old_dir); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(fs::exists(old_dir));
+  EXPECT_TRUE(get("k").value() == second);
+}
+
+TEST_F(ErasureSetTest, VersionRemovedBetweenChoiceAndFirstReadIsChosenAgain) {
+  // The race the read leases close: the reader has read the records (and so
+  // chosen the old version) when an overwrite commits and removes that
+  // version's data, before the reader opened a shard. It must then read the
+  // new version, never fail.
+  auto hooked = std::make_shared<HookedDrive>(drive_);
+  ErasureSet set(std::vector<std::shared_ptr<storage::Drive>>{hooked}, ErasureSetOptions{});
+  std::string first = random_data(2 * kMiB, 14), second = random_data(kMiB + 7, 15);
+  ASSERT_TRUE(put("k", first));
+  hooked->after_read_object = [&] {
+    auto w = set.begin_put("bkt", "k", {});
+    ASSERT_TRUE(w);
+    ASSERT_TRUE((*w)->write(bytes(second)));
+    ASSERT_TRUE((*w)->commit(PutFinal{}));
+  };
+  auto reader = set.open_object("bkt", "k");
+  ASSERT_TRUE(reader) << reader.error().text();
+  EXPECT_EQ((*reader)->info().size, static_cast<int64_t>(second.size()));
+  auto got = read_all(**reader, std::nullopt, 256 * kKiB);
+  ASSERT_TRUE(got) << got.error().text();
+  EXPECT_TRUE(*got == second);
+}
+
+TEST_F(ErasureSetTest, ReaderKeepsItsVersionWhileTheKeyIsDeleted) {
+  std::string first = random_data(2 * kMiB, 13);
+  ASSERT_TRUE(put("k", first));
+  std::string old_dir = object_dir("k");
+  auto reader = layer_->open_object("bkt", "k");
+  ASSERT_TRUE(reader);
+  ASSERT_TRUE(layer_->delete_object("bkt", "k"));
+  auto got = read_all(**reader, std::nullopt, 64 * kKiB);
+  ASSERT_TRUE(got) << got.error().text();
+  EXPECT_TRUE(*got == first);
+  EXPECT_EQ(get("k").error().code, ErrorCode::kNoSuchKey);
+  reader->reset();
+  for (int i = 0; i < 200 && fs::exists(old_dir); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(fs::exists(old_dir));
+}
+
 }  // namespace
 }  // namespace silo::object

@@ -26,6 +26,9 @@ class HookedDrive final : public storage::Drive {
   // Commits that succeed before every later one fails (SIZE_MAX: never fail).
   size_t fail_commits_after = SIZE_MAX;
   std::function<void()> after_read_upload;
+  // Runs once right after the next read_object (e.g. to commit an overwrite
+  // between a reader's choice of version and its first shard read).
+  std::function<void()> after_read_object;
   // online() is false; reads, commits and deletes fail with kDriveOffline.
   bool offline = false;
 
@@ -46,6 +49,11 @@ class HookedDrive final : public storage::Drive {
     auto r = inner_->read_object(b, k, with_data);
     if (r && with_data && r->inlined && corrupt_at < r->inline_data.size()) {
       r->inline_data[corrupt_at] ^= 0x01;
+    }
+    if (after_read_object) {
+      auto hook = std::move(after_read_object);
+      after_read_object = nullptr;
+      hook();
     }
     return r;
   }
@@ -83,6 +91,10 @@ class HookedDrive final : public storage::Drive {
   Result<std::unique_ptr<storage::ShardReader>> open_shard(std::string_view uuid,
                                                            std::string_view name) override {
     return inner_->open_shard(uuid, name);
+  }
+  Result<std::unique_ptr<storage::DataLease>> lease_data(std::string_view uuid) override {
+    if (offline) return fail(ErrorCode::kDriveOffline);
+    return inner_->lease_data(uuid);
   }
   Status put_upload(const storage::UploadRecord& u) override { return inner_->put_upload(u); }
   Result<storage::UploadRecord> read_upload(std::string_view b, std::string_view k,
