@@ -1,6 +1,9 @@
 #include "http/exchange.h"
 
+#include <memory>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -53,13 +56,26 @@ asio::awaitable<Result<size_t>> Exchange::read_body(std::span<uint8_t> out) {
     auto& body = parser_.get().body();
     body.data = out.data();
     body.size = out.size();
-    stream_.expires_after(io_timeout_);
+    // The deadline cancels the read rather than closing the socket (what the
+    // stream's own expiry does), so a client that stalls mid-body still gets
+    // its 400 RequestTimeout, as from S3. The flag is shared: a timer that
+    // fired just as the read finished may run after this frame moved on.
+    stream_.expires_never();
+    auto timed_out = std::make_shared<bool>(false);
+    asio::steady_timer deadline(stream_.get_executor(), io_timeout_);
+    deadline.async_wait([timed_out, &socket = stream_.socket()](boost::system::error_code e) {
+      if (e) return;  // cancelled: the read finished in time
+      *timed_out = true;
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    });
     auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwaitNoThrow);
+    deadline.cancel();
     (void)n;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) {
       keep_alive_ = false;
-      if (ec == beast::error::timeout) co_return fail(ErrorCode::kRequestTimeout);
+      if (*timed_out) co_return fail(ErrorCode::kRequestTimeout);
       co_return fail(ErrorCode::kIncompleteBody);
     }
     size_t got = out.size() - body.size;

@@ -45,10 +45,11 @@ struct ServerOptions {
   // A connection with no request in progress is closed after this long.
   std::chrono::seconds idle_timeout{60};
   // Once the first byte of a request arrived, its whole header must arrive
-  // within this time, however slowly it trickles (slowloris): else 400
-  // RequestTimeout and the connection is closed.
+  // within this time, however slowly it trickles (slowloris): else the
+  // connection is closed without an answer (there is no request to answer).
   std::chrono::seconds header_timeout{15};
-  // The longest a body read or a response write may make no progress.
+  // The longest a body read or a response write may make no progress. A
+  // stalled body is answered 400 RequestTimeout, then the connection closes.
   std::chrono::seconds io_timeout{120};
   // Open connections at most. At the limit new connections are not accepted
   // (they wait in the listen backlog) until one closes; open ones are served.
