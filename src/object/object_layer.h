@@ -54,6 +54,10 @@ struct ObjectInfo {
   std::string_view meta_value(std::string_view name) const;
 };
 
+// What `record` (a drive's record of bucket/key) tells a client.
+ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
+                          const storage::ObjectRecord& record);
+
 // Preconditions checked atomically with the commit of a write.
 struct WritePreconditions {
   std::optional<std::string> if_match;  // ETag (unquoted) the current object must have

@@ -47,4 +47,13 @@ std::optional<size_t> pick_quorum(const std::vector<Result<storage::ObjectRecord
   return best->index;
 }
 
+Error missing_error(const std::vector<Result<storage::ObjectRecord>>& records) {
+  size_t n = records.size();
+  auto t = tally(records, ErrorCode::kNoSuchKey);
+  if (t.no_bucket * 2 > n) return Error(ErrorCode::kNoSuchBucket);
+  size_t absent = t.absent + t.no_bucket;
+  if (absent * 2 >= n && absent > 0) return Error(ErrorCode::kNoSuchKey);
+  return Error(ErrorCode::kInsufficientReadQuorum);
+}
+
 }  // namespace silo::object

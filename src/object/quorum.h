@@ -46,6 +46,12 @@ std::optional<Agreement> most_agreed(std::span<const storage::ObjectRecord* cons
 // quorum, or nullopt.
 std::optional<size_t> pick_quorum(const std::vector<Result<storage::ObjectRecord>>& records);
 
+// The error for a key no version of which reached its read quorum (one
+// record or error per drive): "not found" only when so many drives say so
+// that no committed version can hide on the others; otherwise the set is
+// below quorum.
+Error missing_error(const std::vector<Result<storage::ObjectRecord>>& records);
+
 // How the drives answered one call made on each of them.
 struct Tally {
   size_t ok = 0;

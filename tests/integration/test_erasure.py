@@ -304,7 +304,7 @@ def differing_blocks(framed, written, shard_block):
 
 def key_with_data_on_first_drives(prefix, n):
     """A key whose data shards land on the first drives: the placement
-    rotation starts at FNV-1a(key) mod n (see ErasureSet::layout_for)."""
+    rotation starts at FNV-1a(key) mod n (see layout_for in object/placement.cpp)."""
     for i in range(1000):
         key = f"{prefix}-{i}"
         h = 1469598103934665603

@@ -1,6 +1,8 @@
-// Multipart uploads on an ErasureSet. An upload fixes its erasure layout when
+// Multipart uploads on an erasure set. An upload fixes its erasure layout when
 // it is created; every part is erasure-coded with it into the upload's data
 // folder on each drive, and completion commits one record per drive.
+#include "object/multipart_uploads.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -10,8 +12,8 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/uuid.h"
-#include "object/erasure_io.h"
-#include "object/erasure_set.h"
+#include "object/placement.h"
+#include "object/quorum.h"
 
 namespace silo::object {
 
@@ -35,25 +37,28 @@ std::string_view find_value(const storage::KeyValues& kv, std::string_view name)
 
 }  // namespace
 
-Result<UploadRecord> ErasureSet::read_upload_quorum(std::string_view bucket, std::string_view key,
-                                                    std::string_view upload_id) {
-  std::vector<Result<UploadRecord>> r(drives_.size(), fail(ErrorCode::kDriveOffline));
-  pool_.for_each(drives_.size(),
-                 [&](size_t j) { r[j] = drives_[j]->read_upload(bucket, key, upload_id); });
+Result<UploadRecord> MultipartUploads::read_upload_quorum(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view upload_id) {
+  size_t n = set_.size();
+  std::vector<Result<UploadRecord>> r(n, fail(ErrorCode::kDriveOffline));
+  set_.pool().for_each(n,
+                 [&](size_t j) { r[j] = set_.drive(j).read_upload(bucket, key, upload_id); });
   for (const auto& u : r) {
     if (!u) continue;
     size_t count = static_cast<size_t>(
         std::count_if(r.begin(), r.end(), [&](const auto& o) { return o && *o == *u; }));
     if (count >= read_quorum(u->erasure)) return *u;
   }
-  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+  if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
   return fail(ErrorCode::kNoSuchUpload);
 }
 
-Result<UploadInfo> ErasureSet::create_upload(std::string_view bucket, std::string_view key,
-                                             PutOptions options, std::string checksum_algorithm,
-                                             std::string checksum_type) {
-  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+Result<UploadInfo> MultipartUploads::create(std::string_view bucket, std::string_view key,
+                                            PutOptions options, std::string checksum_algorithm,
+                                            std::string checksum_type) {
+  if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
+  size_t n = set_.size();
   UploadRecord r;
   r.bucket = bucket;
   r.key = key;
@@ -68,29 +73,28 @@ Result<UploadInfo> ErasureSet::create_upload(std::string_view bucket, std::strin
   r.meta = std::move(options.meta);
   r.checksum_algorithm = std::move(checksum_algorithm);
   r.checksum_type = std::move(checksum_type);
-  r.erasure = layout_for(key, r.storage_class);
-  std::vector<Status> s(drives_.size());
-  pool_.for_each(drives_.size(), [&](size_t j) { s[j] = drives_[j]->put_upload(r); });
+  r.erasure = layout_for(set_, key, r.storage_class);
+  std::vector<Status> s(n);
+  set_.pool().for_each(n, [&](size_t j) { s[j] = set_.drive(j).put_upload(r); });
   size_t ok = static_cast<size_t>(std::count_if(s.begin(), s.end(), [](auto& x) { return x.has_value(); }));
   if (ok < write_quorum(r.erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
   return to_upload_info(r);
 }
 
-Result<UploadInfo> ErasureSet::get_upload(std::string_view bucket, std::string_view key,
-                                          std::string_view upload_id) {
+Result<UploadInfo> MultipartUploads::get(std::string_view bucket, std::string_view key,
+                                         std::string_view upload_id) {
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
   return to_upload_info(*up);
 }
 
-Result<std::unique_ptr<ObjectWriter>> ErasureSet::begin_part(std::string_view bucket,
-                                                             std::string_view key,
-                                                             std::string_view upload_id,
-                                                             uint32_t part_number) {
+Result<std::unique_ptr<ObjectWriter>> MultipartUploads::begin_part(std::string_view bucket,
+                                                                   std::string_view key,
+                                                                   std::string_view upload_id,
+                                                                   uint32_t part_number) {
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  return make_erasure_writer(*this, std::string(bucket), std::string(key), PutOptions{},
-                             std::move(*up), part_number);
+  return writes_.begin_part(std::move(*up), part_number);
 }
 
 namespace {
@@ -117,14 +121,15 @@ std::vector<PartRecord> merge_parts(const std::vector<Result<std::vector<PartRec
 }
 }  // namespace
 
-Result<PartListing> ErasureSet::list_parts(std::string_view bucket, std::string_view key,
-                                           std::string_view upload_id, uint32_t marker,
-                                           size_t max_parts) {
+Result<PartListing> MultipartUploads::list_parts(std::string_view bucket, std::string_view key,
+                                                 std::string_view upload_id, uint32_t marker,
+                                                 size_t max_parts) {
+  size_t n = set_.size();
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  std::vector<Result<std::vector<PartRecord>>> lists(drives_.size(), fail(ErrorCode::kDriveOffline));
-  pool_.for_each(drives_.size(),
-                 [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, marker, max_parts + 1); });
+  std::vector<Result<std::vector<PartRecord>>> lists(n, fail(ErrorCode::kDriveOffline));
+  set_.pool().for_each(n,
+                 [&](size_t j) { lists[j] = set_.drive(j).list_parts(*up, marker, max_parts + 1); });
   PartListing out;
   out.parts = merge_parts(lists, read_quorum(up->erasure));
   if (out.parts.size() > max_parts) {
@@ -135,17 +140,18 @@ Result<PartListing> ErasureSet::list_parts(std::string_view bucket, std::string_
   return out;
 }
 
-Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::string_view key,
-                                               std::string_view upload_id,
-                                               const std::vector<CompletePart>& parts,
-                                               const CompleteOptions& options) {
+Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::string_view key,
+                                              std::string_view upload_id,
+                                              const std::vector<CompletePart>& parts,
+                                              const CompleteOptions& options) {
+  size_t n = set_.size();
   if (parts.empty()) return fail(ErrorCode::kMalformedXML);
-  auto upload_guard = upload_locks_.lock(bucket, upload_id);
+  auto upload_guard = set_.upload_locks().lock(bucket, upload_id);
   // Read under the lock: an abort or another completion may have won.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  std::vector<Result<std::vector<PartRecord>>> lists(drives_.size(), fail(ErrorCode::kDriveOffline));
-  pool_.for_each(drives_.size(), [&](size_t j) { lists[j] = drives_[j]->list_parts(*up, 0, 10001); });
+  std::vector<Result<std::vector<PartRecord>>> lists(n, fail(ErrorCode::kDriveOffline));
+  set_.pool().for_each(n, [&](size_t j) { lists[j] = set_.drive(j).list_parts(*up, 0, 10001); });
   auto stored = merge_parts(lists, read_quorum(up->erasure));
   ObjectRecord rec;
   std::string md5s;
@@ -161,7 +167,7 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
     for (const auto& [algo, value] : want.checksums) {
       if (find_value(it->checksums, algo) != value) return fail(ErrorCode::kInvalidPart);
     }
-    if (i + 1 < parts.size() && it->size < options_.min_part_size) {
+    if (i + 1 < parts.size() && it->size < set_.options().min_part_size) {
       return fail(ErrorCode::kEntityTooSmall);
     }
     rec.parts.push_back({it->number, it->size, it->etag, it->checksums});
@@ -178,32 +184,33 @@ Result<ObjectInfo> ErasureSet::complete_upload(std::string_view bucket, std::str
   auto checksums = complete_checksums(*up, rec.parts, options.checksum);
   if (!checksums) return std::unexpected(checksums.error());
   rec.checksums = std::move(*checksums);
-  auto guard = locks_.lock(bucket, key);
-  if (auto s = check_preconditions(bucket, key, options.preconditions); !s) {
+  auto guard = set_.locks().lock(bucket, key);
+  if (auto s = writes_.check_preconditions(bucket, key, options.preconditions); !s) {
     return std::unexpected(s.error());
   }
-  std::vector<char> ok(drives_.size(), 0);
-  std::vector<ObjectRecord> mine(drives_.size(), rec);
-  pool_.for_each(drives_.size(), [&](size_t j) {
+  std::vector<char> ok(n, 0);
+  std::vector<ObjectRecord> mine(n, rec);
+  set_.pool().for_each(n, [&](size_t j) {
     mine[j].erasure.index = rec.erasure.distribution[j];
-    ok[j] = drives_[j]->complete_upload(*up, mine[j], storage::Replaced::kKeep) ? 1 : 0;
+    ok[j] = set_.drive(j).complete_upload(*up, mine[j], storage::Replaced::kKeep) ? 1 : 0;
   });
   size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
   bool stands = done >= write_quorum(rec.erasure);
-  settle(bucket, key, ok, stands, &mine);
+  settlement_.settle(bucket, key, ok, stands, &mine);
   if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
-  if (done < drives_.size()) report_damage(bucket, key);
+  if (done < n) set_.report_damage(bucket, key);
   return to_object_info(bucket, key, rec);
 }
 
-Status ErasureSet::abort_upload(std::string_view bucket, std::string_view key,
-                                std::string_view upload_id) {
-  auto guard = upload_locks_.lock(bucket, upload_id);
+Status MultipartUploads::abort(std::string_view bucket, std::string_view key,
+                               std::string_view upload_id) {
+  size_t n = set_.size();
+  auto guard = set_.upload_locks().lock(bucket, upload_id);
   // Read under the lock: a completion that ran meanwhile has removed it.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  std::vector<Status> r(drives_.size());
-  pool_.for_each(drives_.size(), [&](size_t j) { r[j] = drives_[j]->abort_upload(*up); });
+  std::vector<Status> r(n);
+  set_.pool().for_each(n, [&](size_t j) { r[j] = set_.drive(j).abort_upload(*up); });
   size_t ok = static_cast<size_t>(std::count_if(r.begin(), r.end(), [](auto& s) { return s.has_value(); }));
   if (ok < write_quorum(up->erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
   return {};
@@ -262,9 +269,8 @@ UploadListing list_one(storage::UploadCursor& c, const UploadListParams& p) {
 }
 }  // namespace
 
-Result<UploadListing> ErasureSet::list_uploads(std::string_view bucket,
-                                               const UploadListParams& p) {
-  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+Result<UploadListing> MultipartUploads::list(std::string_view bucket, const UploadListParams& p) {
+  if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
   // Each drive lists up to max entries; the first max of their union are the
   // first max overall.
   struct Entry {
@@ -275,9 +281,10 @@ Result<UploadListing> ErasureSet::list_uploads(std::string_view bucket,
   std::map<std::string, Entry> merged;
   bool any_truncated = false;
   size_t answered = 0;
-  for (auto& d : drives_) {
-    if (!d->online()) continue;
-    auto cursor = d->scan_uploads(bucket);
+  for (size_t j = 0; j < set_.size(); ++j) {
+    auto& d = set_.drive(j);
+    if (!d.online()) continue;
+    auto cursor = d.scan_uploads(bucket);
     if (!cursor) continue;
     ++answered;
     auto one = list_one(**cursor, p);
@@ -311,14 +318,14 @@ Result<UploadListing> ErasureSet::list_uploads(std::string_view bucket,
   return out;
 }
 
-Result<size_t> ErasureSet::cleanup_uploads(int64_t older_than_ns) {
-  auto buckets = list_buckets();
+Result<size_t> MultipartUploads::cleanup(int64_t older_than_ns) {
+  auto buckets = buckets_.list();
   if (!buckets) return std::unexpected(buckets.error());
   size_t removed = 0;
   for (const auto& b : *buckets) {
     std::set<std::pair<std::string, std::string>> stale;
-    for (auto& d : drives_) {
-      auto cursor = d->scan_uploads(b.name);
+    for (size_t j = 0; j < set_.size(); ++j) {
+      auto cursor = set_.drive(j).scan_uploads(b.name);
       if (!cursor) continue;
       for ((*cursor)->seek("", ""); (*cursor)->valid(); (*cursor)->next()) {
         auto r = (*cursor)->record();
@@ -326,7 +333,7 @@ Result<size_t> ErasureSet::cleanup_uploads(int64_t older_than_ns) {
       }
     }
     for (const auto& [key, id] : stale) {
-      if (abort_upload(b.name, key, id)) ++removed;
+      if (abort(b.name, key, id)) ++removed;
     }
   }
   return removed;

@@ -1,9 +1,11 @@
-// Listing for an ErasureSet: the object records of every online drive,
+// Listing for an erasure set: the object records of every online drive,
 // merged in key order, each key resolved to the version most drives hold.
+#include "object/object_listing.h"
+
 #include <algorithm>
 
 #include "common/strings.h"
-#include "object/erasure_set.h"
+#include "object/quorum.h"
 
 namespace silo::object {
 
@@ -90,17 +92,18 @@ class MergedCursor {
 
 }  // namespace
 
-Result<ListResult> ErasureSet::list_objects(std::string_view bucket, const ListParams& p) {
-  if (auto s = check_bucket(bucket); !s) return std::unexpected(s.error());
+Result<ListResult> ObjectListing::list(std::string_view bucket, const ListParams& p) {
+  if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
   ListResult out;
   if (p.max_keys == 0) return out;
   std::vector<std::unique_ptr<storage::ObjectCursor>> cursors;
-  for (auto& d : drives_) {
-    if (!d->online()) continue;
-    auto c = d->scan_objects(bucket);
+  for (size_t j = 0; j < set_.size(); ++j) {
+    auto& d = set_.drive(j);
+    if (!d.online()) continue;
+    auto c = d.scan_objects(bucket);
     if (c) cursors.push_back(std::move(*c));
   }
-  if (cursors.size() < (drives_.size() + 1) / 2 || cursors.empty()) {
+  if (cursors.size() < (set_.size() + 1) / 2 || cursors.empty()) {
     return fail(ErrorCode::kInsufficientReadQuorum);
   }
   MergedCursor c(std::move(cursors), p.include_unreadable);

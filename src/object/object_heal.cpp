@@ -1,12 +1,15 @@
-// Healing for an ErasureSet: rebuild what some drives lack (a record, a
+// Healing for an erasure set: rebuild what some drives lack (a record, a
 // shard file, a corrupt block) from what the others hold.
+#include "object/object_heal.h"
+
 #include <algorithm>
 
 #include "common/log.h"
 #include "common/uuid.h"
 #include "erasure/bitrot.h"
-#include "object/erasure_io.h"
-#include "object/erasure_set.h"
+#include "object/placement.h"
+#include "object/quorum.h"
+#include "object/shard_set.h"
 
 namespace silo::object {
 
@@ -32,24 +35,11 @@ bool shards_present(storage::Drive& drive, const ObjectRecord& rec) {
 
 }  // namespace
 
-Result<size_t> ErasureSet::heal_bucket(std::string_view bucket) {
-  auto b = head_bucket(bucket);
-  if (!b) return std::unexpected(b.error());
-  std::vector<char> fixed(drives_.size(), 0);
-  pool_.for_each(drives_.size(), [&](size_t j) {
-    auto st = drives_[j]->stat_bucket(bucket);
-    if (!st && st.error().code == ErrorCode::kNoSuchBucket) {
-      fixed[j] = drives_[j]->make_bucket({b->name, b->created_ns}) ? 1 : 0;
-    }
-  });
-  return static_cast<size_t>(std::count(fixed.begin(), fixed.end(), 1));
-}
-
-Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_view key,
-                                           bool deep) {
-  auto guard = locks_.lock(bucket, key);
+Result<HealResult> ObjectHeal::heal(std::string_view bucket, std::string_view key, bool deep) {
+  size_t n = set_.size();
+  auto guard = set_.locks().lock(bucket, key);
   HealResult result;
-  auto records = read_all(bucket, key, true);
+  auto records = reads_.read_all(bucket, key, true);
   auto q = pick_quorum(records);
   if (!q) {
     // A remnant of a write that never reached quorum, on a minority of
@@ -59,9 +49,9 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
       if (r) ++present;
       else if (r.error().code == ErrorCode::kNoSuchKey) ++absent;
     }
-    if (present > 0 && absent * 2 > drives_.size()) {
-      pool_.for_each(drives_.size(), [&](size_t j) {
-        if (records[j]) (void)drives_[j]->delete_object(bucket, key);
+    if (present > 0 && absent * 2 > n) {
+      set_.pool().for_each(n, [&](size_t j) {
+        if (records[j]) (void)set_.drive(j).delete_object(bucket, key);
       });
       result.removed_dangling = true;
       return result;
@@ -70,18 +60,18 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
     return fail(ErrorCode::kInsufficientReadQuorum);
   }
   const ObjectRecord chosen = *records[*q];
-  std::vector<std::optional<ObjectRecord>> agreeing(drives_.size());
+  std::vector<std::optional<ObjectRecord>> agreeing(n);
   std::vector<size_t> targets;
-  std::vector<char> complete(drives_.size(), 0);
-  pool_.for_each(drives_.size(), [&](size_t j) {
+  std::vector<char> complete(n, 0);
+  set_.pool().for_each(n, [&](size_t j) {
     if (records[j] && same_version(*records[j], chosen)) {
-      complete[j] = shards_present(*drives_[j], *records[j]) ? 1 : 0;
+      complete[j] = shards_present(set_.drive(j), *records[j]) ? 1 : 0;
     }
   });
-  for (size_t j = 0; j < drives_.size(); ++j) {
+  for (size_t j = 0; j < n; ++j) {
     if (records[j] && same_version(*records[j], chosen) && complete[j]) {
       agreeing[j] = *records[j];
-    } else if (drives_[j]->online()) {
+    } else if (set_.drive(j).online()) {
       targets.push_back(j);
     }
   }
@@ -89,7 +79,7 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
   auto parts = stored_parts(chosen);
   if (targets.empty() && deep) {
     // Read every block of every shard: bitrot shows up only this way.
-    ShardSet verify(*this, chosen, agreeing);
+    ShardSet verify(set_, chosen, agreeing);
     for (size_t p = 0; p < parts.size(); ++p) {
       uint64_t size = static_cast<uint64_t>(parts[p].size);
       uint64_t stripes = (size + chosen.erasure.block_size - 1) / chosen.erasure.block_size;
@@ -98,7 +88,7 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
       }
     }
     for (size_t j : verify.unhealthy_drives()) {
-      if (drives_[j]->online() && agreeing[j]) {
+      if (set_.drive(j).online() && agreeing[j]) {
         targets.push_back(j);
         // A shard with a few bad blocks is rewritten, yet its good blocks
         // still count as sources: with scattered bitrot every drive may
@@ -110,7 +100,7 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
   // Pass 1 rebuilds onto the drives known to lack the object; reading every
   // shard on the way may find corrupt blocks elsewhere, which pass 2 rebuilds.
   for (int pass = 0; pass < 2 && !targets.empty(); ++pass) {
-    ShardSet shards(*this, chosen, agreeing);
+    ShardSet shards(set_, chosen, agreeing);
     auto healed = rebuild_onto(bucket, key, chosen, shards, targets, parts, shard_block);
     if (!healed) return std::unexpected(healed.error());
     result.drives_healed += *healed;
@@ -118,7 +108,7 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
     std::vector<size_t> next;
     for (size_t j : shards.unhealthy_drives()) {
       bool was_target = std::find(targets.begin(), targets.end(), j) != targets.end();
-      if (!was_target && drives_[j]->online()) {
+      if (!was_target && set_.drive(j).online()) {
         next.push_back(j);
         if (shards.drive_failed(j)) agreeing[j].reset();
       }
@@ -128,7 +118,7 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
   return result;
 }
 
-Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_view key,
+Result<size_t> ObjectHeal::rebuild_onto(std::string_view bucket, std::string_view key,
                                         const ObjectRecord& chosen, ShardSet& shards,
                                         const std::vector<size_t>& targets,
                                         const std::vector<storage::PartInfo>& parts,
@@ -143,7 +133,7 @@ Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_vie
     std::vector<std::unique_ptr<FramedWriter>> writers(targets.size());
     if (!chosen.inlined) {
       for (size_t t = 0; t < targets.size(); ++t) {
-        auto w = drives_[targets[t]]->create_staged(staged[t], shard_name(parts[p].number));
+        auto w = set_.drive(targets[t]).create_staged(staged[t], shard_name(parts[p].number));
         if (w) writers[t] = std::make_unique<FramedWriter>(std::move(*w), shard_block);
         else alive[t] = 0;
       }
@@ -153,7 +143,7 @@ Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_vie
     for (uint64_t st = 0; st < stripes; ++st) {
       // verify_all: a deep heal checks every shard, not only the k it needs.
       if (auto s = shards.load(p, st, wanted, /*verify_all=*/true); !s) {
-        for (size_t t = 0; t < targets.size(); ++t) drives_[targets[t]]->remove_staged(staged[t]);
+        for (size_t t = 0; t < targets.size(); ++t) set_.drive(targets[t]).remove_staged(staged[t]);
         return std::unexpected(s.error());
       }
       for (size_t t = 0; t < targets.size(); ++t) {
@@ -175,7 +165,7 @@ Result<size_t> ErasureSet::rebuild_onto(std::string_view bucket, std::string_vie
   // never find several drives in that moment at once.
   std::vector<char> healed(targets.size(), 0);
   for (size_t t = 0; t < targets.size(); ++t) {
-    auto& drive = *drives_[targets[t]];
+    auto& drive = set_.drive(targets[t]);
     if (!alive[t]) {
       drive.remove_staged(staged[t]);
       continue;

@@ -1,31 +1,27 @@
-// Two-step replacement of versions on an ErasureSet. A commit, delete or
-// multipart completion first makes its change on each drive while keeping the
-// replaced version aside (Replaced::kKeep); once the set knows whether the
-// change reached write quorum it settles it: the kept versions are removed,
-// or put back. A crash between the two steps leaves the kept versions on
-// disk, and resolve_pending() decides them at the next start (and at every
-// scanner pass), so a key never ends with too few shards of every version.
+#include "object/settlement.h"
+
 #include <map>
+#include <optional>
 #include <spdlog/spdlog.h>
 
-#include "object/erasure_set.h"
+#include "object/quorum.h"
 
 namespace silo::object {
 
-void ErasureSet::settle(std::string_view bucket, std::string_view key,
+void Settlement::settle(std::string_view bucket, std::string_view key,
                         const std::vector<char>& committed, bool stands,
                         const std::vector<storage::ObjectRecord>* records) {
   // On this thread, drive after drive: settling a new key is one lookup in
   // memory per drive, far cheaper than handing each drive to the pool (that
   // hand-off cost 20% of small PUTs on 4 drives).
-  for (size_t j = 0; j < drives_.size(); ++j) {
+  for (size_t j = 0; j < set_.size(); ++j) {
     if (!committed[j]) continue;
-    Status s = stands ? drives_[j]->finish_replace(bucket, key)
-                      : drives_[j]->undo_replace(bucket, key, records ? &(*records)[j] : nullptr);
+    Status s = stands ? set_.drive(j).finish_replace(bucket, key)
+                      : set_.drive(j).undo_replace(bucket, key, records ? &(*records)[j] : nullptr);
     // A drive that fails here keeps the change pending; resolve_pending()
     // decides it later from the other drives.
     if (!s) {
-      spdlog::warn("{}: could not settle {}/{}: {}", drives_[j]->endpoint(), bucket, key,
+      spdlog::warn("{}: could not settle {}/{}: {}", set_.drive(j).endpoint(), bucket, key,
                    s.error().text());
     }
   }
@@ -58,34 +54,34 @@ Decision decide(const std::vector<Result<storage::ObjectRecord>>& records,
 
 }  // namespace
 
-size_t ErasureSet::resolve_pending() {
+size_t Settlement::resolve_pending() {
   std::map<std::pair<std::string, std::string>, std::vector<char>> pending;
-  for (size_t j = 0; j < drives_.size(); ++j) {
-    if (!drives_[j]->online()) continue;
-    auto list = drives_[j]->pending_replaces();
+  for (size_t j = 0; j < set_.size(); ++j) {
+    if (!set_.drive(j).online()) continue;
+    auto list = set_.drive(j).pending_replaces();
     if (!list) continue;
     for (auto& entry : *list) {
       auto& marks = pending[std::move(entry)];
-      marks.resize(drives_.size(), 0);
+      marks.resize(set_.size(), 0);
       marks[j] = 1;
     }
   }
   size_t settled = 0;
   for (const auto& [name, marks] : pending) {
     const auto& [bucket, key] = name;
-    auto guard = locks_.lock(bucket, key);
-    auto records = read_all(bucket, key, false);
+    auto guard = set_.locks().lock(bucket, key);
+    auto records = reads_.read_all(bucket, key, false);
     std::optional<storage::ObjectRecord> now;
-    for (size_t j = 0; j < drives_.size(); ++j) {
+    for (size_t j = 0; j < set_.size(); ++j) {
       if (marks[j] && records[j]) {
         now = *records[j];
         break;
       }
     }
-    auto decision = decide(records, now, metadata_write_quorum(drives_.size()));
+    auto decision = decide(records, now, metadata_write_quorum(set_.size()));
     if (decision == Decision::kWait) continue;
     settle(bucket, key, marks, decision == Decision::kStands, nullptr);
-    if (decision == Decision::kUndo) report_damage(bucket, key);
+    if (decision == Decision::kUndo) set_.report_damage(bucket, key);
     spdlog::info("settled an interrupted change to {}/{}: {}", bucket, key,
                  decision == Decision::kStands ? "it stands" : "taken back");
     ++settled;

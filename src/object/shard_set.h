@@ -1,34 +1,26 @@
-// Streaming erasure-coded I/O for one ErasureSet: writers that encode stripes
-// onto every drive, and ShardSet, which reads the shards of one object
-// version back from the drives and rebuilds missing ones from parity (used by
-// readers and by healing).
+// ShardSet: the shards of one object version, read back from the drives of
+// its set stripe by stripe and rebuilt from parity where a drive lacks its
+// shard, errors or holds a bad block. Readers decode through it; healing
+// uses it to rebuild the shards some drives lack.
+// Not thread-safe: one ShardSet serves one reader or one heal at a time.
 #pragma once
 
 #include <memory>
 #include <optional>
-#include <string>
+#include <span>
 #include <vector>
 
 #include "common/buffer.h"
-#include "object/erasure_set.h"
+#include "object/set_context.h"
 #include "object/shard_stream.h"
 
 namespace silo::object {
-
-// Unframed shard bytes one drive stores for `part_size` bytes of data.
-uint64_t shard_file_size(uint64_t part_size, uint64_t block_size, uint32_t k);
-// Bytes of one shard of a full stripe.
-inline size_t shard_block_size(size_t block_size, uint32_t k) { return (block_size + k - 1) / k; }
-std::string shard_name(uint32_t part_number);
-
-// The object's parts as stored: a plain object is one part numbered 1.
-std::vector<storage::PartInfo> stored_parts(const storage::ObjectRecord& record);
 
 class ShardSet {
  public:
   // `records[j]`: drive j's record of this version, or nullopt when drive j
   // lacks it (those drives are never read).
-  ShardSet(ErasureSet& set, storage::ObjectRecord record,
+  ShardSet(SetContext& set, storage::ObjectRecord record,
            std::vector<std::optional<storage::ObjectRecord>> records);
 
   // Loads stripe `stripe` of part `part_index`: afterwards every data shard is
@@ -61,7 +53,7 @@ class ShardSet {
  private:
   bool read_shard(size_t drive, size_t part_index, uint64_t stripe);
 
-  ErasureSet& set_;
+  SetContext& set_;
   storage::ObjectRecord record_;
   std::vector<std::optional<storage::ObjectRecord>> records_;
   std::vector<storage::PartInfo> parts_;
@@ -81,19 +73,5 @@ class ShardSet {
   std::vector<size_t> reader_part_;
   size_t shard_len_ = 0, stripe_len_ = 0;
 };
-
-// A writer for a whole object (upload == nullopt) or one multipart part.
-std::unique_ptr<ObjectWriter> make_erasure_writer(ErasureSet& set, std::string bucket,
-                                                  std::string key, PutOptions options,
-                                                  std::optional<storage::UploadRecord> upload,
-                                                  uint32_t part_number);
-
-// A reader of the version `records` agree on (see ShardSet), holding
-// `leases` on its data until it is destroyed. Reads the first stripe up
-// front, so an unreadable object fails before any byte is sent.
-Result<std::unique_ptr<ObjectReader>> make_erasure_reader(
-    ErasureSet& set, std::string bucket, std::string key, storage::ObjectRecord record,
-    std::vector<std::optional<storage::ObjectRecord>> records,
-    std::vector<std::unique_ptr<storage::DataLease>> leases = {});
 
 }  // namespace silo::object

@@ -1,0 +1,34 @@
+// BucketRecords: the bucket records of one erasure set. Every drive keeps
+// each bucket's record whole, so a change needs a majority of the drives
+// and an answer is believed from half of them (any two such groups overlap).
+// Thread-safe; every method may block on disk.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "object/object_layer.h"
+#include "object/set_context.h"
+
+namespace silo::object {
+
+class BucketRecords {
+ public:
+  explicit BucketRecords(SetContext& set) : set_(set) {}
+
+  Status make(std::string_view bucket, const BucketOptions& options);
+  Result<BucketInfo> head(std::string_view bucket);
+  Result<std::vector<BucketInfo>> list();
+  // Removes the record from the drives. The caller has checked that no
+  // object or upload is listed; a drive that still holds one refuses.
+  Status remove(std::string_view bucket);
+  // Fails with the error the drives agree on, or NoSuchBucket when most lack it.
+  Status check(std::string_view bucket);
+  // Creates the bucket on drives that miss it; returns how many were fixed.
+  Result<size_t> heal(std::string_view bucket);
+
+ private:
+  SetContext& set_;
+};
+
+}  // namespace silo::object

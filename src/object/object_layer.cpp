@@ -1,0 +1,27 @@
+#include "object/object_layer.h"
+
+namespace silo::object {
+
+std::string_view ObjectInfo::meta_value(std::string_view name) const {
+  for (const auto& [k, v] : meta) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
+                          const storage::ObjectRecord& r) {
+  ObjectInfo info;
+  info.bucket = bucket;
+  info.key = key;
+  info.size = r.size;
+  info.etag = r.etag;
+  info.mod_time_ns = r.mod_time_ns;
+  info.storage_class = r.storage_class.empty() ? "STANDARD" : r.storage_class;
+  info.meta = r.meta;
+  info.checksums = r.checksums;
+  info.parts = r.parts;
+  return info;
+}
+
+}  // namespace silo::object

@@ -1,0 +1,260 @@
+#include "object/object_writes.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "common/hash.h"
+#include "common/time.h"
+#include "common/uuid.h"
+#include "object/placement.h"
+#include "object/quorum.h"
+#include "object/shard_stream.h"
+#include "object/staged_shards.h"
+
+namespace silo::object {
+
+using storage::ObjectRecord;
+using storage::PartRecord;
+using storage::UploadRecord;
+
+namespace {
+
+class ErasureWriter final : public ObjectWriter {
+ public:
+  ErasureWriter(SetContext& set, ObjectWrites& writes, Settlement& settlement, std::string bucket,
+                std::string key, PutOptions options, std::optional<UploadRecord> upload,
+                uint32_t part_number)
+      : set_(set),
+        writes_(writes),
+        settlement_(settlement),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        options_(std::move(options)),
+        upload_(std::move(upload)),
+        part_number_(part_number),
+        layout_(upload_ ? upload_->erasure : layout_for(set, key_, options_.storage_class)),
+        md5_(Digest::Algorithm::kMd5) {}
+
+  Status write(std::span<const uint8_t> data) override {
+    md5_.update(data);
+    written_ += data.size();
+    if (!staged_) {
+      if (!upload_ && inline_.size() + data.size() <= set_.options().inline_threshold) {
+        inline_.append(reinterpret_cast<const char*>(data.data()), data.size());
+        return {};
+      }
+      if (auto s = spill(); !s) return s;
+    }
+    return staged_->write(data);
+  }
+
+  uint64_t bytes_written() const override { return written_; }
+
+  std::string md5_hex() override { return hex_encode(md5_.peek()); }
+
+  Result<ObjectInfo> commit(const PutFinal& final) override {
+    std::string etag = md5_hex();
+    if (upload_ && !staged_) {
+      if (auto s = spill(); !s) return std::unexpected(s.error());
+    }
+    if (staged_) {
+      if (auto s = staged_->finish(); !s) return std::unexpected(s.error());
+    }
+    if (upload_) return commit_part(etag, final);
+    return commit_object(etag, final);
+  }
+
+ private:
+  // The body outgrew the inline threshold (or is a part): from now on it
+  // goes to staged files.
+  Status spill() {
+    // A plain object's staged folder becomes its data folder, so its shard
+    // takes its final name now; a part is renamed to part.N when committed.
+    auto staged = StagedShards::create(set_, layout_, upload_ ? "part" : shard_name(1));
+    if (!staged) return std::unexpected(staged.error());
+    staged_ = std::move(*staged);
+    std::string pending = std::move(inline_);
+    inline_.clear();
+    return staged_->write(as_bytes(pending));
+  }
+
+  // Every drive's record of the new version (inline shards included).
+  std::vector<ObjectRecord> records_for(const ObjectRecord& base) {
+    size_t n = set_.size();
+    std::vector<ObjectRecord> records(n, base);
+    if (base.inlined) encode_inline(records);
+    for (size_t j = 0; j < n; ++j) records[j].erasure.index = layout_.distribution[j];
+    return records;
+  }
+
+  void encode_inline(std::vector<ObjectRecord>& records) {
+    const auto& codec = set_.codec(layout_.data_blocks, layout_.parity_blocks);
+    size_t len = inline_.size();
+    size_t shard_len = codec.shard_size(len);
+    size_t shard_block = shard_block_size(layout_.block_size, layout_.data_blocks);
+    std::vector<std::vector<uint8_t>> shards(layout_.data_blocks + layout_.parity_blocks,
+                                             std::vector<uint8_t>(std::max<size_t>(shard_len, 1)));
+    std::vector<uint8_t*> ptrs(shards.size());
+    for (size_t s = 0; s < shards.size(); ++s) ptrs[s] = shards[s].data();
+    if (len > 0) codec.encode(as_bytes(inline_), ptrs);
+    for (size_t j = 0; j < records.size(); ++j) {
+      const auto& shard = shards[layout_.distribution[j] - 1];
+      records[j].inline_data =
+          frame_inline({reinterpret_cast<const char*>(shard.data()), shard_len}, shard_block);
+    }
+  }
+
+  Result<ObjectInfo> commit_object(const std::string& etag, const PutFinal& final) {
+    size_t n = set_.size();
+    ObjectRecord base;
+    base.mod_time_ns = now_ns();
+    base.size = static_cast<int64_t>(written_);
+    base.etag = etag;
+    base.storage_class = options_.storage_class;
+    base.meta = options_.meta;
+    base.checksums = final.checksums;
+    base.erasure = layout_;
+    base.inlined = !staged_;
+    if (staged_) base.data_uuid = new_uuid();
+    auto records = records_for(base);
+
+    // Refuse before touching any record when quorum is already out of reach:
+    // a failed commit cannot restore the version it replaced.
+    size_t reachable = 0;
+    for (size_t j = 0; j < n; ++j) {
+      if (has_data(j) && set_.drive(j).online()) ++reachable;
+    }
+    if (reachable < write_quorum(layout_)) return fail(ErrorCode::kInsufficientWriteQuorum);
+    auto guard = set_.locks().lock(bucket_, key_);
+    if (auto s = writes_.check_preconditions(bucket_, key_, options_.preconditions); !s) {
+      return std::unexpected(s.error());
+    }
+    std::string_view staged_id = staged_ ? std::string_view(staged_->id()) : std::string_view();
+    std::vector<Status> results(n, fail(ErrorCode::kDriveOffline));
+    set_.pool().for_each(n, [&](size_t j) {
+      if (!has_data(j)) return;
+      results[j] = set_.drive(j).commit_object(bucket_, key_, records[j], staged_id,
+                                               storage::Replaced::kKeep);
+    });
+    std::vector<char> committed(n, 0);
+    for (size_t j = 0; j < n; ++j) committed[j] = results[j] ? 1 : 0;
+    size_t done = static_cast<size_t>(std::count(committed.begin(), committed.end(), 1));
+    bool stands = done >= write_quorum(layout_);
+    // Only now is the replaced version removed, or, when the write failed,
+    // put back where this one was committed.
+    settlement_.settle(bucket_, key_, committed, stands, &records);
+    if (!stands) {
+      auto t = tally(results, ErrorCode::kNoSuchKey);
+      if (t.no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
+      return fail(ErrorCode::kInsufficientWriteQuorum);
+    }
+    if (staged_) staged_->keep();
+    if (done < n) set_.report_damage(bucket_, key_);
+    return to_object_info(bucket_, key_, base);
+  }
+
+  // Drive j holds this write's data: inline data is in its record; a
+  // staged file must have taken every stripe.
+  bool has_data(size_t j) const { return !staged_ || staged_->holds(j); }
+
+  Result<ObjectInfo> commit_part(const std::string& etag, const PutFinal& final) {
+    PartRecord part;
+    part.number = part_number_;
+    part.size = static_cast<int64_t>(written_);
+    part.etag = etag;
+    part.mod_time_ns = now_ns();
+    part.checksums = final.checksums;
+    size_t n = set_.size();
+    std::vector<char> ok(n, 0);
+    auto guard = set_.upload_locks().lock(bucket_, upload_->upload_id);
+    set_.pool().for_each(n, [&](size_t j) {
+      if (!staged_->holds(j)) return;
+      auto s = set_.drive(j).commit_part(*upload_, part, staged_->id(), "part");
+      ok[j] = s ? 1 : 0;
+      if (!s && s.error().code == ErrorCode::kNoSuchUpload) ok[j] = 2;
+    });
+    size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
+    if (done < write_quorum(layout_)) {
+      if (std::count(ok.begin(), ok.end(), 2) > 0) return fail(ErrorCode::kNoSuchUpload);
+      return fail(ErrorCode::kInsufficientWriteQuorum);
+    }
+    staged_->keep();
+    ObjectInfo info;
+    info.bucket = bucket_;
+    info.key = key_;
+    info.size = part.size;
+    info.etag = etag;
+    info.mod_time_ns = part.mod_time_ns;
+    info.checksums = part.checksums;
+    return info;
+  }
+
+  SetContext& set_;
+  ObjectWrites& writes_;
+  Settlement& settlement_;
+  std::string bucket_, key_;
+  PutOptions options_;
+  std::optional<UploadRecord> upload_;
+  uint32_t part_number_;
+  storage::ErasureInfo layout_;
+  Digest md5_;
+  uint64_t written_ = 0;
+  std::string inline_;  // the body while it fits the inline threshold
+  std::unique_ptr<StagedShards> staged_;  // the body once it does not
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectWriter> ObjectWrites::begin_put(std::string_view bucket,
+                                                      std::string_view key, PutOptions options) {
+  return std::make_unique<ErasureWriter>(set_, *this, settlement_, std::string(bucket),
+                                         std::string(key), std::move(options), std::nullopt, 0);
+}
+
+std::unique_ptr<ObjectWriter> ObjectWrites::begin_part(UploadRecord upload, uint32_t part_number) {
+  std::string bucket = upload.bucket, key = upload.key;
+  return std::make_unique<ErasureWriter>(set_, *this, settlement_, std::move(bucket),
+                                         std::move(key), PutOptions{}, std::move(upload),
+                                         part_number);
+}
+
+Status ObjectWrites::check_preconditions(std::string_view bucket, std::string_view key,
+                                         const WritePreconditions& pre) {
+  if (!pre.if_match && !pre.if_none_match_any) return {};
+  auto cur = reads_.head(bucket, key);
+  if (!cur && cur.error().code != ErrorCode::kNoSuchKey) return std::unexpected(cur.error());
+  if (pre.if_none_match_any && cur) return fail(ErrorCode::kPreconditionFailed);
+  if (pre.if_match) {
+    if (!cur) return fail(ErrorCode::kNoSuchKey);
+    if (*pre.if_match != "*" && *pre.if_match != cur->etag) {
+      return fail(ErrorCode::kPreconditionFailed);
+    }
+  }
+  return {};
+}
+
+Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key) {
+  size_t n = set_.size();
+  auto guard = set_.locks().lock(bucket, key);
+  std::vector<Status> r(n);
+  set_.pool().for_each(n, [&](size_t j) {
+    r[j] = set_.drive(j).delete_object(bucket, key, storage::Replaced::kKeep);
+  });
+  size_t done = 0, no_bucket = 0;
+  std::vector<char> deleted(n, 0);
+  for (size_t j = 0; j < r.size(); ++j) {
+    const auto& s = r[j];
+    deleted[j] = s ? 1 : 0;
+    if (s || s.error().code == ErrorCode::kNoSuchKey) ++done;
+    else if (s.error().code == ErrorCode::kNoSuchBucket) ++no_bucket;
+  }
+  bool stands = no_bucket * 2 <= n && done >= metadata_write_quorum(n);
+  settlement_.settle(bucket, key, deleted, stands, nullptr);
+  if (no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
+  if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (done < n) set_.report_damage(bucket, key);
+  return {};
+}
+
+}  // namespace silo::object

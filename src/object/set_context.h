@@ -1,0 +1,110 @@
+// SetContext: what the units of one erasure set share, and nothing else.
+//
+// An ErasureSet is a facade over small units, one job each: placement
+// (placement.h), bucket records (bucket_records.h), the write path
+// (object_writes.h, settlement.h), the read path (object_reads.h,
+// shard_set.h), healing (object_heal.h), listing (object_listing.h) and
+// multipart uploads (multipart_uploads.h). None of them holds state of its
+// own: the drives, the pool that runs per-drive work in parallel, the
+// namespace locks, the codec cache, the options and the damage listener
+// live here, and every unit receives this context explicitly.
+//
+// Thread-safe: every member may be used from any thread, except
+// set_damage_listener (see there).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "erasure/codec.h"
+#include "object/ns_lock.h"
+#include "object/parallel.h"
+#include "storage/drive.h"
+
+namespace silo::object {
+
+struct ErasureSetOptions {
+  // Objects up to this size live inside their metadata records.
+  size_t inline_threshold = 128 * 1024;
+  // Bytes of object data per stripe.
+  size_t block_size = 1 << 20;
+  // Every part but the last must be at least this large (S3: 5 MiB).
+  int64_t min_part_size = 5 << 20;
+  // Parity for STANDARD and for REDUCED_REDUNDANCY objects.
+  int standard_parity = 0;
+  int reduced_parity = 0;
+};
+
+// Reed-Solomon codecs by (k, m), built on first use: building one computes
+// its matrices, and every stripe of every object needs one.
+class CodecCache {
+ public:
+  CodecCache() : codecs_(33 * 33) {}
+  // The codec for k data and m parity shards; valid as long as the cache.
+  const erasure::Codec& get(uint32_t k, uint32_t m);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<erasure::Codec>> codecs_;  // index k*33+m
+};
+
+class SetContext {
+ public:
+  SetContext(std::vector<std::shared_ptr<storage::Drive>> drives, ErasureSetOptions options);
+  SetContext(const SetContext&) = delete;
+  SetContext& operator=(const SetContext&) = delete;
+
+  size_t size() const { return drives_.size(); }
+  storage::Drive& drive(size_t j) const { return *drives_[j]; }
+  const ErasureSetOptions& options() const { return options_; }
+  // Drives that are known to be unreachable now.
+  size_t offline_drives() const;
+
+  DrivePool& pool() { return pool_; }
+  // Serializes changes to one (bucket, key): commits, deletes, heals and
+  // settling, so preconditions hold at the moment of the commit.
+  NamespaceLocks& locks() { return locks_; }
+  // Serializes part commits, completion and abort of one (bucket, upload id).
+  NamespaceLocks& upload_locks() { return upload_locks_; }
+  const erasure::Codec& codec(uint32_t k, uint32_t m) { return codecs_.get(k, m); }
+
+  // REQUIRES: no operation runs on the set (the listener is read unlocked).
+  void set_damage_listener(std::function<void(std::string, std::string)> listener) {
+    on_damage_ = std::move(listener);
+  }
+  // Tells the healer that bucket/key lacks a shard, a record or a block.
+  void report_damage(std::string_view bucket, std::string_view key) const;
+
+  // cached(j) for every drive on this thread, then slow(j) in parallel for
+  // the drives that answered kWouldBlock: metadata that is in memory costs
+  // no hand-off to the drive pool.
+  template <typename T, typename Cached, typename Slow>
+  std::vector<Result<T>> each_drive(Cached&& cached, Slow&& slow) {
+    std::vector<Result<T>> out;
+    out.reserve(drives_.size());
+    std::vector<size_t> again;
+    for (size_t j = 0; j < drives_.size(); ++j) {
+      out.push_back(cached(j));
+      if (!out.back() && out.back().error().code == ErrorCode::kWouldBlock) again.push_back(j);
+    }
+    pool_.for_each(again.size(), [&](size_t i) { out[again[i]] = slow(again[i]); });
+    return out;
+  }
+
+ private:
+  std::vector<std::shared_ptr<storage::Drive>> drives_;
+  ErasureSetOptions options_;
+  NamespaceLocks locks_;
+  NamespaceLocks upload_locks_;
+  CodecCache codecs_;
+  std::function<void(std::string, std::string)> on_damage_;
+  // Last: destroyed first, so every task still running has finished before
+  // anything above goes away.
+  DrivePool pool_;
+};
+
+}  // namespace silo::object
