@@ -8,8 +8,15 @@
 // and empties tmp, so a crash at any point leaves no garbage behind.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "storage/drive.h"
 
@@ -95,9 +102,22 @@ class LocalDrive final : public Drive {
                          std::string_view new_data_uuid, Replaced replaced,
                          std::vector<std::string>& garbage, bool is_delete = false);
 
+  // Deletes the r/ mark of a finished new key, `rkey` holding `marker`, on
+  // the marker thread (started at the first call).
+  void drop_marker_later(std::string rkey, std::string marker);
+  void drop_markers();
+
   std::string root_;
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<DataLeases> leases_;
+  // Numbers the marks of new keys; starts at the open time in ns, so marks
+  // from before a restart never collide with new ones.
+  std::atomic<uint64_t> marker_seq_;
+  std::mutex marker_mu_;
+  std::condition_variable marker_wake_;
+  std::vector<std::pair<std::string, std::string>> markers_;  // (r/ key, mark) to drop
+  bool marker_stop_ = false;
+  std::thread marker_thread_;
 };
 
 }  // namespace silo::storage

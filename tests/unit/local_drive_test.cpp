@@ -553,8 +553,19 @@ TEST_F(LocalDriveTest, FinishingANewKeyDropsItsMark) {
   stage(staged, "part.1", "new");
   ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(uuid, 3), staged, Replaced::kKeep));
   ASSERT_TRUE(drive_->finish_replace("bkt", "k"));
+  // The mark goes in the background (no write on the request's thread).
+  for (int i = 0; i < 200 && !drive_->pending_replaces()->empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_TRUE(drive_->pending_replaces()->empty());
   EXPECT_EQ(read_file(data_dir(uuid) + "/part.1"), "new");
+  // A mark of a later change to the key is not dropped by an earlier finish.
+  ASSERT_TRUE(drive_->delete_object("bkt", "k"));
+  std::string again = new_uuid(), staged2 = new_uuid();
+  stage(staged2, "part.1", "again");
+  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(again, 5), staged2, Replaced::kKeep));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(drive_->pending_replaces()->size(), 1u);
 }
 
 TEST_F(LocalDriveTest, KeptDeleteCanBeUndoneOrFinished) {
