@@ -1,4 +1,4 @@
-// Fuzzes SigV4 verification (s3/sigv4.*): authenticate() on a request built
+// Fuzzes SigV4 verification (src/auth): authenticate() on a request built
 // from the input, which reaches the Authorization header parser, the
 // credential scope, SignedHeaders, x-amz-content-sha256, the date parsers,
 // the presigned X-Amz-* query parameters, the canonical URI and query, and
@@ -20,11 +20,12 @@
 #include <string_view>
 
 #include "common/strings.h"
-#include "s3/sigv4.h"
+#include "auth/authenticate.h"
+#include "auth/dates.h"
 
 namespace {
 
-using namespace silo::s3;
+using namespace silo::auth;
 
 void check(bool ok, const char* what) {
   if (!ok) {
@@ -71,11 +72,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (verbose) {
     std::fprintf(stderr, "%s\n",
                  !result ? std::string(result.error().text()).c_str()
-                 : result->anonymous ? "anonymous"
+                 : result->anonymous() ? "anonymous"
                  : result->presigned ? "verified (presigned)"
                                      : "verified (header)");
   }
-  if (result && !result->anonymous) {
+  if (result && !result->anonymous()) {
     check(result->access_key == "AKIAIOSFODNN7EXAMPLE", "a verified request names its key");
     bool chunked_signed = result->payload_mode == PayloadMode::kStreamingSigned ||
                           result->payload_mode == PayloadMode::kStreamingSignedTrailer;

@@ -1,15 +1,18 @@
-#include "s3/sigv4.h"
-#include "common/strings.h"
-
+// SigV4 (src/auth): AWS's published examples, the client signer against the
+// verifier, and the error of every check.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "auth/authenticate.h"
+#include "auth/client_sign.h"
+#include "auth/dates.h"
 #include "common/hash.h"
+#include "common/strings.h"
 #include "common/time.h"
 
-namespace silo::s3 {
+namespace silo::auth {
 namespace {
 
 using namespace std::chrono_literals;
@@ -97,7 +100,7 @@ TEST(SigV4Examples, ServerVerifiesGetObjectWithRange) {
   auto r = verify(
       with_auth(get_object_example(), "host;range;x-amz-content-sha256;x-amz-date", kGetObjectSig));
   ASSERT_TRUE(r) << r.error().text();
-  EXPECT_FALSE(r->anonymous);
+  EXPECT_FALSE(r->anonymous());
   EXPECT_FALSE(r->presigned);
   EXPECT_EQ(r->access_key, kAccessKey);
   EXPECT_EQ(r->region, "us-east-1");
@@ -391,7 +394,7 @@ TEST(SigV4Header, NoCredentialsIsAnonymous) {
   SignedRequest r{"GET", "/bucket/key", "versionId=3", {{"host", "h"}}};
   auto res = verify(r);
   ASSERT_TRUE(res);
-  EXPECT_TRUE(res->anonymous);
+  EXPECT_TRUE(res->anonymous());
 }
 
 TEST(SigV4Header, ToleratesSpacesAfterCommas) {
@@ -708,4 +711,4 @@ TEST(SigV4RoundTrip, ClientAndServerAgreeOnAwkwardKeysAndQueries) {
 }
 
 }  // namespace
-}  // namespace silo::s3
+}  // namespace silo::auth
