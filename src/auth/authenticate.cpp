@@ -1,16 +1,10 @@
 #include "auth/authenticate.h"
 
+#include "auth/sigv2_verify.h"
 #include "auth/sigv4_verify.h"
 #include "common/strings.h"
 
 namespace silo::auth {
-namespace {
-
-constexpr std::string_view kUseSigV4Message =
-    "The authorization mechanism you have provided is not supported. Please use "
-    "AWS4-HMAC-SHA256.";
-
-}  // namespace
 
 Result<AuthResult> authenticate(const SignedRequest& request, const SecretLookup& lookup,
                                 std::string_view server_region,
@@ -21,9 +15,9 @@ Result<AuthResult> authenticate(const SignedRequest& request, const SecretLookup
   bool v2_query = false;
   if (params) {
     v4_query = find_param(*params, "X-Amz-Algorithm") || find_param(*params, "X-Amz-Credential");
-    v2_query = find_param(*params, "AWSAccessKeyId") && find_param(*params, "Signature");
+    v2_query = find_param(*params, "AWSAccessKeyId") || find_param(*params, "Signature");
   }
-  if (authorization && (v4_query || v2_query)) {
+  if ((authorization && (v4_query || v2_query)) || (v4_query && v2_query)) {
     return fail(ErrorCode::kInvalidArgument,
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
                 "Signature query string parameter or the Authorization header should be "
@@ -38,11 +32,11 @@ Result<AuthResult> authenticate(const SignedRequest& request, const SecretLookup
     if (scheme_is(kSigV4Algorithm)) {
       return verify_sigv4_header(request, value, lookup, server_region, now);
     }
-    if (scheme_is("AWS")) return fail(ErrorCode::kInvalidRequest, std::string(kUseSigV4Message));
+    if (scheme_is("AWS")) return verify_sigv2_header(request, value, lookup, now);
     return fail(ErrorCode::kInvalidArgument, "Unsupported Authorization Type");
   }
   if (v4_query) return verify_sigv4_presigned(request, *params, lookup, server_region, now);
-  if (v2_query) return fail(ErrorCode::kInvalidRequest, std::string(kUseSigV4Message));
+  if (v2_query) return verify_sigv2_presigned(request, *params, lookup, now);
   return AuthResult{};
 }
 

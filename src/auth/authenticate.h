@@ -3,16 +3,16 @@
 //
 // authenticate() decides, in order:
 //   - neither an Authorization header nor query authentication
-//     (X-Amz-Algorithm/X-Amz-Credential for SigV4, AWSAccessKeyId and
-//     Signature for SigV2): anonymous (the caller evaluates bucket policy); so is a
+//     (X-Amz-Algorithm/X-Amz-Credential for SigV4, AWSAccessKeyId/Signature
+//     for SigV2): anonymous (the caller evaluates bucket policy); so is a
 //     request whose query cannot be parsed and that has no Authorization
 //     header (the router reports the bad URI);
-//   - an Authorization header together with query authentication:
-//     InvalidArgument;
+//   - an Authorization header together with query authentication, or both
+//     query forms: InvalidArgument;
 //   - Authorization "AWS4-HMAC-SHA256 ...": sigv4_verify.h, header form;
-//     SigV2 ("AWS ak:sig"): InvalidRequest; any other scheme:
+//     "AWS ak:sig": sigv2_verify.h, header form; any other scheme:
 //     InvalidArgument "Unsupported Authorization Type";
-//   - query X-Amz-*: SigV4 presigned; SigV2 query: InvalidRequest.
+//   - query X-Amz-*: SigV4 presigned; AWSAccessKeyId/Signature: SigV2 presigned.
 // X-Amz-Security-Token / x-amz-security-token are not validated here (Silo has
 // no temporary credentials yet); a caller adding STS must check them.
 // Pure and thread-safe (the SecretLookup must be, too).
