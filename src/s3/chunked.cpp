@@ -82,14 +82,16 @@ Error trailer_error(std::string detail) {
 
 // ---- decoder ----
 
-AwsChunkedDecoder::AwsChunkedDecoder(auth::PayloadMode mode, std::optional<auth::ChunkSigningContext> signing)
+AwsChunkedDecoder::AwsChunkedDecoder(auth::PayloadMode mode,
+                                     std::optional<auth::ChunkSigningContext> signing)
     : mode_(mode), signing_(std::move(signing)) {
   if (mode_ == auth::PayloadMode::kStreamingUnsignedTrailer) signing_.reset();
   if (signing_) previous_signature_ = signing_->seed_signature;
 }
 
 bool AwsChunkedDecoder::signed_chunks() const {
-  return mode_ == auth::PayloadMode::kStreamingSigned || mode_ == auth::PayloadMode::kStreamingSignedTrailer;
+  return mode_ == auth::PayloadMode::kStreamingSigned ||
+         mode_ == auth::PayloadMode::kStreamingSignedTrailer;
 }
 
 Status AwsChunkedDecoder::fail_with(Error e) {
@@ -195,7 +197,8 @@ Status AwsChunkedDecoder::on_chunk_header(std::string_view line) {
   }
   // The final chunk: verify its (empty-data) signature now.
   if (signed_chunks()) {
-    std::string expected = auth::chunk_signature(*signing_, previous_signature_, auth::kEmptySha256Hex);
+    std::string expected =
+        auth::chunk_signature(*signing_, previous_signature_, auth::kEmptySha256Hex);
     if (!constant_time_equal(expected, chunk_signature_)) {
       return fail_with(Error(ErrorCode::kSignatureDoesNotMatch));
     }
@@ -315,7 +318,8 @@ Status AwsChunkedDecoder::finish() {
 
 // ---- encoder ----
 
-AwsChunkedEncoder::AwsChunkedEncoder(auth::PayloadMode mode, std::optional<auth::ChunkSigningContext> signing)
+AwsChunkedEncoder::AwsChunkedEncoder(auth::PayloadMode mode,
+                                     std::optional<auth::ChunkSigningContext> signing)
     : mode_(mode), signing_(std::move(signing)) {
   if (mode_ == auth::PayloadMode::kStreamingUnsignedTrailer) signing_.reset();
   if (signing_) previous_signature_ = signing_->seed_signature;
@@ -338,7 +342,8 @@ std::string AwsChunkedEncoder::finish(
     const std::vector<std::pair<std::string, std::string>>& trailers) {
   std::string out = "0";
   if (signing_) {
-    previous_signature_ = auth::chunk_signature(*signing_, previous_signature_, auth::kEmptySha256Hex);
+    previous_signature_ =
+        auth::chunk_signature(*signing_, previous_signature_, auth::kEmptySha256Hex);
     out += ";chunk-signature=" + previous_signature_;
   }
   out += "\r\n";

@@ -117,8 +117,11 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
       }
     }
 
-    auth::SignedRequest signed_req{std::string_view(req.method_string().data(), req.method_string().size()),
-                             raw_path, raw_query, {}};
+    auth::SignedRequest signed_req{
+        std::string_view(req.method_string().data(), req.method_string().size()),
+        raw_path,
+        raw_query,
+        {}};
     if (vhost) signed_req.virtual_host_bucket = ctx.bucket;
     for (const auto& field : req) {
       signed_req.headers.emplace_back(
