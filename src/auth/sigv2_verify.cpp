@@ -23,7 +23,7 @@ struct Signed {
   std::string_view method;
   std::string content_md5;
   std::string content_type;
-  std::vector<std::string> resources;  // CanonicalizedResource, and its other spelling if any
+  std::vector<std::string> resources;  // CanonicalizedResource as each client spells it
   std::string signature;               // as provided (base64)
 };
 

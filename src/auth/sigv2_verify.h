@@ -24,6 +24,9 @@
 // x-amz-* headers, AWS's documented example puts x-amz-date's value on the
 // Date line instead, and AWS's prose says to leave the line empty. All three
 // are accepted; each signs the date the skew check reads.
+// Likewise a bucket signed as "/bucket" or "/bucket/", and the resource as
+// Debian 12's botocore signs it (the leading query parameter before the
+// sub-resources, "/b?location?location"): each names the same resource.
 // In the presigned form, x-amz-* parameters of the query count as x-amz-*
 // headers, and content-type/content-md5 parameters stand in for missing
 // headers (botocore moves signed headers into the URL that way).
