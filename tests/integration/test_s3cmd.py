@@ -15,7 +15,7 @@ pytestmark = pytest.mark.sdk_independent
 
 
 class S3cmd:
-    def __init__(self, port, home, signature_v2=False):
+    def __init__(self, port, home):
         home.mkdir(parents=True, exist_ok=True)
         self.config = home / "s3cfg"
         self.config.write_text(
@@ -26,7 +26,7 @@ class S3cmd:
             f"host_bucket = 127.0.0.1:{port}\n"
             f"bucket_location = {REGION}\n"
             "use_https = False\n"
-            f"signature_v2 = {signature_v2}\n"
+            "signature_v2 = False\n"
             "check_ssl_certificate = False\n"
             "max_retries = 1\n")
         self.env = clean_env(HOME=str(home))
