@@ -7,10 +7,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "bench/mixed.h"
 #include "bench/report.h"
 #include "bench/runner.h"
-#include "bench/units.h"
 #include "client/alias_config.h"
+#include "common/units.h"
 
 namespace silo::bench {
 namespace {

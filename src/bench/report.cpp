@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/units.h"
+#include "common/units.h"
 
 namespace silo::bench {
 namespace {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/mixed.h"
 #include "bench/report.h"
-#include "bench/units.h"
 #include "client/s3_client.h"
 #include "common/error.h"
 

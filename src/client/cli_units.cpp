@@ -5,9 +5,9 @@
 #include <cctype>
 #include <ctime>
 
-#include "bench/units.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/units.h"
 
 namespace silo::client {
 
@@ -27,7 +27,7 @@ std::optional<std::chrono::seconds> parse_age(std::string_view text) {
     text.remove_prefix(i + 1);
   }
   if (!text.empty()) {
-    auto rest = bench::parse_duration(text);
+    auto rest = parse_duration(text);
     if (!rest) return std::nullopt;
     seconds += std::chrono::duration_cast<std::chrono::seconds>(*rest).count();
   }

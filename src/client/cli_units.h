@@ -1,5 +1,5 @@
 // The quantities client commands take and print: ages ("7d", "2w3d", "12h"),
-// sizes (bench/units.h's parse_size: "1MiB", "500KB"), S3 timestamps, and
+// sizes (common/units.h's parse_size: "1MiB", "500KB"), S3 timestamps, and
 // shell-style name patterns. Pure functions.
 #pragma once
 
@@ -12,7 +12,7 @@
 namespace silo::client {
 
 // "7d", "2w", "1d12h", "90m", "30s"; weeks and days first, then what
-// bench::parse_duration accepts. nullopt on anything else or zero.
+// parse_duration accepts. nullopt on anything else or zero.
 std::optional<std::chrono::seconds> parse_age(std::string_view text);
 
 // "2024-01-02T03:04:05.123Z" (S3 XML) -> ns since the epoch; nullopt when malformed.

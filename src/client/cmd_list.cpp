@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <map>
 
-#include "bench/units.h"
 #include "client/cli_units.h"
 #include "client/command_util.h"
 #include "common/time.h"
+#include "common/units.h"
 
 namespace silo::client {
 
@@ -49,7 +49,7 @@ namespace {
 std::string ls_line(const Entry& e) {
   std::string when = e.mtime_ns ? format_time(e.mtime_ns) : std::string(23, ' ');
   char size[32];
-  std::snprintf(size, sizeof size, "%10s", e.dir ? "0 B" : bench::format_size(e.size).c_str());
+  std::snprintf(size, sizeof size, "%10s", e.dir ? "0 B" : format_size(e.size).c_str());
   std::string line = "[" + when + "] " + size + " " + e.rel;
   if (!e.version_id.empty()) {
     line += "  v:" + e.version_id + (e.is_latest ? " (latest)" : "") + (e.delete_marker ? " (delete marker)" : "");
@@ -78,7 +78,7 @@ int list(Session& s, const CommandArgs& a) {
     }
     if (a.summarize) {
       s.out().data({{"type", "summary"}, {"target", t.display()}, {"objects", count}, {"size", bytes}},
-                   "\nTotal size: " + bench::format_size(bytes) + "\nTotal objects: " + std::to_string(count));
+                   "\nTotal size: " + format_size(bytes) + "\nTotal objects: " + std::to_string(count));
     }
   }
   return exit_code(s);
@@ -105,10 +105,10 @@ int disk_usage(Session& s, const CommandArgs& a) {
       if (name.empty()) continue;
       std::string shown = child_target(t, name).display();
       s.out().data({{"target", shown}, {"objects", g.first}, {"size", g.second}},
-                   bench::format_size(g.second) + "\t" + std::to_string(g.first) + " objects\t" + shown);
+                   format_size(g.second) + "\t" + std::to_string(g.first) + " objects\t" + shown);
     }
     s.out().data({{"target", t.display()}, {"objects", count}, {"size", bytes}},
-                 bench::format_size(bytes) + "\t" + std::to_string(count) + " objects\t" + t.display());
+                 format_size(bytes) + "\t" + std::to_string(count) + " objects\t" + t.display());
   }
   return exit_code(s);
 }
@@ -165,8 +165,8 @@ struct FindFilter {
 int find(Session& s, const CommandArgs& a) {
   FindFilter f;
   bool bad = false;
-  if (!a.larger.empty() && !(f.larger = bench::parse_size(a.larger))) bad = true;
-  if (!a.smaller.empty() && !(f.smaller = bench::parse_size(a.smaller))) bad = true;
+  if (!a.larger.empty() && !(f.larger = parse_size(a.larger))) bad = true;
+  if (!a.smaller.empty() && !(f.smaller = parse_size(a.smaller))) bad = true;
   f.older = cutoff_ns(a.older_than, bad);
   f.newer = cutoff_ns(a.newer_than, bad);
   if (bad) return usage_error(s, "find", "sizes are like 1MiB, ages like 7d, 12h, 1d6h");

@@ -3,10 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bench/units.h"
 #include "client/cli_units.h"
 #include "client/command_util.h"
 #include "common/time.h"
+#include "common/units.h"
 
 namespace silo::client {
 namespace {
@@ -93,7 +93,7 @@ void stat_object(Session& s, const Target& t) {
                       {"lastModified", when ? format_iso8601(when) : r->last_modified}, {"metadata", meta}};
   if (!r->version_id.empty()) j["versionId"] = r->version_id;
   s.out().data(j, "Name      : " + t.key + "\nDate      : " + (when ? format_time(when) : r->last_modified) +
-                      "\nSize      : " + bench::format_size(r->size) + " (" + std::to_string(r->size) +
+                      "\nSize      : " + format_size(r->size) + " (" + std::to_string(r->size) +
                       " bytes)\nETag      : " + r->etag + "\nType      : " + r->content_type +
                       "\nClass     : " + sc + (meta_lines.empty() ? "" : "\nMetadata  :" + meta_lines));
 }
@@ -119,7 +119,7 @@ int stat(Session& s, const CommandArgs& a) {
     s.out().data({{"type", dir ? "folder" : "file"}, {"target", t.path}, {"size", st.st_size},
                   {"lastModified", format_iso8601(when)}},
                  "Name      : " + t.path + "\nDate      : " + format_time(when) + "\nSize      : " +
-                     bench::format_size(static_cast<uint64_t>(st.st_size)) + "\nType      : " +
+                     format_size(static_cast<uint64_t>(st.st_size)) + "\nType      : " +
                      (dir ? "folder" : "file"));
   }
   return exit_code(s);

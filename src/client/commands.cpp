@@ -2,10 +2,10 @@
 
 #include <iostream>
 
-#include "bench/units.h"
 #include "client/command_util.h"
 #include "client/interrupt.h"
 #include "common/strings.h"
+#include "common/units.h"
 
 namespace silo::client {
 
@@ -147,7 +147,7 @@ bool ClientCommands::report_parse_error_as_json(int argc, char** argv, const std
 std::optional<int> ClientCommands::run() {
   for (auto& c : state_->commands) {
     if (!c.app->parsed()) continue;
-    auto part = bench::parse_size(state_->global.part_size);
+    auto part = parse_size(state_->global.part_size);
     if (!part || *part < (5ull << 20) || *part > (5ull << 30)) {
       std::cerr << "silo: --part-size must be between 5MiB and 5GiB\n";
       return 2;

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "bench/units.h"
+#include "common/units.h"
 
 namespace silo::client {
 
@@ -90,10 +90,10 @@ void Output::draw_locked() {
   int filled = total ? static_cast<int>(width * (double(done) / total)) : 0;
   std::string bar(filled, '#');
   bar.resize(width, '.');
-  std::string eta = rate > 0 && total > done ? bench::format_seconds((total - done) / rate) : "-";
+  std::string eta = rate > 0 && total > done ? format_seconds((total - done) / rate) : "-";
   std::fprintf(stdout, "\r\033[K[%s] %s / %s  %s/s  ETA %s", bar.c_str(),
-               bench::format_size(done).c_str(), bench::format_size(total).c_str(),
-               bench::format_size(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+               format_size(done).c_str(), format_size(total).c_str(),
+               format_size(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
   std::fflush(stdout);
   bar_visible_ = true;
 }

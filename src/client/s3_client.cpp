@@ -323,14 +323,14 @@ S3Result<S3Client::Response> S3Client::execute(const Request& request) {
   if (cancel && cancel->load(std::memory_order_relaxed) != 0) {
     return std::unexpected(S3Error{0, "aborted", "interrupted", {}});
   }
-  s3::SignedRequest signed_request{request.method, request.path, request.query, {}};
+  auth::SignedRequest signed_request{request.method, request.path, request.query, {}};
   signed_request.headers.reserve(request.headers.size() + 4);
   signed_request.headers.emplace_back("host", endpoint_.authority);
   signed_request.headers.insert(signed_request.headers.end(), request.headers.begin(),
                                 request.headers.end());
   std::string_view payload_hash =
-      request.has_body && request.body_size() > 0 ? s3::kUnsignedPayload : s3::kEmptySha256Hex;
-  auto signature = s3::sign_request(signed_request, payload_hash, config_.credentials,
+      request.has_body && request.body_size() > 0 ? auth::kUnsignedPayload : auth::kEmptySha256Hex;
+  auto signature = auth::sign_request(signed_request, payload_hash, config_.credentials,
                                     config_.region, std::chrono::system_clock::now());
   Slist headers;
   bool ok = true;

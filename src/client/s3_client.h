@@ -1,7 +1,7 @@
 // S3Client: a small blocking S3 client over one libcurl easy handle, for the
 // `silo` client commands and `silo bench`. It speaks to any S3 endpoint with
 // path-style URLs (http(s)://host[:port]/bucket/key) and signs every request
-// with Silo's own SigV4 signer (s3/sigv4.h), so client and server share one
+// with Silo's own SigV4 signer (auth/client_sign.h), so client and server share one
 // implementation of the signature.
 //
 // Contract:
@@ -39,8 +39,8 @@
 #include <utility>
 #include <vector>
 
+#include "auth/client_sign.h"
 #include "common/error.h"
-#include "s3/sigv4.h"
 
 namespace silo::client {
 
@@ -80,7 +80,7 @@ struct Endpoint {
 
 struct ClientConfig {
   std::string endpoint;  // http(s)://host[:port]
-  s3::Credentials credentials;
+  auth::Credentials credentials;
   std::string region = "us-east-1";
   std::chrono::seconds connect_timeout{10};
   // A transfer that moves no byte for this long fails as a network error.

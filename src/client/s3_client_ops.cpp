@@ -296,10 +296,12 @@ S3Status S3Client::abort_multipart_upload(std::string_view bucket, std::string_v
 
 std::string S3Client::presign_url(std::string_view method, std::string_view bucket,
                                   std::string_view key, std::chrono::seconds expires) const {
-  expires = std::clamp(expires, std::chrono::seconds(1), std::chrono::seconds(s3::kMaxPresignExpires));
+  expires =
+      std::clamp(expires, std::chrono::seconds(1), std::chrono::seconds(auth::kMaxPresignExpires));
   std::string path = object_path(bucket, key);
-  std::string query = s3::presign_query(method, path, {}, endpoint_.authority, config_.credentials,
-                                        config_.region, std::chrono::system_clock::now(), expires);
+  std::string query =
+      auth::presign_query(method, path, {}, endpoint_.authority, config_.credentials,
+                          config_.region, std::chrono::system_clock::now(), expires);
   return endpoint_.base_url + path + "?" + query;
 }
 

@@ -25,6 +25,14 @@ const EVP_MD* evp_for(Digest::Algorithm a) {
   }
   return EVP_sha256();
 }
+
+std::string hmac_raw(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
 }  // namespace
 
 Digest::Digest(Algorithm algorithm) : algorithm_(algorithm), ctx_(std::make_unique<Ctx>()) {
@@ -73,11 +81,11 @@ std::string sha256_raw(std::string_view data) {
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256_raw(data)); }
 
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+  return hmac_raw(EVP_sha256(), key, data);
+}
+
+std::string hmac_sha1_raw(std::string_view key, std::string_view data) {
+  return hmac_raw(EVP_sha1(), key, data);
 }
 
 std::string hex_encode(std::string_view raw) {

@@ -1,6 +1,6 @@
-// Hashing helpers over OpenSSL: incremental MD5/SHA-1/SHA-256, HMAC-SHA256,
-// and the hex/base64 encodings S3 uses on the wire. Hashers are not
-// thread-safe; use one per stream.
+// Hashing helpers over OpenSSL: incremental MD5/SHA-1/SHA-256, HMAC-SHA256
+// (SigV4) and HMAC-SHA1 (SigV2), and the hex/base64 encodings S3 uses on the
+// wire. Hashers are not thread-safe; use one per stream.
 #pragma once
 
 #include <array>
@@ -47,6 +47,7 @@ std::string md5_raw(std::string_view data);
 std::string sha256_raw(std::string_view data);
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256_raw(std::string_view key, std::string_view data);
+std::string hmac_sha1_raw(std::string_view key, std::string_view data);
 
 std::string hex_encode(std::string_view raw);
 std::optional<std::string> hex_decode(std::string_view hex);

@@ -12,23 +12,20 @@ Result<std::unique_ptr<BodyReader>> BodyReader::open(Context& ctx,
                                                      ChecksumHeaders checksum_headers) {
   std::unique_ptr<BodyReader> r(new BodyReader(ctx));
   const auto& mode = ctx.auth.payload_mode;
-  bool streaming = mode == PayloadMode::kStreamingSigned ||
-                   mode == PayloadMode::kStreamingSignedTrailer ||
-                   mode == PayloadMode::kStreamingUnsignedTrailer;
   auto content_length = ctx.exchange.content_length();
-  if (streaming) {
+  if (auth::is_streaming(mode)) {
     auto decoded = parse_u64(ctx.header("x-amz-decoded-content-length"));
     if (decoded) {
       r->declared_size_ = *decoded;
     } else if (ctx.has_header("x-amz-decoded-content-length")) {
       return fail(ErrorCode::kInvalidArgument, "x-amz-decoded-content-length is not a number");
-    } else if (mode == PayloadMode::kStreamingSigned) {
+    } else if (mode == auth::PayloadMode::kStreamingSigned) {
       return fail(ErrorCode::kMissingContentLength);
     }
     r->chunked_ = std::make_unique<AwsChunkedDecoder>(mode, ctx.auth.chunk_signing);
   } else {
     if (content_length) r->declared_size_ = *content_length;
-    if (mode == PayloadMode::kSigned && !ctx.auth.anonymous) {
+    if (mode == auth::PayloadMode::kSigned && !ctx.auth.anonymous()) {
       r->sha256_.emplace(Digest::Algorithm::kSha256);
       r->expected_sha256_ = ctx.auth.payload_sha256_hex;
     }

@@ -82,14 +82,16 @@ Error trailer_error(std::string detail) {
 
 // ---- decoder ----
 
-AwsChunkedDecoder::AwsChunkedDecoder(PayloadMode mode, std::optional<ChunkSigningContext> signing)
+AwsChunkedDecoder::AwsChunkedDecoder(auth::PayloadMode mode,
+                                     std::optional<auth::ChunkSigningContext> signing)
     : mode_(mode), signing_(std::move(signing)) {
-  if (mode_ == PayloadMode::kStreamingUnsignedTrailer) signing_.reset();
+  if (mode_ == auth::PayloadMode::kStreamingUnsignedTrailer) signing_.reset();
   if (signing_) previous_signature_ = signing_->seed_signature;
 }
 
 bool AwsChunkedDecoder::signed_chunks() const {
-  return mode_ == PayloadMode::kStreamingSigned || mode_ == PayloadMode::kStreamingSignedTrailer;
+  return mode_ == auth::PayloadMode::kStreamingSigned ||
+         mode_ == auth::PayloadMode::kStreamingSignedTrailer;
 }
 
 Status AwsChunkedDecoder::fail_with(Error e) {
@@ -195,20 +197,21 @@ Status AwsChunkedDecoder::on_chunk_header(std::string_view line) {
   }
   // The final chunk: verify its (empty-data) signature now.
   if (signed_chunks()) {
-    std::string expected = chunk_signature(*signing_, previous_signature_, kEmptySha256Hex);
+    std::string expected =
+        auth::chunk_signature(*signing_, previous_signature_, auth::kEmptySha256Hex);
     if (!constant_time_equal(expected, chunk_signature_)) {
       return fail_with(Error(ErrorCode::kSignatureDoesNotMatch));
     }
     previous_signature_ = std::move(expected);
   }
-  state_ = mode_ == PayloadMode::kStreamingSigned ? State::kFinalBlankLine : State::kTrailers;
+  state_ = mode_ == auth::PayloadMode::kStreamingSigned ? State::kFinalBlankLine : State::kTrailers;
   return {};
 }
 
 Status AwsChunkedDecoder::on_chunk_end() {
   if (signed_chunks()) {
     std::string expected =
-        chunk_signature(*signing_, previous_signature_, hex_encode(chunk_hash_.finish()));
+        auth::chunk_signature(*signing_, previous_signature_, hex_encode(chunk_hash_.finish()));
     if (!constant_time_equal(expected, chunk_signature_)) {
       return fail_with(Error(ErrorCode::kSignatureDoesNotMatch));
     }
@@ -231,7 +234,7 @@ Status AwsChunkedDecoder::on_trailer_line(std::string_view line) {
     if (!signing_) return fail_with(trailer_error("unexpected x-amz-trailer-signature"));
     if (!is_signature(value)) return fail_with(trailer_error("malformed x-amz-trailer-signature"));
     std::string expected =
-        trailer_signature(*signing_, previous_signature_, trailer_hash(trailers_));
+        auth::trailer_signature(*signing_, previous_signature_, trailer_hash(trailers_));
     if (!constant_time_equal(expected, value)) {
       return fail_with(Error(ErrorCode::kSignatureDoesNotMatch));
     }
@@ -315,16 +318,17 @@ Status AwsChunkedDecoder::finish() {
 
 // ---- encoder ----
 
-AwsChunkedEncoder::AwsChunkedEncoder(PayloadMode mode, std::optional<ChunkSigningContext> signing)
+AwsChunkedEncoder::AwsChunkedEncoder(auth::PayloadMode mode,
+                                     std::optional<auth::ChunkSigningContext> signing)
     : mode_(mode), signing_(std::move(signing)) {
-  if (mode_ == PayloadMode::kStreamingUnsignedTrailer) signing_.reset();
+  if (mode_ == auth::PayloadMode::kStreamingUnsignedTrailer) signing_.reset();
   if (signing_) previous_signature_ = signing_->seed_signature;
 }
 
 std::string AwsChunkedEncoder::chunk(std::string_view data) {
   std::string out = hex_size(data.size());
   if (signing_) {
-    previous_signature_ = chunk_signature(*signing_, previous_signature_, sha256_hex(data));
+    previous_signature_ = auth::chunk_signature(*signing_, previous_signature_, sha256_hex(data));
     out += ";chunk-signature=" + previous_signature_;
   }
   out.reserve(out.size() + data.size() + 4);
@@ -338,15 +342,16 @@ std::string AwsChunkedEncoder::finish(
     const std::vector<std::pair<std::string, std::string>>& trailers) {
   std::string out = "0";
   if (signing_) {
-    previous_signature_ = chunk_signature(*signing_, previous_signature_, kEmptySha256Hex);
+    previous_signature_ =
+        auth::chunk_signature(*signing_, previous_signature_, auth::kEmptySha256Hex);
     out += ";chunk-signature=" + previous_signature_;
   }
   out += "\r\n";
-  if (mode_ != PayloadMode::kStreamingSigned) {
+  if (mode_ != auth::PayloadMode::kStreamingSigned) {
     for (const auto& [name, value] : trailers) out += name + ":" + value + "\r\n";
     if (signing_) {
       previous_signature_ =
-          trailer_signature(*signing_, previous_signature_, trailer_hash(trailers));
+          auth::trailer_signature(*signing_, previous_signature_, trailer_hash(trailers));
       out += std::string(kTrailerSignatureName) + ":" + previous_signature_ + "\r\n";
     }
   }

@@ -13,7 +13,7 @@
 // Chunk i's signature is HMAC(signing key, "AWS4-HMAC-SHA256-PAYLOAD\n" date
 // scope sig(i-1) sha256("") sha256(data_i)), chained from the request's seed
 // signature; the trailer signature chains from the final chunk's. See
-// chunk_signature() / trailer_signature() in sigv4.h.
+// chunk_signature() / trailer_signature() in auth/sigv4.h.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +23,9 @@
 #include <utility>
 #include <vector>
 
+#include "auth/sigv4.h"
 #include "common/error.h"
 #include "common/hash.h"
-#include "s3/sigv4.h"
 
 namespace silo::s3 {
 
@@ -61,7 +61,7 @@ class AwsChunkedDecoder {
 
   // REQUIRES: is_streaming(mode); `signing` is set for the two signed modes
   // (AuthResult::chunk_signing) and ignored for kStreamingUnsignedTrailer.
-  AwsChunkedDecoder(PayloadMode mode, std::optional<ChunkSigningContext> signing);
+  AwsChunkedDecoder(auth::PayloadMode mode, std::optional<auth::ChunkSigningContext> signing);
 
   // Consumes all of `raw`, appending decoded payload bytes to `out`.
   Status feed(std::string_view raw, std::string& out);
@@ -103,8 +103,8 @@ class AwsChunkedDecoder {
   Status on_trailers_end();
   bool signed_chunks() const;
 
-  PayloadMode mode_;
-  std::optional<ChunkSigningContext> signing_;
+  auth::PayloadMode mode_;
+  std::optional<auth::ChunkSigningContext> signing_;
   std::string previous_signature_;
   State state_ = State::kChunkHeader;
   std::string line_;
@@ -126,7 +126,7 @@ class AwsChunkedEncoder {
  public:
   // REQUIRES: is_streaming(mode); `signing` set for the signed modes (from
   // sign_request's ClientSignature::chunk_signing).
-  AwsChunkedEncoder(PayloadMode mode, std::optional<ChunkSigningContext> signing);
+  AwsChunkedEncoder(auth::PayloadMode mode, std::optional<auth::ChunkSigningContext> signing);
   // One framed chunk. REQUIRES: !data.empty().
   std::string chunk(std::string_view data);
   // The 0-size chunk and, in trailer modes, `trailers` (lower-case names) with
@@ -137,8 +137,8 @@ class AwsChunkedEncoder {
   static uint64_t signed_encoded_length(uint64_t payload_size, uint64_t chunk_size);
 
  private:
-  PayloadMode mode_;
-  std::optional<ChunkSigningContext> signing_;
+  auth::PayloadMode mode_;
+  std::optional<auth::ChunkSigningContext> signing_;
   std::string previous_signature_;
 };
 

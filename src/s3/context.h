@@ -9,11 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "auth/auth_result.h"
 #include "http/exchange.h"
 #include "iam/credentials.h"
 #include "object/object_layer.h"
 #include "s3/admin.h"
-#include "s3/sigv4.h"
 
 namespace silo::s3 {
 
@@ -61,7 +61,7 @@ struct Context {
   std::string bucket;  // empty for service-level requests
   std::string key;     // empty for bucket-level requests
   QueryParams query;
-  AuthResult auth;
+  auth::AuthResult auth;
   bool key_in_path = false;  // a '/' followed the bucket name
 
   const http::RequestHeader& request() const { return exchange.request(); }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "auth/authenticate.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/uuid.h"
@@ -116,21 +117,25 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
       }
     }
 
-    SignedRequest signed_req{std::string_view(req.method_string().data(), req.method_string().size()),
-                             raw_path, raw_query, {}};
+    auth::SignedRequest signed_req{
+        std::string_view(req.method_string().data(), req.method_string().size()),
+        raw_path,
+        raw_query,
+        {}};
+    if (vhost) signed_req.virtual_host_bucket = ctx.bucket;
     for (const auto& field : req) {
       signed_req.headers.emplace_back(
           to_lower(std::string_view(field.name_string().data(), field.name_string().size())),
           std::string(field.value().data(), field.value().size()));
     }
-    auto auth = authenticate(
+    auto verified = auth::authenticate(
         signed_req,
         [this](std::string_view ak) { return services_.credentials.secret_for(ak); },
         services_.config.region, std::chrono::system_clock::now());
-    if (!auth) co_return std::unexpected(auth.error());
-    ctx.auth = std::move(*auth);
+    if (!verified) co_return std::unexpected(verified.error());
+    ctx.auth = std::move(*verified);
     // No bucket policies yet: anonymous requests are refused.
-    if (ctx.auth.anonymous) {
+    if (ctx.auth.anonymous()) {
       if (req.method() == bhttp::verb::head && !ctx.bucket.empty() && !ctx.key_in_path) {
         co_return co_await ops::head_bucket_anonymous(ctx);
       }

@@ -81,7 +81,7 @@ Op get_object(Context& ctx, bool head) {
   for (const auto& [param, header] : kResponseOverrides) {
     (void)header;
     auto v = q.get(param);
-    if (v && ctx.auth.anonymous) {
+    if (v && ctx.auth.anonymous()) {
       co_return fail(ErrorCode::kInvalidRequest,
                      "Request specific response headers cannot be used for anonymous GET requests.");
     }

@@ -20,10 +20,10 @@
 #include <string_view>
 
 #include "s3/chunked.h"
-#include "s3/sigv4.h"
 
 namespace {
 
+using namespace silo::auth;
 using namespace silo::s3;
 
 struct Outcome {

@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "common/checksum.h"
+#include "auth/authenticate.h"
+#include "auth/dates.h"
 #include "common/hash.h"
-#include "s3/sigv4.h"
 
 namespace silo::s3 {
 namespace {
+
+using namespace silo::auth;
 
 using Trailers = std::vector<std::pair<std::string, std::string>>;
 

@@ -1,32 +1,31 @@
-#include "s3/sigv4.h"
-#include "common/strings.h"
-
+// SigV4 (src/auth): AWS's published examples, the client signer against the
+// verifier, and the error of every check.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "auth/authenticate.h"
+#include "auth/client_sign.h"
+#include "auth/dates.h"
+#include "aws_example_credentials.h"
 #include "common/hash.h"
+#include "common/strings.h"
 #include "common/time.h"
 
-namespace silo::s3 {
+namespace silo::auth {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::system_clock;
+using test_support::example_lookup;
+using test_support::expect_error;
+using test_support::kAccessKey;
+using test_support::kSecret;
 
-// The credentials and time of AWS's published SigV4 S3 examples.
-constexpr std::string_view kAccessKey = "AKIAIOSFODNN7EXAMPLE";
-constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+// The scope and time of AWS's published SigV4 S3 examples.
 constexpr std::string_view kScope = "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request";
 const Clock::time_point kExampleTime = *parse_amz_date("20130524T000000Z");
-
-SecretLookup example_lookup() {
-  return [](std::string_view ak) -> std::optional<std::string> {
-    if (ak == kAccessKey) return std::string(kSecret);
-    return std::nullopt;
-  };
-}
 
 std::string auth_header(std::string_view signed_headers, std::string_view signature) {
   return "AWS4-HMAC-SHA256 Credential=" + std::string(kScope) +
@@ -85,19 +84,11 @@ Result<AuthResult> verify(const SignedRequest& r, Clock::time_point now = kExamp
   return authenticate(r, example_lookup(), region, now);
 }
 
-void expect_error(const Result<AuthResult>& r, ErrorCode code, std::string_view message_part = {}) {
-  ASSERT_FALSE(r.has_value()) << "expected " << error_code_name(code);
-  EXPECT_EQ(r.error().code, code) << r.error().text();
-  if (!message_part.empty()) {
-    EXPECT_NE(r.error().text().find(message_part), std::string_view::npos) << r.error().text();
-  }
-}
-
 TEST(SigV4Examples, ServerVerifiesGetObjectWithRange) {
   auto r = verify(
       with_auth(get_object_example(), "host;range;x-amz-content-sha256;x-amz-date", kGetObjectSig));
   ASSERT_TRUE(r) << r.error().text();
-  EXPECT_FALSE(r->anonymous);
+  EXPECT_FALSE(r->anonymous());
   EXPECT_FALSE(r->presigned);
   EXPECT_EQ(r->access_key, kAccessKey);
   EXPECT_EQ(r->region, "us-east-1");
@@ -391,7 +382,7 @@ TEST(SigV4Header, NoCredentialsIsAnonymous) {
   SignedRequest r{"GET", "/bucket/key", "versionId=3", {{"host", "h"}}};
   auto res = verify(r);
   ASSERT_TRUE(res);
-  EXPECT_TRUE(res->anonymous);
+  EXPECT_TRUE(res->anonymous());
 }
 
 TEST(SigV4Header, ToleratesSpacesAfterCommas) {
@@ -448,14 +439,10 @@ TEST(SigV4Header, ScopeDateMustMatchRequestDate) {
 
 TEST(SigV4Header, UnsupportedSchemes) {
   SignedRequest r = signed_get();
-  authorization(r) = "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=";
-  expect_error(verify(r), ErrorCode::kInvalidRequest, "AWS4-HMAC-SHA256");
   authorization(r) = "Bearer abc";
   expect_error(verify(r), ErrorCode::kInvalidArgument, "Unsupported Authorization Type");
   authorization(r) = "AWS4-HMAC-SHA256Credential=x";
   expect_error(verify(r), ErrorCode::kInvalidArgument);
-  SignedRequest v2{"GET", "/b/k", "AWSAccessKeyId=AK&Expires=1&Signature=abc", {{"host", "h"}}};
-  expect_error(verify(v2), ErrorCode::kInvalidRequest);
 }
 
 TEST(SigV4Header, UnknownAccessKey) {
@@ -642,8 +629,8 @@ TEST(SigV4Dates, FarFutureDatesAreRejectedNotWrapped) {
   expect_error(verify(presigned_example(q)), ErrorCode::kAuthorizationQueryParametersError,
                "X-Amz-Date");
   // Header auth, x-amz-date and Date.
-  SignedRequest r = with_auth(get_object_example(), "host;range;x-amz-content-sha256;x-amz-date",
-                              kGetObjectSig);
+  SignedRequest r =
+      with_auth(get_object_example(), "host;range;x-amz-content-sha256;x-amz-date", kGetObjectSig);
   for (auto& [name, value] : r.headers) {
     if (name == "x-amz-date") value = "29130524T000000Z";
     if (name == "authorization") {
@@ -708,4 +695,4 @@ TEST(SigV4RoundTrip, ClientAndServerAgreeOnAwkwardKeysAndQueries) {
 }
 
 }  // namespace
-}  // namespace silo::s3
+}  // namespace silo::auth

@@ -1,4 +1,4 @@
-#include "bench/units.h"
+#include "common/units.h"
 
 #include <cctype>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "common/strings.h"
 
-namespace silo::bench {
+namespace silo {
 namespace {
 
 // Splits "123abc" into its leading digits and the rest.
@@ -76,24 +76,6 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::chrono::milliseconds(total);
 }
 
-std::optional<MixedShares> parse_mixed(std::string_view text) {
-  MixedShares shares{};
-  size_t i = 0;
-  uint64_t sum = 0;
-  while (true) {
-    auto colon = text.find(':');
-    auto part = trim(text.substr(0, colon));
-    auto n = parse_u64(part);
-    if (i >= shares.size() || !n || *n > 1000000) return std::nullopt;
-    shares[i++] = static_cast<unsigned>(*n);
-    sum += *n;
-    if (colon == std::string_view::npos) break;
-    text = text.substr(colon + 1);
-  }
-  if (i != shares.size() || sum == 0) return std::nullopt;
-  return shares;
-}
-
 std::string format_size(uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   if (bytes < 1024) return std::to_string(bytes) + " B";
@@ -122,4 +104,4 @@ std::string format_seconds(double seconds) {
   return buf;
 }
 
-}  // namespace silo::bench
+}  // namespace silo
