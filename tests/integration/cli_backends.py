@@ -33,9 +33,11 @@ class MotoServer:
             if self.proc.poll() is not None:
                 raise RuntimeError("moto_server exited early")
             try:
-                requests.get(self.endpoint, timeout=1)
+                requests.get(self.endpoint, timeout=5)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or (on a loaded machine) slow to answer
+                # its first request: wait until the deadline.
                 time.sleep(0.1)
         raise RuntimeError("moto_server did not start")
 
