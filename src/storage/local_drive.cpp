@@ -410,10 +410,39 @@ Status LocalDrive::delete_bucket(std::string_view bucket) {
 
 // ---- Objects
 
+namespace {
+
+// Reads the record and its inline data from one snapshot when `with_data`:
+// two separate reads could pair one version's record with the inline data
+// of the version committed in between (shards of two versions decoded
+// together: a torn body).
+class RecordRead {
+ public:
+  RecordRead(rocksdb::DB* db, bool with_data, rocksdb::ReadTier tier)
+      : db_(db), snapshot_(with_data ? db->GetSnapshot() : nullptr) {
+    options_.read_tier = tier;
+    options_.snapshot = snapshot_;
+  }
+  ~RecordRead() {
+    if (snapshot_) db_->ReleaseSnapshot(snapshot_);
+  }
+  RecordRead(const RecordRead&) = delete;
+  RecordRead& operator=(const RecordRead&) = delete;
+  const rocksdb::ReadOptions& options() const { return options_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions options_;
+};
+
+}  // namespace
+
 Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::string_view key,
                                              bool with_data) {
+  RecordRead read(db_.get(), with_data, rocksdb::kReadAllTier);
   std::string v;
-  auto st = db_->Get(rocksdb::ReadOptions(), object_key(kObjectSpace, bucket, key), &v);
+  auto st = db_->Get(read.options(), object_key(kObjectSpace, bucket, key), &v);
   if (st.IsNotFound()) {
     if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
     return fail(ErrorCode::kNoSuchKey);
@@ -421,8 +450,7 @@ Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::strin
   if (!st.ok()) return std::unexpected(io_error(st));
   auto rec = decode_object(v);
   if (rec && with_data && rec->inlined) {
-    st = db_->Get(rocksdb::ReadOptions(), object_key(kInlineSpace, bucket, key),
-                  &rec->inline_data);
+    st = db_->Get(read.options(), object_key(kInlineSpace, bucket, key), &rec->inline_data);
     if (!st.ok()) return fail(ErrorCode::kInternalError, "inline data missing for " + std::string(key));
   }
   return rec;
@@ -430,15 +458,15 @@ Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::strin
 
 Result<ObjectRecord> LocalDrive::read_object_cached(std::string_view bucket, std::string_view key,
                                                     bool with_data) {
-  rocksdb::ReadOptions ro;
-  ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than a disk read
+  // kBlockCacheTier: Incomplete rather than a disk read.
+  RecordRead read(db_.get(), with_data, rocksdb::kBlockCacheTier);
   std::string v;
-  auto st = db_->Get(ro, object_key(kObjectSpace, bucket, key), &v);
+  auto st = db_->Get(read.options(), object_key(kObjectSpace, bucket, key), &v);
   if (st.IsIncomplete() || st.IsNotFound()) return fail(ErrorCode::kWouldBlock);
   if (!st.ok()) return std::unexpected(io_error(st));
   auto rec = decode_object(v);
   if (rec && with_data && rec->inlined) {
-    st = db_->Get(ro, object_key(kInlineSpace, bucket, key), &rec->inline_data);
+    st = db_->Get(read.options(), object_key(kInlineSpace, bucket, key), &rec->inline_data);
     if (!st.ok()) return fail(ErrorCode::kWouldBlock);
   }
   return rec;
