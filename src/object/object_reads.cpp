@@ -106,17 +106,25 @@ class ErasureReader final : public ObjectReader {
 
 std::vector<Result<ObjectRecord>> ObjectReads::read_all(std::string_view bucket,
                                                         std::string_view key, bool with_data) {
+  Deadline deadline = set_.deadline();
   return set_.each_drive<ObjectRecord>(
-      [&](size_t j) { return set_.drive(j).read_object_cached(bucket, key, with_data); },
-      [&](size_t j) { return set_.drive(j).read_object(bucket, key, with_data); });
+      deadline,
+      [&](size_t j) { return set_.drive(j).read_object_cached(deadline, bucket, key, with_data); },
+      [&] {
+        return [&set = set_, deadline, bucket = std::string(bucket), key = std::string(key),
+                with_data](size_t j) {
+          return set.drive(j).read_object(deadline, bucket, key, with_data);
+        };
+      });
 }
 
 std::optional<std::vector<Result<ObjectRecord>>> ObjectReads::read_all_cached(
     std::string_view bucket, std::string_view key, bool with_data) {
+  Deadline deadline = set_.deadline();
   std::vector<Result<ObjectRecord>> out;
   out.reserve(set_.size());
   for (size_t j = 0; j < set_.size(); ++j) {
-    auto r = set_.drive(j).read_object_cached(bucket, key, with_data);
+    auto r = set_.drive(j).read_object_cached(deadline, bucket, key, with_data);
     if (!r && r.error().code == ErrorCode::kWouldBlock) return std::nullopt;
     out.push_back(std::move(r));
   }
