@@ -7,7 +7,9 @@
 // multipart uploads (multipart_uploads.h). None of them holds state of its
 // own: the drives, the pool that runs per-drive work in parallel, the
 // namespace locks, the codec cache, the options and the damage listener
-// live here, and every unit receives this context explicitly.
+// live here, and every unit receives this context explicitly. Every call a
+// unit makes to a drive carries a deadline from deadline(): one drive
+// timeout from the start of that round of calls.
 //
 // Thread-safe: every member may be used from any thread, except
 // set_damage_listener (see there).
