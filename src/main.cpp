@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
                   "A request header must arrive whole within this time (default 15s)");
   srv->add_option("--io-timeout", server.io_timeout,
                   "Fail a request whose body or response stalls this long (default 120s)");
+  srv->add_option("--drive-timeout", server.drive_timeout,
+                  "A drive that has not answered a call in this long counts as failed for "
+                  "the request, which goes on with the others (default 30s)")
+      ->envname("SILO_DRIVE_TIMEOUT");
   srv->add_option("--max-connections", server.max_connections,
                   "Open connections at most; more wait to be accepted (default: half the "
                   "descriptor limit, at most 10000)");

@@ -183,6 +183,8 @@ ErrorInfo info(ErrorCode code) {
       return {"InternalError", 500, "We encountered an internal error. Please try again."};
     case E::kDriveOffline:
       return {"SlowDown", 503, "A drive is offline. Please retry."};
+    case E::kDriveTimeout:
+      return {"SlowDown", 503, "A drive did not answer in time. Please retry."};
     case E::kInsufficientReadQuorum:
       return {"SlowDown", 503,
               "Not enough drives are online to read this object. Bring drives back online, "

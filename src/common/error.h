@@ -80,6 +80,9 @@ enum class ErrorCode {
   kNoSuchVersion,
   // Silo-internal conditions that reach clients as 503 SlowDown.
   kDriveOffline,
+  // A drive did not answer a call before its deadline (or the call started
+  // after it); for quorum it counts as a failed drive.
+  kDriveTimeout,
   kInsufficientReadQuorum,
   kInsufficientWriteQuorum,
   // A memory-only lookup would have had to touch the disk; the caller retries

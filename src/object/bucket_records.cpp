@@ -11,9 +11,13 @@ namespace silo::object {
 
 Status BucketRecords::make(std::string_view bucket, const BucketOptions& options) {
   size_t n = set_.size();
-  std::vector<Status> r(n);
-  storage::BucketRecord rec{std::string(bucket), now_ns(), options.location};
-  set_.pool().for_each(n, [&](size_t j) { r[j] = set_.drive(j).make_bucket(rec); });
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(
+      n, deadline,
+      [&set = set_, deadline,
+       rec = storage::BucketRecord{std::string(bucket), now_ns(), options.location}](size_t j) {
+        return set.drive(j).make_bucket(deadline, rec);
+      });
   size_t ok = 0, exists = 0;
   for (const auto& s : r) {
     if (s) ++ok;
@@ -24,27 +28,50 @@ Status BucketRecords::make(std::string_view bucket, const BucketOptions& options
     return fail(ErrorCode::kBucketAlreadyOwnedByYou);
   }
   if (ok + exists >= quorum) return {};
-  set_.pool().for_each(n, [&](size_t j) {
-    if (r[j]) (void)set_.drive(j).delete_bucket(bucket);
+  std::vector<char> made(n);
+  for (size_t j = 0; j < n; ++j) made[j] = r[j] ? 1 : 0;
+  Deadline undo = set_.deadline();
+  set_.pool().run(n, undo, [&set = set_, undo, name = std::string(bucket), made](size_t j) {
+    return made[j] ? set.drive(j).delete_bucket(undo, name) : Status{};
   });
   return fail(ErrorCode::kInsufficientWriteQuorum);
 }
 
 Result<BucketInfo> BucketRecords::head(std::string_view bucket) {
-  auto r = set_.each_drive<storage::BucketRecord>(
-      [&](size_t j) { return set_.drive(j).stat_bucket_cached(bucket); },
-      [&](size_t j) { return set_.drive(j).stat_bucket(bucket); });
+  return head(bucket, /*enough=*/false);
+}
+
+Result<BucketInfo> BucketRecords::head(std::string_view bucket, bool enough) {
+  Deadline deadline = set_.deadline();
+  size_t quorum = metadata_read_quorum(set_.size());
   size_t ok = 0, missing = 0;
   std::optional<storage::BucketRecord> found;
-  for (const auto& b : r) {
+  auto count = [&](const Result<storage::BucketRecord>& b) {
     if (b) {
       ++ok;
       if (!found || b->created_ns < found->created_ns) found = *b;
     } else if (b.error().code == ErrorCode::kNoSuchBucket) {
       ++missing;
     }
+  };
+  if (enough) {
+    // Answers from memory that already make a quorum settle it: asking the
+    // other drives could only add to `ok`.
+    for (size_t j = 0; j < set_.size() && ok < quorum; ++j) {
+      count(set_.drive(j).stat_bucket_cached(deadline, bucket));
+    }
+    if (ok >= quorum && ok > 0) return BucketInfo{found->name, found->created_ns, found->location};
+    ok = missing = 0;
+    found.reset();
   }
-  size_t quorum = metadata_read_quorum(set_.size());
+  auto r = set_.each_drive<storage::BucketRecord>(
+      deadline, [&](size_t j) { return set_.drive(j).stat_bucket_cached(deadline, bucket); },
+      [&] {
+        return [&set = set_, deadline, name = std::string(bucket)](size_t j) {
+          return set.drive(j).stat_bucket(deadline, name);
+        };
+      });
+  for (const auto& b : r) count(b);
   if (ok >= quorum && ok > 0) {
     return BucketInfo{found->name, found->created_ns, found->location};
   }
@@ -53,15 +80,17 @@ Result<BucketInfo> BucketRecords::head(std::string_view bucket) {
 }
 
 Status BucketRecords::check(std::string_view bucket) {
-  auto b = head(bucket);
+  auto b = head(bucket, /*enough=*/true);
   if (!b) return std::unexpected(b.error());
   return {};
 }
 
 Result<std::vector<BucketInfo>> BucketRecords::list() {
   size_t n = set_.size();
-  std::vector<Result<std::vector<storage::BucketRecord>>> r(n, fail(ErrorCode::kDriveOffline));
-  set_.pool().for_each(n, [&](size_t j) { r[j] = set_.drive(j).list_buckets(); });
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(n, deadline, [&set = set_, deadline](size_t j) {
+    return set.drive(j).list_buckets(deadline);
+  });
   std::map<std::string, std::pair<size_t, int64_t>> seen;
   size_t answered = 0;
   for (const auto& list : r) {
@@ -84,8 +113,11 @@ Result<std::vector<BucketInfo>> BucketRecords::list() {
 
 Status BucketRecords::remove(std::string_view bucket) {
   size_t n = set_.size();
-  std::vector<Status> r(n);
-  set_.pool().for_each(n, [&](size_t j) { r[j] = set_.drive(j).delete_bucket(bucket); });
+  Deadline deadline = set_.deadline();
+  auto r =
+      set_.pool().run(n, deadline, [&set = set_, deadline, name = std::string(bucket)](size_t j) {
+        return set.drive(j).delete_bucket(deadline, name);
+      });
   size_t ok = 0;
   for (const auto& s : r) {
     if (s) ++ok;
@@ -99,14 +131,17 @@ Status BucketRecords::remove(std::string_view bucket) {
 Result<size_t> BucketRecords::heal(std::string_view bucket) {
   auto b = head(bucket);
   if (!b) return std::unexpected(b.error());
-  std::vector<char> fixed(set_.size(), 0);
-  set_.pool().for_each(set_.size(), [&](size_t j) {
-    auto st = set_.drive(j).stat_bucket(bucket);
-    if (!st && st.error().code == ErrorCode::kNoSuchBucket) {
-      fixed[j] = set_.drive(j).make_bucket({b->name, b->created_ns}) ? 1 : 0;
-    }
-  });
-  return static_cast<size_t>(std::count(fixed.begin(), fixed.end(), 1));
+  Deadline deadline = set_.deadline();
+  auto fixed =
+      set_.pool().run(set_.size(), deadline,
+                      [&set = set_, deadline, rec = storage::BucketRecord{b->name, b->created_ns}](
+                          size_t j) -> Result<bool> {
+                        auto st = set.drive(j).stat_bucket(deadline, rec.name);
+                        if (st || st.error().code != ErrorCode::kNoSuchBucket) return false;
+                        return set.drive(j).make_bucket(deadline, rec).has_value();
+                      });
+  return static_cast<size_t>(
+      std::count_if(fixed.begin(), fixed.end(), [](const auto& f) { return f && *f; }));
 }
 
 }  // namespace silo::object

@@ -28,6 +28,10 @@ class BucketRecords {
   Result<size_t> heal(std::string_view bucket);
 
  private:
+  // With `enough`, answers from memory that already reach a quorum of
+  // "exists" decide without asking the other drives.
+  Result<BucketInfo> head(std::string_view bucket, bool enough);
+
   SetContext& set_;
 };
 

@@ -40,10 +40,12 @@ std::string_view find_value(const storage::KeyValues& kv, std::string_view name)
 Result<UploadRecord> MultipartUploads::read_upload_quorum(std::string_view bucket,
                                                           std::string_view key,
                                                           std::string_view upload_id) {
-  size_t n = set_.size();
-  std::vector<Result<UploadRecord>> r(n, fail(ErrorCode::kDriveOffline));
-  set_.pool().for_each(n,
-                 [&](size_t j) { r[j] = set_.drive(j).read_upload(bucket, key, upload_id); });
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(set_.size(), deadline,
+                           [&set = set_, deadline, bucket = std::string(bucket),
+                            key = std::string(key), id = std::string(upload_id)](size_t j) {
+                             return set.drive(j).read_upload(deadline, bucket, key, id);
+                           });
   for (const auto& u : r) {
     if (!u) continue;
     size_t count = static_cast<size_t>(
@@ -58,7 +60,6 @@ Result<UploadInfo> MultipartUploads::create(std::string_view bucket, std::string
                                             PutOptions options, std::string checksum_algorithm,
                                             std::string checksum_type) {
   if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
-  size_t n = set_.size();
   UploadRecord r;
   r.bucket = bucket;
   r.key = key;
@@ -74,10 +75,13 @@ Result<UploadInfo> MultipartUploads::create(std::string_view bucket, std::string
   r.checksum_algorithm = std::move(checksum_algorithm);
   r.checksum_type = std::move(checksum_type);
   r.erasure = layout_for(set_, key, r.storage_class);
-  std::vector<Status> s(n);
-  set_.pool().for_each(n, [&](size_t j) { s[j] = set_.drive(j).put_upload(r); });
-  size_t ok = static_cast<size_t>(std::count_if(s.begin(), s.end(), [](auto& x) { return x.has_value(); }));
-  if (ok < write_quorum(r.erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  Deadline deadline = set_.deadline();
+  auto s = set_.pool().run(set_.size(), deadline, [&set = set_, deadline, r](size_t j) {
+    return set.drive(j).put_upload(deadline, r);
+  });
+  if (tally(s, ErrorCode::kNoSuchUpload).ok < write_quorum(r.erasure)) {
+    return fail(ErrorCode::kInsufficientWriteQuorum);
+  }
   return to_upload_info(r);
 }
 
@@ -124,12 +128,9 @@ std::vector<PartRecord> merge_parts(const std::vector<Result<std::vector<PartRec
 Result<PartListing> MultipartUploads::list_parts(std::string_view bucket, std::string_view key,
                                                  std::string_view upload_id, uint32_t marker,
                                                  size_t max_parts) {
-  size_t n = set_.size();
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  std::vector<Result<std::vector<PartRecord>>> lists(n, fail(ErrorCode::kDriveOffline));
-  set_.pool().for_each(n,
-                 [&](size_t j) { lists[j] = set_.drive(j).list_parts(*up, marker, max_parts + 1); });
+  auto lists = read_parts(*up, marker, max_parts + 1);
   PartListing out;
   out.parts = merge_parts(lists, read_quorum(up->erasure));
   if (out.parts.size() > max_parts) {
@@ -150,9 +151,7 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   // Read under the lock: an abort or another completion may have won.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  std::vector<Result<std::vector<PartRecord>>> lists(n, fail(ErrorCode::kDriveOffline));
-  set_.pool().for_each(n, [&](size_t j) { lists[j] = set_.drive(j).list_parts(*up, 0, 10001); });
-  auto stored = merge_parts(lists, read_quorum(up->erasure));
+  auto stored = merge_parts(read_parts(*up, 0, 10001), read_quorum(up->erasure));
   ObjectRecord rec;
   std::string md5s;
   uint32_t previous = 0;
@@ -188,15 +187,19 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   if (auto s = writes_.check_preconditions(bucket, key, options.preconditions); !s) {
     return std::unexpected(s.error());
   }
+  // Shared with the tasks, which may outlive this call (parallel.h).
+  auto mine = std::make_shared<std::vector<ObjectRecord>>(n, rec);
+  for (size_t j = 0; j < n; ++j) (*mine)[j].erasure.index = rec.erasure.distribution[j];
+  Deadline deadline = set_.deadline();
+  auto results =
+      set_.pool().run(n, deadline, [&set = set_, deadline, upload = *up, mine](size_t j) {
+        return set.drive(j).complete_upload(deadline, upload, (*mine)[j], storage::Replaced::kKeep);
+      });
   std::vector<char> ok(n, 0);
-  std::vector<ObjectRecord> mine(n, rec);
-  set_.pool().for_each(n, [&](size_t j) {
-    mine[j].erasure.index = rec.erasure.distribution[j];
-    ok[j] = set_.drive(j).complete_upload(*up, mine[j], storage::Replaced::kKeep) ? 1 : 0;
-  });
+  for (size_t j = 0; j < n; ++j) ok[j] = results[j] ? 1 : 0;
   size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
   bool stands = done >= write_quorum(rec.erasure);
-  settlement_.settle(bucket, key, ok, stands, &mine);
+  settlement_.settle(bucket, key, ok, stands, mine.get());
   if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
   if (done < n) set_.report_damage(bucket, key);
   return to_object_info(bucket, key, rec);
@@ -204,15 +207,17 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
 
 Status MultipartUploads::abort(std::string_view bucket, std::string_view key,
                                std::string_view upload_id) {
-  size_t n = set_.size();
   auto guard = set_.upload_locks().lock(bucket, upload_id);
   // Read under the lock: a completion that ran meanwhile has removed it.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
-  std::vector<Status> r(n);
-  set_.pool().for_each(n, [&](size_t j) { r[j] = set_.drive(j).abort_upload(*up); });
-  size_t ok = static_cast<size_t>(std::count_if(r.begin(), r.end(), [](auto& s) { return s.has_value(); }));
-  if (ok < write_quorum(up->erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(set_.size(), deadline, [&set = set_, deadline, upload = *up](size_t j) {
+    return set.drive(j).abort_upload(deadline, upload);
+  });
+  if (tally(r, ErrorCode::kNoSuchUpload).ok < write_quorum(up->erasure)) {
+    return fail(ErrorCode::kInsufficientWriteQuorum);
+  }
   return {};
 }
 
@@ -281,13 +286,10 @@ Result<UploadListing> MultipartUploads::list(std::string_view bucket, const Uplo
   std::map<std::string, Entry> merged;
   bool any_truncated = false;
   size_t answered = 0;
-  for (size_t j = 0; j < set_.size(); ++j) {
-    auto& d = set_.drive(j);
-    if (!d.online()) continue;
-    auto cursor = d.scan_uploads(bucket);
-    if (!cursor) continue;
-    ++answered;
-    auto one = list_one(**cursor, p);
+  for (auto& cursor : scan_uploads(bucket)) {
+    auto one = list_one(*cursor, p);
+    // A drive whose listing ended early adds what it saw but does not count.
+    if (cursor->status()) ++answered;
     any_truncated = any_truncated || one.truncated;
     for (auto& u : one.uploads) {
       std::string k = u.key + std::string(1, '\0') + u.upload_id;
@@ -318,17 +320,32 @@ Result<UploadListing> MultipartUploads::list(std::string_view bucket, const Uplo
   return out;
 }
 
+std::vector<Result<std::vector<PartRecord>>> MultipartUploads::read_parts(
+    const UploadRecord& upload, uint32_t after, size_t limit) {
+  Deadline deadline = set_.deadline();
+  return set_.pool().run(set_.size(), deadline,
+                         [&set = set_, deadline, upload, after, limit](size_t j) {
+                           return set.drive(j).list_parts(deadline, upload, after, limit);
+                         });
+}
+
+std::vector<std::unique_ptr<storage::UploadCursor>> MultipartUploads::scan_uploads(
+    std::string_view bucket) {
+  return set_.open_cursors<storage::UploadCursor>(
+      [bucket = std::string(bucket)](storage::Drive& drive, Deadline reading) {
+        return drive.scan_uploads(reading, bucket);
+      });
+}
+
 Result<size_t> MultipartUploads::cleanup(int64_t older_than_ns) {
   auto buckets = buckets_.list();
   if (!buckets) return std::unexpected(buckets.error());
   size_t removed = 0;
   for (const auto& b : *buckets) {
     std::set<std::pair<std::string, std::string>> stale;
-    for (size_t j = 0; j < set_.size(); ++j) {
-      auto cursor = set_.drive(j).scan_uploads(b.name);
-      if (!cursor) continue;
-      for ((*cursor)->seek("", ""); (*cursor)->valid(); (*cursor)->next()) {
-        auto r = (*cursor)->record();
+    for (auto& cursor : scan_uploads(b.name)) {
+      for (cursor->seek("", ""); cursor->valid(); cursor->next()) {
+        auto r = cursor->record();
         if (r && r->initiated_ns < older_than_ns) stale.emplace(r->key, r->upload_id);
       }
     }

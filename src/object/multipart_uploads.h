@@ -43,6 +43,12 @@ class MultipartUploads {
   Result<size_t> cleanup(int64_t older_than_ns);
 
  private:
+  // Every drive's parts of `upload` numbered above `after` (at most `limit`).
+  std::vector<Result<std::vector<storage::PartRecord>>> read_parts(
+      const storage::UploadRecord& upload, uint32_t after, size_t limit);
+  // Cursors over the uploads of `bucket` on every online drive that answers
+  // within the drive timeout; they read within one more.
+  std::vector<std::unique_ptr<storage::UploadCursor>> scan_uploads(std::string_view bucket);
   // The upload record at least its read quorum of drives agree on.
   Result<storage::UploadRecord> read_upload_quorum(std::string_view bucket, std::string_view key,
                                                    std::string_view upload_id);

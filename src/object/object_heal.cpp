@@ -20,11 +20,11 @@ namespace {
 // True when drive `j`'s copy of `rec` looks complete: every shard file exists
 // with the framed size it must have. (Block hashes are verified by a deep
 // heal and by the rebuild below, which read every block of every shard.)
-bool shards_present(storage::Drive& drive, const ObjectRecord& rec) {
+bool shards_present(storage::Drive& drive, Deadline deadline, const ObjectRecord& rec) {
   if (rec.inlined) return true;
   size_t shard_block = shard_block_size(rec.erasure.block_size, rec.erasure.data_blocks);
   for (const auto& part : stored_parts(rec)) {
-    auto file = drive.open_shard(rec.data_uuid, shard_name(part.number));
+    auto file = drive.open_shard(deadline, rec.data_uuid, shard_name(part.number));
     if (!file) return false;
     uint64_t data = shard_file_size(static_cast<uint64_t>(part.size), rec.erasure.block_size,
                                     rec.erasure.data_blocks);
@@ -50,9 +50,15 @@ Result<HealResult> ObjectHeal::heal(std::string_view bucket, std::string_view ke
       else if (r.error().code == ErrorCode::kNoSuchKey) ++absent;
     }
     if (present > 0 && absent * 2 > n) {
-      set_.pool().for_each(n, [&](size_t j) {
-        if (records[j]) (void)set_.drive(j).delete_object(bucket, key);
-      });
+      std::vector<char> holds(n);
+      for (size_t j = 0; j < n; ++j) holds[j] = records[j] ? 1 : 0;
+      Deadline deadline = set_.deadline();
+      set_.pool().run(n, deadline,
+                      [&set = set_, deadline, bucket = std::string(bucket), key = std::string(key),
+                       holds = std::move(holds)](size_t j) {
+                        return holds[j] ? set.drive(j).delete_object(deadline, bucket, key)
+                                        : Status{};
+                      });
       result.removed_dangling = true;
       return result;
     }
@@ -62,14 +68,23 @@ Result<HealResult> ObjectHeal::heal(std::string_view bucket, std::string_view ke
   const ObjectRecord chosen = *records[*q];
   std::vector<std::optional<ObjectRecord>> agreeing(n);
   std::vector<size_t> targets;
-  std::vector<char> complete(n, 0);
-  set_.pool().for_each(n, [&](size_t j) {
-    if (records[j] && same_version(*records[j], chosen)) {
-      complete[j] = shards_present(set_.drive(j), *records[j]) ? 1 : 0;
-    }
-  });
+  // What each drive agreeing on the version must hold (its shard files'
+  // names and sizes: the record without inline data), owned by the tasks.
+  std::vector<std::optional<ObjectRecord>> expected(n);
   for (size_t j = 0; j < n; ++j) {
-    if (records[j] && same_version(*records[j], chosen) && complete[j]) {
+    if (records[j] && same_version(*records[j], chosen)) {
+      expected[j] = *records[j];
+      expected[j]->inline_data.clear();
+    }
+  }
+  Deadline deadline = set_.deadline();
+  auto complete = set_.pool().run(
+      n, deadline,
+      [&set = set_, deadline, expected = std::move(expected)](size_t j) -> Result<bool> {
+        return expected[j] && shards_present(set.drive(j), deadline, *expected[j]);
+      });
+  for (size_t j = 0; j < n; ++j) {
+    if (records[j] && same_version(*records[j], chosen) && complete[j] && *complete[j]) {
       agreeing[j] = *records[j];
     } else if (set_.drive(j).online()) {
       targets.push_back(j);
@@ -133,7 +148,8 @@ Result<size_t> ObjectHeal::rebuild_onto(std::string_view bucket, std::string_vie
     std::vector<std::unique_ptr<FramedWriter>> writers(targets.size());
     if (!chosen.inlined) {
       for (size_t t = 0; t < targets.size(); ++t) {
-        auto w = set_.drive(targets[t]).create_staged(staged[t], shard_name(parts[p].number));
+        auto w = set_.drive(targets[t])
+                     .create_staged(set_.deadline(), staged[t], shard_name(parts[p].number));
         if (w) writers[t] = std::make_unique<FramedWriter>(std::move(*w), shard_block);
         else alive[t] = 0;
       }
@@ -143,21 +159,25 @@ Result<size_t> ObjectHeal::rebuild_onto(std::string_view bucket, std::string_vie
     for (uint64_t st = 0; st < stripes; ++st) {
       // verify_all: a deep heal checks every shard, not only the k it needs.
       if (auto s = shards.load(p, st, wanted, /*verify_all=*/true); !s) {
-        for (size_t t = 0; t < targets.size(); ++t) set_.drive(targets[t]).remove_staged(staged[t]);
+        for (size_t t = 0; t < targets.size(); ++t) {
+          set_.drive(targets[t]).remove_staged(set_.deadline(), staged[t]);
+        }
         return std::unexpected(s.error());
       }
+      Deadline deadline = set_.deadline();
       for (size_t t = 0; t < targets.size(); ++t) {
         if (!alive[t]) continue;
         std::span<const uint8_t> shard(shards.shard(wanted[t]), shards.shard_len());
         if (chosen.inlined) {
           inline_shard[t].append(reinterpret_cast<const char*>(shard.data()), shard.size());
-        } else if (!writers[t]->write(shard)) {
+        } else if (!writers[t]->write(deadline, shard)) {
           alive[t] = 0;
         }
       }
     }
+    Deadline deadline = set_.deadline();
     for (size_t t = 0; t < targets.size(); ++t) {
-      if (writers[t] && alive[t] && !writers[t]->close()) alive[t] = 0;
+      if (writers[t] && alive[t] && !writers[t]->close(deadline)) alive[t] = 0;
     }
   }
   // One drive at a time: replacing a shard in place leaves a moment in which
@@ -166,8 +186,9 @@ Result<size_t> ObjectHeal::rebuild_onto(std::string_view bucket, std::string_vie
   std::vector<char> healed(targets.size(), 0);
   for (size_t t = 0; t < targets.size(); ++t) {
     auto& drive = set_.drive(targets[t]);
+    Deadline deadline = set_.deadline();
     if (!alive[t]) {
-      drive.remove_staged(staged[t]);
+      drive.remove_staged(deadline, staged[t]);
       continue;
     }
     ObjectRecord mine = chosen;
@@ -175,12 +196,12 @@ Result<size_t> ObjectHeal::rebuild_onto(std::string_view bucket, std::string_vie
     Status s;
     if (chosen.inlined) {
       mine.inline_data = frame_inline(inline_shard[t], shard_block);
-      s = drive.commit_object(bucket, key, mine, "");
+      s = drive.commit_object(deadline, bucket, key, mine, "");
     } else {
-      s = drive.commit_object(bucket, key, mine, staged[t]);
+      s = drive.commit_object(deadline, bucket, key, mine, staged[t]);
     }
     if (!s) {
-      drive.remove_staged(staged[t]);
+      drive.remove_staged(set_.deadline(), staged[t]);
       spdlog::warn("heal {}/{} on {}: {}", bucket, key, drive.endpoint(), s.error().text());
       continue;
     }

@@ -23,6 +23,13 @@ class MergedCursor {
   MergedCursor(std::vector<std::unique_ptr<storage::ObjectCursor>> cursors, bool include_unreadable)
       : cursors_(std::move(cursors)), include_unreadable_(include_unreadable) {}
 
+  // Cursors that ended early (their drive's deadline passed or it failed):
+  // the keys they did not show may be missing from the merge.
+  size_t broken() const {
+    return static_cast<size_t>(std::count_if(cursors_.begin(), cursors_.end(),
+                                             [](const auto& c) { return !c->status(); }));
+  }
+
   void seek(std::string_view key) {
     for (auto& c : cursors_) c->seek(key);
     settle();
@@ -96,17 +103,15 @@ Result<ListResult> ObjectListing::list(std::string_view bucket, const ListParams
   if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
   ListResult out;
   if (p.max_keys == 0) return out;
-  std::vector<std::unique_ptr<storage::ObjectCursor>> cursors;
-  for (size_t j = 0; j < set_.size(); ++j) {
-    auto& d = set_.drive(j);
-    if (!d.online()) continue;
-    auto c = d.scan_objects(bucket);
-    if (c) cursors.push_back(std::move(*c));
-  }
-  if (cursors.size() < (set_.size() + 1) / 2 || cursors.empty()) {
-    return fail(ErrorCode::kInsufficientReadQuorum);
-  }
+  auto cursors = set_.open_cursors<storage::ObjectCursor>(
+      [bucket = std::string(bucket)](storage::Drive& drive, Deadline reading) {
+        return drive.scan_objects(reading, bucket);
+      });
+  size_t needed = std::max<size_t>((set_.size() + 1) / 2, 1);
+  if (cursors.size() < needed) return fail(ErrorCode::kInsufficientReadQuorum);
+  size_t total = cursors.size();
   MergedCursor c(std::move(cursors), p.include_unreadable);
+  auto lost_quorum = [&] { return total - c.broken() < needed; };
   std::string start = p.prefix;
   if (!p.marker.empty() && p.marker >= start) {
     start = p.marker;
@@ -114,7 +119,9 @@ Result<ListResult> ObjectListing::list(std::string_view bucket, const ListParams
   }
   c.seek(start);
   size_t count = 0;
-  while (c.valid()) {
+  while (true) {
+    if (lost_quorum()) return fail(ErrorCode::kInsufficientReadQuorum);
+    if (!c.valid()) break;
     std::string_view key = c.key();
     if (!key.starts_with(p.prefix)) break;
     if (count == p.max_keys) {

@@ -110,17 +110,25 @@ class ErasureReader final : public ObjectReader {
 
 std::vector<Result<ObjectRecord>> ObjectReads::read_all(std::string_view bucket,
                                                         std::string_view key, bool with_data) {
+  Deadline deadline = set_.deadline();
   return set_.each_drive<ObjectRecord>(
-      [&](size_t j) { return set_.drive(j).read_object_cached(bucket, key, with_data); },
-      [&](size_t j) { return set_.drive(j).read_object(bucket, key, with_data); });
+      deadline,
+      [&](size_t j) { return set_.drive(j).read_object_cached(deadline, bucket, key, with_data); },
+      [&] {
+        return [&set = set_, deadline, bucket = std::string(bucket), key = std::string(key),
+                with_data](size_t j) {
+          return set.drive(j).read_object(deadline, bucket, key, with_data);
+        };
+      });
 }
 
 std::optional<std::vector<Result<ObjectRecord>>> ObjectReads::read_all_cached(
     std::string_view bucket, std::string_view key, bool with_data) {
+  Deadline deadline = set_.deadline();
   std::vector<Result<ObjectRecord>> out;
   out.reserve(set_.size());
   for (size_t j = 0; j < set_.size(); ++j) {
-    auto r = set_.drive(j).read_object_cached(bucket, key, with_data);
+    auto r = set_.drive(j).read_object_cached(deadline, bucket, key, with_data);
     if (!r && r.error().code == ErrorCode::kWouldBlock) return std::nullopt;
     out.push_back(std::move(r));
   }
@@ -197,9 +205,10 @@ Result<std::unique_ptr<ObjectReader>> ObjectReads::reader_for(
     // Leasing is a lookup in memory and one stat per drive: cheaper than a
     // hand-off to the drive pool.
     size_t leased = 0;
+    Deadline deadline = set_.deadline();
     for (size_t j = 0; j < set_.size(); ++j) {
       if (!agreeing[j]) continue;
-      auto lease = set_.drive(j).lease_data(chosen.data_uuid);
+      auto lease = set_.drive(j).lease_data(deadline, chosen.data_uuid);
       if (!lease) {
         agreeing[j].reset();  // that drive's copy is gone: read the others
         continue;

@@ -23,7 +23,8 @@ class ObjectReads {
   explicit ObjectReads(SetContext& set) : set_(set) {}
 
   // The records of bucket/key on every drive (errors per drive), from
-  // memory where a drive has them and from disk, in parallel, elsewhere.
+  // memory where a drive has them and from disk, in parallel, elsewhere; a
+  // drive that does not answer within the drive timeout gives kDriveTimeout.
   std::vector<Result<storage::ObjectRecord>> read_all(std::string_view bucket,
                                                       std::string_view key, bool with_data);
   // The same from memory only, on this thread; nullopt when any drive would

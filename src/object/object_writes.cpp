@@ -20,6 +20,57 @@ using storage::UploadRecord;
 
 namespace {
 
+// Every drive's framed shard of a small body, by the drives' order.
+std::vector<std::string> encode_inline(const erasure::Codec& codec,
+                                       const storage::ErasureInfo& layout, std::string_view body) {
+  size_t len = body.size();
+  size_t shard_len = codec.shard_size(len);
+  size_t shard_block = shard_block_size(layout.block_size, layout.data_blocks);
+  std::vector<std::vector<uint8_t>> shards(layout.data_blocks + layout.parity_blocks,
+                                           std::vector<uint8_t>(std::max<size_t>(shard_len, 1)));
+  std::vector<uint8_t*> ptrs(shards.size());
+  for (size_t s = 0; s < shards.size(); ++s) ptrs[s] = shards[s].data();
+  if (len > 0) codec.encode(as_bytes(body), ptrs);
+  std::vector<std::string> out(layout.distribution.size());
+  for (size_t j = 0; j < out.size(); ++j) {
+    const auto& shard = shards[layout.distribution[j] - 1];
+    out[j] = frame_inline({reinterpret_cast<const char*>(shard.data()), shard_len}, shard_block);
+  }
+  return out;
+}
+
+// A commit of one version on every drive, shared with the tasks making it,
+// which may outlive the writer (parallel.h).
+struct Commit {
+  std::string bucket, key, staged_id;
+  std::vector<ObjectRecord> records;  // per drive
+  std::vector<char> has_data;         // per drive: took every stripe (or inline)
+};
+
+// Commits job->records[j] on every drive j that has the data, keeping the
+// replaced version aside, within the drive timeout.
+std::vector<Status> commit_everywhere(SetContext& set, std::shared_ptr<const Commit> job) {
+  Deadline deadline = set.deadline();
+  return set.pool().run(set.size(), deadline, [&set, deadline, job](size_t j) -> Status {
+    if (!job->has_data[j]) return fail(ErrorCode::kDriveOffline);
+    return set.drive(j).commit_object(deadline, job->bucket, job->key, job->records[j],
+                                      job->staged_id, storage::Replaced::kKeep);
+  });
+}
+
+// Records `part` of `upload` on every drive whose staged file holds it.
+std::vector<Status> commit_part_everywhere(SetContext& set, UploadRecord upload, PartRecord part,
+                                           std::string staged_id, std::vector<char> holds) {
+  Deadline deadline = set.deadline();
+  return set.pool().run(
+      set.size(), deadline,
+      [&set, deadline, upload = std::move(upload), part = std::move(part),
+       staged_id = std::move(staged_id), holds = std::move(holds)](size_t j) -> Status {
+        if (!holds[j]) return fail(ErrorCode::kDriveOffline);
+        return set.drive(j).commit_part(deadline, upload, part, staged_id, "part");
+      });
+}
+
 class ErasureWriter final : public ObjectWriter {
  public:
   ErasureWriter(SetContext& set, ObjectWrites& writes, Settlement& settlement, std::string bucket,
@@ -83,26 +134,13 @@ class ErasureWriter final : public ObjectWriter {
   std::vector<ObjectRecord> records_for(const ObjectRecord& base) {
     size_t n = set_.size();
     std::vector<ObjectRecord> records(n, base);
-    if (base.inlined) encode_inline(records);
+    if (base.inlined) {
+      auto shards =
+          encode_inline(set_.codec(layout_.data_blocks, layout_.parity_blocks), layout_, inline_);
+      for (size_t j = 0; j < n; ++j) records[j].inline_data = std::move(shards[j]);
+    }
     for (size_t j = 0; j < n; ++j) records[j].erasure.index = layout_.distribution[j];
     return records;
-  }
-
-  void encode_inline(std::vector<ObjectRecord>& records) {
-    const auto& codec = set_.codec(layout_.data_blocks, layout_.parity_blocks);
-    size_t len = inline_.size();
-    size_t shard_len = codec.shard_size(len);
-    size_t shard_block = shard_block_size(layout_.block_size, layout_.data_blocks);
-    std::vector<std::vector<uint8_t>> shards(layout_.data_blocks + layout_.parity_blocks,
-                                             std::vector<uint8_t>(std::max<size_t>(shard_len, 1)));
-    std::vector<uint8_t*> ptrs(shards.size());
-    for (size_t s = 0; s < shards.size(); ++s) ptrs[s] = shards[s].data();
-    if (len > 0) codec.encode(as_bytes(inline_), ptrs);
-    for (size_t j = 0; j < records.size(); ++j) {
-      const auto& shard = shards[layout_.distribution[j] - 1];
-      records[j].inline_data =
-          frame_inline({reinterpret_cast<const char*>(shard.data()), shard_len}, shard_block);
-    }
   }
 
   Result<ObjectInfo> commit_object(const std::string& etag, const PutFinal& final) {
@@ -130,20 +168,21 @@ class ErasureWriter final : public ObjectWriter {
     if (auto s = writes_.check_preconditions(bucket_, key_, options_.preconditions); !s) {
       return std::unexpected(s.error());
     }
-    std::string_view staged_id = staged_ ? std::string_view(staged_->id()) : std::string_view();
-    std::vector<Status> results(n, fail(ErrorCode::kDriveOffline));
-    set_.pool().for_each(n, [&](size_t j) {
-      if (!has_data(j)) return;
-      results[j] = set_.drive(j).commit_object(bucket_, key_, records[j], staged_id,
-                                               storage::Replaced::kKeep);
-    });
+    auto job = std::make_shared<Commit>();
+    job->bucket = bucket_;
+    job->key = key_;
+    if (staged_) job->staged_id = staged_->id();
+    job->records = std::move(records);
+    job->has_data.resize(n);
+    for (size_t j = 0; j < n; ++j) job->has_data[j] = has_data(j) ? 1 : 0;
+    auto results = commit_everywhere(set_, job);
     std::vector<char> committed(n, 0);
     for (size_t j = 0; j < n; ++j) committed[j] = results[j] ? 1 : 0;
     size_t done = static_cast<size_t>(std::count(committed.begin(), committed.end(), 1));
     bool stands = done >= write_quorum(layout_);
     // Only now is the replaced version removed, or, when the write failed,
     // put back where this one was committed.
-    settlement_.settle(bucket_, key_, committed, stands, &records);
+    settlement_.settle(bucket_, key_, committed, stands, &job->records);
     if (!stands) {
       auto t = tally(results, ErrorCode::kNoSuchKey);
       if (t.no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
@@ -166,17 +205,13 @@ class ErasureWriter final : public ObjectWriter {
     part.mod_time_ns = now_ns();
     part.checksums = final.checksums;
     size_t n = set_.size();
-    std::vector<char> ok(n, 0);
+    std::vector<char> holds(n);
+    for (size_t j = 0; j < n; ++j) holds[j] = staged_->holds(j) ? 1 : 0;
     auto guard = set_.upload_locks().lock(bucket_, upload_->upload_id);
-    set_.pool().for_each(n, [&](size_t j) {
-      if (!staged_->holds(j)) return;
-      auto s = set_.drive(j).commit_part(*upload_, part, staged_->id(), "part");
-      ok[j] = s ? 1 : 0;
-      if (!s && s.error().code == ErrorCode::kNoSuchUpload) ok[j] = 2;
-    });
-    size_t done = static_cast<size_t>(std::count(ok.begin(), ok.end(), 1));
-    if (done < write_quorum(layout_)) {
-      if (std::count(ok.begin(), ok.end(), 2) > 0) return fail(ErrorCode::kNoSuchUpload);
+    auto results = commit_part_everywhere(set_, *upload_, part, staged_->id(), std::move(holds));
+    auto t = tally(results, ErrorCode::kNoSuchUpload);
+    if (t.ok < write_quorum(layout_)) {
+      if (t.absent > 0) return fail(ErrorCode::kNoSuchUpload);
       return fail(ErrorCode::kInsufficientWriteQuorum);
     }
     staged_->keep();
@@ -237,10 +272,12 @@ Status ObjectWrites::check_preconditions(std::string_view bucket, std::string_vi
 Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key) {
   size_t n = set_.size();
   auto guard = set_.locks().lock(bucket, key);
-  std::vector<Status> r(n);
-  set_.pool().for_each(n, [&](size_t j) {
-    r[j] = set_.drive(j).delete_object(bucket, key, storage::Replaced::kKeep);
-  });
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(
+      n, deadline,
+      [&set = set_, deadline, bucket = std::string(bucket), key = std::string(key)](size_t j) {
+        return set.drive(j).delete_object(deadline, bucket, key, storage::Replaced::kKeep);
+      });
   size_t done = 0, no_bucket = 0;
   std::vector<char> deleted(n, 0);
   for (size_t j = 0; j < r.size(); ++j) {

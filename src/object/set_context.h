@@ -7,12 +7,15 @@
 // multipart uploads (multipart_uploads.h). None of them holds state of its
 // own: the drives, the pool that runs per-drive work in parallel, the
 // namespace locks, the codec cache, the options and the damage listener
-// live here, and every unit receives this context explicitly.
+// live here, and every unit receives this context explicitly. Every call a
+// unit makes to a drive carries a deadline from deadline(): one drive
+// timeout from the start of that round of calls.
 //
 // Thread-safe: every member may be used from any thread, except
 // set_damage_listener (see there).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +40,12 @@ struct ErasureSetOptions {
   // Parity for STANDARD and for REDUCED_REDUNDANCY objects.
   int standard_parity = 0;
   int reduced_parity = 0;
+  // How long one round of calls to the drives may take (silo server
+  // --drive-timeout). A drive that has not answered by then counts as
+  // failed for that round (kDriveTimeout) and the request goes on with the
+  // others; every round gets a fresh deadline (each stripe of a stream is
+  // one), so this bounds a single call, not a whole request.
+  std::chrono::milliseconds drive_timeout{30'000};
 };
 
 // Reed-Solomon codecs by (k, m), built on first use: building one computes
@@ -59,8 +68,12 @@ class SetContext {
   SetContext& operator=(const SetContext&) = delete;
 
   size_t size() const { return drives_.size(); }
+  // Valid as long as the context: tasks still running after their caller
+  // gave up may use it (the pool is destroyed first and waits for them).
   storage::Drive& drive(size_t j) const { return *drives_[j]; }
   const ErasureSetOptions& options() const { return options_; }
+  // The deadline of a round of drive calls that starts now.
+  Deadline deadline() const { return Deadline::after(options_.drive_timeout); }
   // Drives that are known to be unreachable now.
   size_t offline_drives() const;
 
@@ -79,11 +92,13 @@ class SetContext {
   // Tells the healer that bucket/key lacks a shard, a record or a block.
   void report_damage(std::string_view bucket, std::string_view key) const;
 
-  // cached(j) for every drive on this thread, then slow(j) in parallel for
-  // the drives that answered kWouldBlock: metadata that is in memory costs
-  // no hand-off to the drive pool.
-  template <typename T, typename Cached, typename Slow>
-  std::vector<Result<T>> each_drive(Cached&& cached, Slow&& slow) {
+  // cached(j) for every drive on this thread, then, in parallel within
+  // `deadline`, slow(j) for the drives that answered kWouldBlock: metadata
+  // that is in memory costs no hand-off to the drive pool. make_slow() is
+  // called only then and returns slow, a task that owns what it uses (see
+  // parallel.h), so the common path copies nothing.
+  template <typename T, typename Cached, typename MakeSlow>
+  std::vector<Result<T>> each_drive(Deadline deadline, Cached&& cached, MakeSlow&& make_slow) {
     std::vector<Result<T>> out;
     out.reserve(drives_.size());
     std::vector<size_t> again;
@@ -91,7 +106,30 @@ class SetContext {
       out.push_back(cached(j));
       if (!out.back() && out.back().error().code == ErrorCode::kWouldBlock) again.push_back(j);
     }
-    pool_.for_each(again.size(), [&](size_t i) { out[again[i]] = slow(again[i]); });
+    if (again.empty()) return out;
+    auto answers = pool_.run(again.size(), deadline,
+                             [slow = make_slow(), again](size_t i) { return slow(again[i]); });
+    for (size_t i = 0; i < again.size(); ++i) out[again[i]] = std::move(answers[i]);
+    return out;
+  }
+
+  // A cursor from every online drive that opens one within the drive
+  // timeout, through open(drive, reading), a task that owns what it uses;
+  // the cursors then read within `reading`, one more timeout.
+  template <typename Cursor, typename Open>
+  std::vector<std::unique_ptr<Cursor>> open_cursors(Open open) {
+    Deadline opening = deadline();
+    Deadline reading = Deadline::after(2 * options_.drive_timeout);
+    auto opened = pool_.run(
+        size(), opening,
+        [this, reading, open = std::move(open)](size_t j) -> Result<std::unique_ptr<Cursor>> {
+          if (!drive(j).online()) return fail(ErrorCode::kDriveOffline);
+          return open(drive(j), reading);
+        });
+    std::vector<std::unique_ptr<Cursor>> out;
+    for (auto& c : opened) {
+      if (c) out.push_back(std::move(*c));
+    }
     return out;
   }
 

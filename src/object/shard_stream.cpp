@@ -11,23 +11,23 @@ using erasure::kBitrotHashSize;
 FramedWriter::FramedWriter(std::unique_ptr<storage::ShardWriter> out, size_t block_size)
     : out_(std::move(out)), block_size_(block_size) {}
 
-Status FramedWriter::flush_block() {
+Status FramedWriter::flush_block(Deadline deadline) {
   if (fill_ == 0) return {};
   erasure::bitrot_hash({buffer_.data() + kBitrotHashSize, fill_}, buffer_.data());
-  auto s = out_->write({buffer_.data(), kBitrotHashSize + fill_});
+  auto s = out_->write(deadline, {buffer_.data(), kBitrotHashSize + fill_});
   fill_ = 0;
   return s;
 }
 
-Status FramedWriter::write(std::span<const uint8_t> data) {
+Status FramedWriter::write(Deadline deadline, std::span<const uint8_t> data) {
   while (!data.empty()) {
     if (fill_ == 0 && data.size() >= block_size_) {
       // A whole block straight from the caller's buffer: no copy.
       uint8_t hash[kBitrotHashSize];
       auto block = data.first(block_size_);
       erasure::bitrot_hash(block, hash);
-      if (auto s = out_->write({hash, kBitrotHashSize}); !s) return s;
-      if (auto s = out_->write(block); !s) return s;
+      if (auto s = out_->write(deadline, {hash, kBitrotHashSize}); !s) return s;
+      if (auto s = out_->write(deadline, block); !s) return s;
       data = data.subspan(block_size_);
       continue;
     }
@@ -39,15 +39,15 @@ Status FramedWriter::write(std::span<const uint8_t> data) {
     fill_ += n;
     data = data.subspan(n);
     if (fill_ == block_size_) {
-      if (auto s = flush_block(); !s) return s;
+      if (auto s = flush_block(deadline); !s) return s;
     }
   }
   return {};
 }
 
-Status FramedWriter::close() {
-  if (auto s = flush_block(); !s) return s;
-  return out_->close();
+Status FramedWriter::close(Deadline deadline) {
+  if (auto s = flush_block(deadline); !s) return s;
+  return out_->close(deadline);
 }
 
 std::string frame_inline(std::string_view data, size_t block_size) {
@@ -71,7 +71,7 @@ FramedReader::FramedReader(std::unique_ptr<storage::ShardReader> file, uint64_t 
 FramedReader::FramedReader(std::string_view framed, uint64_t data_size, size_t block_size)
     : framed_(framed), data_size_(data_size), block_size_(block_size) {}
 
-Status FramedReader::load_block(uint64_t index) {
+Status FramedReader::load_block(Deadline deadline, uint64_t index, bool cached) {
   uint64_t data_start = index * block_size_;
   size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, data_size_ - data_start));
   uint64_t framed_offset = index * (block_size_ + kBitrotHashSize);
@@ -79,7 +79,8 @@ Status FramedReader::load_block(uint64_t index) {
   const uint8_t* framed;
   if (file_) {
     block_.ensure(want);
-    auto n = file_->read_at(framed_offset, block_.span(want));
+    auto n = cached ? file_->read_at_cached(deadline, framed_offset, block_.span(want))
+                    : file_->read_at(deadline, framed_offset, block_.span(want));
     if (!n) return std::unexpected(n.error());
     if (*n != want) return fail(ErrorCode::kInternalError, "shard file is truncated");
     framed = block_.data();
@@ -101,12 +102,16 @@ Status FramedReader::load_block(uint64_t index) {
   return {};
 }
 
-Result<size_t> FramedReader::read_block_into(uint64_t index, std::span<uint8_t> out) {
+Result<size_t> FramedReader::read_block_into(Deadline deadline, uint64_t index,
+                                             std::span<uint8_t> out, bool cached) {
   uint64_t framed_offset = index * (block_size_ + kBitrotHashSize);
   uint8_t hash[kBitrotHashSize];
-  auto h = file_->read_at(framed_offset, {hash, kBitrotHashSize});
+  auto read = [&](uint64_t at, std::span<uint8_t> into) {
+    return cached ? file_->read_at_cached(deadline, at, into) : file_->read_at(deadline, at, into);
+  };
+  auto h = read(framed_offset, {hash, kBitrotHashSize});
   if (!h) return std::unexpected(h.error());
-  auto n = file_->read_at(framed_offset + kBitrotHashSize, out);
+  auto n = read(framed_offset + kBitrotHashSize, out);
   if (!n) return std::unexpected(n.error());
   if (*h != kBitrotHashSize || *n != out.size()) {
     return fail(ErrorCode::kInternalError, "shard file is truncated");
@@ -118,17 +123,27 @@ Result<size_t> FramedReader::read_block_into(uint64_t index, std::span<uint8_t> 
   return out.size();
 }
 
-Result<size_t> FramedReader::read_at(uint64_t offset, std::span<uint8_t> out) {
+Result<size_t> FramedReader::read_at(Deadline deadline, uint64_t offset, std::span<uint8_t> out) {
+  return read(deadline, offset, out, /*cached=*/false);
+}
+
+Result<size_t> FramedReader::read_at_cached(Deadline deadline, uint64_t offset,
+                                            std::span<uint8_t> out) {
+  return read(deadline, offset, out, /*cached=*/true);
+}
+
+Result<size_t> FramedReader::read(Deadline deadline, uint64_t offset, std::span<uint8_t> out,
+                                  bool cached) {
   corrupt_block_ = false;
   if (offset >= data_size_ || out.empty()) return 0;
   uint64_t index = offset / block_size_;
   size_t in_block = static_cast<size_t>(offset - index * block_size_);
   if (file_ && index != loaded_ && in_block == 0) {
     size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, data_size_ - offset));
-    if (out.size() >= len) return read_block_into(index, out.first(len));
+    if (out.size() >= len) return read_block_into(deadline, index, out.first(len), cached);
   }
   if (index != loaded_) {
-    if (auto s = load_block(index); !s) return std::unexpected(s.error());
+    if (auto s = load_block(deadline, index, cached); !s) return std::unexpected(s.error());
   }
   size_t n = std::min(out.size(), loaded_len_ - in_block);
   std::memcpy(out.data(), loaded_data_ + in_block, n);

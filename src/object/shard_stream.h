@@ -16,12 +16,12 @@ namespace silo::object {
 class FramedWriter {
  public:
   FramedWriter(std::unique_ptr<storage::ShardWriter> out, size_t block_size);
-  Status write(std::span<const uint8_t> data);
+  Status write(Deadline deadline, std::span<const uint8_t> data);
   // Writes the last partial block and fsyncs.
-  Status close();
+  Status close(Deadline deadline);
 
  private:
-  Status flush_block();
+  Status flush_block(Deadline deadline);
   std::unique_ptr<storage::ShardWriter> out_;
   size_t block_size_;
   Buffer buffer_;  // [hash][block data], allocated on first partial block
@@ -44,15 +44,20 @@ class FramedReader {
   // On failure, corrupt_block() tells a block that failed its hash (that
   // block is bad, the shard may still be read elsewhere) from an I/O error
   // or a truncated file (the shard cannot be trusted).
-  Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out);
+  Result<size_t> read_at(Deadline deadline, uint64_t offset, std::span<uint8_t> out);
+  // read_at from memory only (inline data, the page cache): kWouldBlock
+  // when the file's bytes would need the device, which it never waits for.
+  Result<size_t> read_at_cached(Deadline deadline, uint64_t offset, std::span<uint8_t> out);
   // True when the last read_at failed because its block failed its hash.
   bool corrupt_block() const { return corrupt_block_; }
 
  private:
-  Status load_block(uint64_t index);
+  Result<size_t> read(Deadline deadline, uint64_t offset, std::span<uint8_t> out, bool cached);
+  Status load_block(Deadline deadline, uint64_t index, bool cached);
   // A whole block of a file read and verified straight into `out` (exactly
   // the block's data length): big reads skip the block buffer and a copy.
-  Result<size_t> read_block_into(uint64_t index, std::span<uint8_t> out);
+  Result<size_t> read_block_into(Deadline deadline, uint64_t index, std::span<uint8_t> out,
+                                 bool cached);
   std::unique_ptr<storage::ShardReader> file_;
   std::string_view framed_;
   uint64_t data_size_;

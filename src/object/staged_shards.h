@@ -4,8 +4,10 @@
 // Data is cut into stripes of the layout's block size; each stripe is
 // encoded into k data and m parity shards and drive j's shard (by the
 // layout's distribution) is appended to its framed staged file, the drives
-// written in parallel. A drive whose file fails is dropped; once fewer than
-// the write quorum remain, every call fails with kInsufficientWriteQuorum.
+// written in parallel, each stripe within the drive timeout. A drive whose
+// file fails, or that does not take its stripe in time, is dropped; once
+// fewer than the write quorum remain, every call fails with
+// kInsufficientWriteQuorum.
 // The staged files are removed on destruction unless keep() was called
 // (their commit moved them into place).
 // Not thread-safe: one writer drives it.
@@ -45,17 +47,28 @@ class StagedShards {
 
  private:
   StagedShards(SetContext& set, const storage::ErasureInfo& layout);
+  // The encoded shards of one stripe, shared with the tasks writing them: a
+  // task that answers after its deadline still reads from here, so the next
+  // stripe is encoded into fresh buffers instead.
+  struct Stripe {
+    std::vector<Buffer> shards;  // per shard index
+  };
   Status flush_stripe(const uint8_t* data, size_t len);
+  // Calls `f(writer, deadline)` for every drive's live writer in parallel
+  // and drops those that fail or do not answer in time.
+  template <typename F>
+  Status each_writer(F f);
   Status enough_writers() const;
 
   SetContext& set_;
   storage::ErasureInfo layout_;
   const erasure::Codec& codec_;
   std::string id_;
-  std::vector<std::unique_ptr<FramedWriter>> writers_;  // per drive; null once dropped
-  Buffer stripe_;
+  // Per drive; null once dropped. Shared with the tasks writing them.
+  std::vector<std::shared_ptr<FramedWriter>> writers_;
+  Buffer stripe_;  // a stripe being filled (only this thread's)
   size_t stripe_fill_ = 0;
-  std::vector<Buffer> shards_;  // per shard index
+  std::shared_ptr<Stripe> encoded_;
   bool kept_ = false;
 };
 

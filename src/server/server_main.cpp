@@ -34,8 +34,13 @@ namespace {
 constexpr const char* kDefaultUser = "siloadmin";
 constexpr const char* kDefaultPassword = "siloadmin";
 
-// "90s", "30m", "24h", "7d" -> nanoseconds.
+// "500ms", "90s", "30m", "24h", "7d" -> nanoseconds.
 std::optional<int64_t> parse_duration_ns(std::string_view s) {
+  if (s.size() > 2 && s.ends_with("ms")) {
+    auto ms = parse_u64(s.substr(0, s.size() - 2));
+    if (!ms) return std::nullopt;
+    return static_cast<int64_t>(*ms) * 1'000'000;
+  }
   if (s.size() < 2) return std::nullopt;
   auto n = parse_u64(s.substr(0, s.size() - 1));
   if (!n) return std::nullopt;
@@ -234,6 +239,11 @@ int run_server(const ServerConfig& config) {
     }
     *field = std::chrono::seconds(*ns / 1'000'000'000);
   }
+  auto drive_timeout = parse_duration_ns(config.drive_timeout);
+  if (!drive_timeout || *drive_timeout < 1'000'000) {
+    std::cerr << "silo server: --drive-timeout must look like 30s, 500ms or 2m\n";
+    return 2;
+  }
   // Connections beyond what descriptors allow would starve the drives.
   http_options.max_connections = config.max_connections > 0
                                      ? config.max_connections
@@ -274,9 +284,13 @@ int run_server(const ServerConfig& config) {
     std::cerr << "silo server: " << layout.error().text() << "\n";
     return 1;
   }
+  auto call_timeout = std::chrono::milliseconds(*drive_timeout / 1'000'000);
+  storage::ManagedDriveOptions drive_options;
+  // A drive whose calls wait a whole timeout without any answer hangs.
+  drive_options.stall_after = call_timeout;
   std::vector<std::shared_ptr<storage::ManagedDrive>> drives;
   for (const auto& slot : layout->drives) {
-    auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id);
+    auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
     if (slot.reachable && !d->open_now()) {
       spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
     }
@@ -285,6 +299,7 @@ int run_server(const ServerConfig& config) {
   object::ErasureSetOptions set_options;
   set_options.standard_parity = *standard;
   set_options.reduced_parity = std::min(*reduced, *standard == 0 ? 0 : *reduced);
+  set_options.drive_timeout = call_timeout;
   std::vector<std::unique_ptr<object::ErasureSet>> sets;
   for (size_t s = 0; s < drives.size() / *set_size; ++s) {
     std::vector<std::shared_ptr<storage::Drive>> members(drives.begin() + static_cast<long>(s * *set_size),

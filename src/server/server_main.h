@@ -22,6 +22,9 @@ struct ServerConfig {
   std::string idle_timeout = "60s";
   std::string header_timeout = "15s";
   std::string io_timeout = "120s";
+  // How long one call to a drive may take before that drive counts as
+  // failed for the request (ErasureSetOptions::drive_timeout).
+  std::string drive_timeout = "30s";
   // 0: half the descriptor limit, at most 10000 (the rest stays for drives).
   size_t max_connections = 0;
   bool debug = false;

@@ -1,16 +1,21 @@
 #include "storage/local_drive.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <rocksdb/db.h>
-#include <rocksdb/table.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include "common/log.h"
@@ -78,13 +83,32 @@ rocksdb::WriteOptions synced() {
   return w;
 }
 
+// The error of a call on `where` whose deadline passed before `step`.
+std::unexpected<Error> too_late(std::string_view where, std::string_view step) {
+  return fail(ErrorCode::kDriveTimeout,
+              std::string(where) + ": deadline passed before " + std::string(step));
+}
+
+// A deadline checked every few steps of a scan: reading the clock for every
+// key would cost more than the key.
+class ScanDeadline {
+ public:
+  explicit ScanDeadline(Deadline deadline) : deadline_(deadline) {}
+  bool expired() { return (++steps_ % 64) == 0 && deadline_.expired(); }
+
+ private:
+  Deadline deadline_;
+  uint32_t steps_ = 0;
+};
+
 class LocalShardWriter final : public ShardWriter {
  public:
   LocalShardWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   ~LocalShardWriter() override {
     if (fd_ >= 0) ::close(fd_);
   }
-  Status write(std::span<const uint8_t> data) override {
+  Status write(Deadline deadline, std::span<const uint8_t> data) override {
+    if (deadline.expired()) return too_late(path_, "write");
     size_t done = 0;
     while (done < data.size()) {
       ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
@@ -96,8 +120,9 @@ class LocalShardWriter final : public ShardWriter {
     }
     return {};
   }
-  Status close() override {
+  Status close(Deadline deadline) override {
     if (fd_ < 0) return {};
+    if (deadline.expired()) return too_late(path_, "fsync");
     int rc = ::fdatasync(fd_);
     int err = errno;
     ::close(fd_);
@@ -116,7 +141,8 @@ class LocalShardReader final : public ShardReader {
   LocalShardReader(int fd, uint64_t size, std::string path)
       : fd_(fd), size_(size), path_(std::move(path)) {}
   ~LocalShardReader() override { ::close(fd_); }
-  Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) override {
+  Result<size_t> read_at(Deadline deadline, uint64_t offset, std::span<uint8_t> out) override {
+    if (deadline.expired()) return too_late(path_, "read");
     size_t done = 0;
     while (done < out.size()) {
       ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
@@ -130,18 +156,77 @@ class LocalShardReader final : public ShardReader {
     }
     return done;
   }
+  Result<size_t> read_at_cached(Deadline deadline, uint64_t offset,
+                                std::span<uint8_t> out) override {
+    if (deadline.expired()) return too_late(path_, "read");
+    if (nowait_ == NoWait::kRefused) return fail(ErrorCode::kWouldBlock);
+    if (nowait_ == NoWait::kInMemory) return read_at(deadline, offset, out);
+    size_t done = 0;
+    while (done < out.size()) {
+      // RWF_NOWAIT: fail with EAGAIN instead of waiting for the device.
+      iovec iov{out.data() + done, out.size() - done};
+      ssize_t n = ::preadv2(fd_, &iov, 1, static_cast<off_t>(offset + done), RWF_NOWAIT);
+      if (n < 0) {
+        int err = errno;
+        if (err == EINTR) continue;
+        if (err == EAGAIN) return fail(ErrorCode::kWouldBlock);
+        if (err != EOPNOTSUPP) {
+          return fail(ErrorCode::kInternalError, "read " + path_ + ": " + errno_text(err));
+        }
+        // tmpfs refuses the flag, but its files are memory anyway.
+        struct statfs fs;
+        bool tmpfs = ::fstatfs(fd_, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+        nowait_ = tmpfs ? NoWait::kInMemory : NoWait::kRefused;
+        if (!tmpfs) return fail(ErrorCode::kWouldBlock);
+        return read_at(deadline, offset, out);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
   uint64_t size() const override { return size_; }
 
  private:
   int fd_;
   uint64_t size_;
   std::string path_;
+  // Whether the file system takes RWF_NOWAIT, learnt at the first refusal.
+  enum class NoWait { kTaken, kRefused, kInMemory } nowait_ = NoWait::kTaken;
+};
+
+// The deadline of a cursor, checked at every seek and every few steps; once
+// it has passed the cursor ends and says why.
+class CursorDeadline {
+ public:
+  CursorDeadline(Deadline deadline, std::string where)
+      : deadline_(deadline), scan_(deadline), where_(std::move(where)) {}
+  bool may_seek() {
+    late_ = late_ || deadline_.expired();
+    return !late_;
+  }
+  bool may_step() {
+    late_ = late_ || scan_.expired();
+    return !late_;
+  }
+  bool late() const { return late_; }
+  Status status(const rocksdb::Iterator& it) const {
+    if (late_) return too_late(where_, "the listing ended");
+    if (!it.status().ok()) return std::unexpected(io_error(it.status()));
+    return {};
+  }
+
+ private:
+  Deadline deadline_;
+  ScanDeadline scan_;
+  std::string where_;
+  bool late_ = false;
 };
 
 class LocalObjectCursor final : public ObjectCursor {
  public:
-  LocalObjectCursor(rocksdb::DB* db, std::string prefix)
-      : db_(db), prefix_(std::move(prefix)), upper_(prefix_) {
+  LocalObjectCursor(rocksdb::DB* db, std::string prefix, Deadline deadline, std::string where)
+      : db_(db), prefix_(std::move(prefix)), upper_(prefix_), clock_(deadline, std::move(where)) {
     upper_.back() = '\x01';  // prefix ends in '\0': the bound is the next byte
     upper_slice_ = rocksdb::Slice(upper_);
     snapshot_ = db_->GetSnapshot();
@@ -154,11 +239,16 @@ class LocalObjectCursor final : public ObjectCursor {
     it_.reset();
     db_->ReleaseSnapshot(snapshot_);
   }
-  void seek(std::string_view key) override { it_->Seek(prefix_ + std::string(key)); }
-  bool valid() const override { return it_->Valid(); }
-  void next() override { it_->Next(); }
+  void seek(std::string_view key) override {
+    if (clock_.may_seek()) it_->Seek(prefix_ + std::string(key));
+  }
+  bool valid() const override { return !clock_.late() && it_->Valid(); }
+  void next() override {
+    if (clock_.may_step()) it_->Next();
+  }
   std::string_view key() const override { return slice_view(it_->key()).substr(prefix_.size()); }
   Result<ObjectRecord> record() const override { return decode_object(slice_view(it_->value())); }
+  Status status() const override { return clock_.status(*it_); }
 
  private:
   rocksdb::DB* db_;
@@ -166,12 +256,13 @@ class LocalObjectCursor final : public ObjectCursor {
   rocksdb::Slice upper_slice_;
   const rocksdb::Snapshot* snapshot_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  CursorDeadline clock_;
 };
 
 class LocalUploadCursor final : public UploadCursor {
  public:
-  LocalUploadCursor(rocksdb::DB* db, std::string prefix)
-      : prefix_(std::move(prefix)), upper_(prefix_) {
+  LocalUploadCursor(rocksdb::DB* db, std::string prefix, Deadline deadline, std::string where)
+      : prefix_(std::move(prefix)), upper_(prefix_), clock_(deadline, std::move(where)) {
     upper_.back() = '\x01';
     upper_slice_ = rocksdb::Slice(upper_);
     rocksdb::ReadOptions ro;
@@ -179,6 +270,7 @@ class LocalUploadCursor final : public UploadCursor {
     it_.reset(db->NewIterator(ro));
   }
   void seek(std::string_view key, std::string_view upload_id) override {
+    if (!clock_.may_seek()) return;
     std::string k = prefix_ + std::string(key);
     if (!upload_id.empty()) {
       k.push_back('\0');
@@ -186,14 +278,18 @@ class LocalUploadCursor final : public UploadCursor {
     }
     it_->Seek(k);
   }
-  bool valid() const override { return it_->Valid(); }
-  void next() override { it_->Next(); }
+  bool valid() const override { return !clock_.late() && it_->Valid(); }
+  void next() override {
+    if (clock_.may_step()) it_->Next();
+  }
   Result<UploadRecord> record() const override { return decode_upload(slice_view(it_->value())); }
+  Status status() const override { return clock_.status(*it_); }
 
  private:
   std::string prefix_, upper_;
   rocksdb::Slice upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  CursorDeadline clock_;
 };
 
 bool valid_component(std::string_view s) {
@@ -353,7 +449,8 @@ void LocalDrive::remove_garbage(const std::string& key) {
 
 // ---- Buckets
 
-Status LocalDrive::make_bucket(const BucketRecord& bucket) {
+Status LocalDrive::make_bucket(Deadline deadline, const BucketRecord& bucket) {
+  if (deadline.expired()) return too_late(root_, "make_bucket");
   std::string k = bucket_key(bucket.name);
   std::string v;
   if (db_->Get(rocksdb::ReadOptions(), k, &v).ok()) {
@@ -364,7 +461,8 @@ Status LocalDrive::make_bucket(const BucketRecord& bucket) {
   return {};
 }
 
-Result<BucketRecord> LocalDrive::stat_bucket(std::string_view bucket) {
+Result<BucketRecord> LocalDrive::stat_bucket(Deadline deadline, std::string_view bucket) {
+  if (deadline.expired()) return too_late(root_, "stat_bucket");
   std::string v;
   auto st = db_->Get(rocksdb::ReadOptions(), bucket_key(bucket), &v);
   if (st.IsNotFound()) return fail(ErrorCode::kNoSuchBucket);
@@ -372,7 +470,8 @@ Result<BucketRecord> LocalDrive::stat_bucket(std::string_view bucket) {
   return decode_bucket(v);
 }
 
-Result<BucketRecord> LocalDrive::stat_bucket_cached(std::string_view bucket) {
+Result<BucketRecord> LocalDrive::stat_bucket_cached(Deadline deadline, std::string_view bucket) {
+  if (deadline.expired()) return too_late(root_, "stat_bucket");
   rocksdb::ReadOptions ro;
   ro.read_tier = rocksdb::kBlockCacheTier;
   std::string v;
@@ -383,10 +482,13 @@ Result<BucketRecord> LocalDrive::stat_bucket_cached(std::string_view bucket) {
   return decode_bucket(v);
 }
 
-Result<std::vector<BucketRecord>> LocalDrive::list_buckets() {
+Result<std::vector<BucketRecord>> LocalDrive::list_buckets(Deadline deadline) {
+  if (deadline.expired()) return too_late(root_, "list_buckets");
+  ScanDeadline scan(deadline);
   std::vector<BucketRecord> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(kBucketSpace); it->Valid() && it->key().starts_with(kBucketSpace); it->Next()) {
+    if (scan.expired()) return too_late(root_, "the bucket list ended");
     auto rec = decode_bucket(slice_view(it->value()));
     if (!rec) return std::unexpected(rec.error());
     out.push_back(std::move(*rec));
@@ -395,8 +497,8 @@ Result<std::vector<BucketRecord>> LocalDrive::list_buckets() {
   return out;
 }
 
-Status LocalDrive::delete_bucket(std::string_view bucket) {
-  if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+Status LocalDrive::delete_bucket(Deadline deadline, std::string_view bucket) {
+  if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (const char* space : {kObjectSpace, kUploadSpace}) {
     std::string prefix = object_prefix(space, bucket);
@@ -438,13 +540,14 @@ class RecordRead {
 
 }  // namespace
 
-Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::string_view key,
-                                             bool with_data) {
+Result<ObjectRecord> LocalDrive::read_object(Deadline deadline, std::string_view bucket,
+                                             std::string_view key, bool with_data) {
+  if (deadline.expired()) return too_late(root_, "read_object");
   RecordRead read(db_.get(), with_data, rocksdb::kReadAllTier);
   std::string v;
   auto st = db_->Get(read.options(), object_key(kObjectSpace, bucket, key), &v);
   if (st.IsNotFound()) {
-    if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+    if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
     return fail(ErrorCode::kNoSuchKey);
   }
   if (!st.ok()) return std::unexpected(io_error(st));
@@ -456,8 +559,9 @@ Result<ObjectRecord> LocalDrive::read_object(std::string_view bucket, std::strin
   return rec;
 }
 
-Result<ObjectRecord> LocalDrive::read_object_cached(std::string_view bucket, std::string_view key,
-                                                    bool with_data) {
+Result<ObjectRecord> LocalDrive::read_object_cached(Deadline deadline, std::string_view bucket,
+                                                    std::string_view key, bool with_data) {
+  if (deadline.expired()) return too_late(root_, "read_object");
   // kBlockCacheTier: Incomplete rather than a disk read.
   RecordRead read(db_.get(), with_data, rocksdb::kBlockCacheTier);
   std::string v;
@@ -539,16 +643,22 @@ Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view 
   return {};
 }
 
-Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
+Status LocalDrive::commit_object(Deadline deadline, std::string_view bucket, std::string_view key,
                                  const ObjectRecord& record, std::string_view staged_id,
                                  Replaced replaced) {
-  if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+  if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string intent;
   if (!staged_id.empty()) {
     intent = std::string(kIntentSpace) + record.data_uuid;
     auto st = db_->Put(synced(), intent, okey);
     if (!st.ok()) return std::unexpected(io_error(st));
+    // The last moment to stop: once the data is moved, finishing costs less
+    // than moving it back.
+    if (deadline.expired()) {
+      db_->Delete(rocksdb::WriteOptions(), intent);
+      return too_late(root_, "moving the staged data into place");
+    }
     if (auto s = move_staged_into(staged_id, record.data_uuid); !s) {
       db_->Delete(rocksdb::WriteOptions(), intent);
       return s;
@@ -575,13 +685,14 @@ Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
   return {};
 }
 
-Status LocalDrive::delete_object(std::string_view bucket, std::string_view key,
+Status LocalDrive::delete_object(Deadline deadline, std::string_view bucket, std::string_view key,
                                  Replaced replaced) {
+  if (deadline.expired()) return too_late(root_, "delete_object");
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string old;
   auto st = db_->Get(rocksdb::ReadOptions(), okey, &old);
   if (st.IsNotFound()) {
-    if (auto b = stat_bucket(bucket); !b) return std::unexpected(b.error());
+    if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
     return fail(ErrorCode::kNoSuchKey);
   }
   if (!st.ok()) return std::unexpected(io_error(st));
@@ -598,7 +709,9 @@ Status LocalDrive::delete_object(std::string_view bucket, std::string_view key,
   return {};
 }
 
-Status LocalDrive::finish_replace(std::string_view bucket, std::string_view key) {
+Status LocalDrive::finish_replace(Deadline deadline, std::string_view bucket,
+                                  std::string_view key) {
+  if (deadline.expired()) return too_late(root_, "finish_replace");
   std::string rkey = object_key(kReplacedSpace, bucket, key);
   std::string kept;
   auto st = db_->Get(rocksdb::ReadOptions(), rkey, &kept);
@@ -633,8 +746,9 @@ Status LocalDrive::finish_replace(std::string_view bucket, std::string_view key)
   return {};
 }
 
-Status LocalDrive::undo_replace(std::string_view bucket, std::string_view key,
+Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                                 const ObjectRecord* committed) {
+  if (deadline.expired()) return too_late(root_, "undo_replace");
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string ikey = object_key(kInlineSpace, bucket, key);
   std::string rkey = object_key(kReplacedSpace, bucket, key);
@@ -721,11 +835,15 @@ void LocalDrive::drop_markers() {
   }
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> LocalDrive::pending_replaces() {
+Result<std::vector<std::pair<std::string, std::string>>> LocalDrive::pending_replaces(
+    Deadline deadline) {
+  if (deadline.expired()) return too_late(root_, "pending_replaces");
+  ScanDeadline scan(deadline);
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(kReplacedSpace); it->Valid() && it->key().starts_with(kReplacedSpace);
        it->Next()) {
+    if (scan.expired()) return too_late(root_, "the pending changes were listed");
     std::string_view rest = slice_view(it->key()).substr(2);
     size_t nul = rest.find('\0');
     if (nul == std::string_view::npos) continue;
@@ -735,14 +853,19 @@ Result<std::vector<std::pair<std::string, std::string>>> LocalDrive::pending_rep
   return out;
 }
 
-Result<std::unique_ptr<ObjectCursor>> LocalDrive::scan_objects(std::string_view bucket) {
-  return std::make_unique<LocalObjectCursor>(db_.get(), object_prefix(kObjectSpace, bucket));
+Result<std::unique_ptr<ObjectCursor>> LocalDrive::scan_objects(Deadline deadline,
+                                                               std::string_view bucket) {
+  if (deadline.expired()) return too_late(root_, "scan_objects");
+  return std::make_unique<LocalObjectCursor>(db_.get(), object_prefix(kObjectSpace, bucket),
+                                             deadline, root_);
 }
 
 // ---- Shard files
 
-Result<std::unique_ptr<ShardWriter>> LocalDrive::create_staged(std::string_view staged_id,
+Result<std::unique_ptr<ShardWriter>> LocalDrive::create_staged(Deadline deadline,
+                                                               std::string_view staged_id,
                                                                std::string_view name) {
+  if (deadline.expired()) return too_late(root_, "create_staged");
   if (!valid_component(staged_id) || !valid_component(name)) {
     return fail(ErrorCode::kInternalError, "invalid staged file name");
   }
@@ -756,27 +879,57 @@ Result<std::unique_ptr<ShardWriter>> LocalDrive::create_staged(std::string_view 
   return std::make_unique<LocalShardWriter>(fd, std::move(path));
 }
 
-void LocalDrive::remove_staged(std::string_view staged_id) {
-  if (valid_component(staged_id)) remove_tree(staged_dir(staged_id));
+void LocalDrive::remove_staged(Deadline deadline, std::string_view staged_id) {
+  if (!deadline.expired() && valid_component(staged_id)) remove_tree(staged_dir(staged_id));
 }
 
-Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard(std::string_view data_uuid,
+Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard(Deadline deadline,
+                                                            std::string_view data_uuid,
                                                             std::string_view name) {
+  return open_shard_file(deadline, data_uuid, name, /*cached=*/false);
+}
+
+Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard_cached(Deadline deadline,
+                                                                   std::string_view data_uuid,
+                                                                   std::string_view name) {
+  return open_shard_file(deadline, data_uuid, name, /*cached=*/true);
+}
+
+Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard_file(Deadline deadline,
+                                                                 std::string_view data_uuid,
+                                                                 std::string_view name,
+                                                                 bool cached) {
+  if (deadline.expired()) return too_late(root_, "open_shard");
   if (!valid_component(data_uuid) || !valid_component(name)) {
     return fail(ErrorCode::kInternalError, "invalid shard name");
   }
   std::string path = data_dir(data_uuid) + "/" + std::string(name);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd;
+  if (cached) {
+    // RESOLVE_CACHED: EAGAIN rather than a lookup that would read the disk.
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC;
+    how.resolve = RESOLVE_CACHED;
+    fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
+  } else {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  // From memory, any failure is "ask the disk": that answer is the one to keep.
+  if (fd < 0 && cached) return fail(ErrorCode::kWouldBlock);
   if (fd < 0) return fail(ErrorCode::kInternalError, "open " + path + ": " + errno_text(errno));
   struct stat st;
   if (::fstat(fd, &st) != 0) {
+    int err = errno;
     ::close(fd);
-    return fail(ErrorCode::kInternalError, "stat " + path + ": " + errno_text(errno));
+    if (cached) return fail(ErrorCode::kWouldBlock);
+    return fail(ErrorCode::kInternalError, "stat " + path + ": " + errno_text(err));
   }
   return std::make_unique<LocalShardReader>(fd, static_cast<uint64_t>(st.st_size), path);
 }
 
-Result<std::unique_ptr<DataLease>> LocalDrive::lease_data(std::string_view data_uuid) {
+Result<std::unique_ptr<DataLease>> LocalDrive::lease_data(Deadline deadline,
+                                                          std::string_view data_uuid) {
+  if (deadline.expired()) return too_late(root_, "lease_data");
   if (!valid_component(data_uuid)) return fail(ErrorCode::kInternalError, "invalid data uuid");
   auto lease = leases_->acquire(data_uuid);
   // Checked with the lease held: a removal that started before it took the
@@ -790,15 +943,17 @@ Result<std::unique_ptr<DataLease>> LocalDrive::lease_data(std::string_view data_
 
 // ---- Multipart uploads
 
-Status LocalDrive::put_upload(const UploadRecord& upload) {
+Status LocalDrive::put_upload(Deadline deadline, const UploadRecord& upload) {
+  if (deadline.expired()) return too_late(root_, "put_upload");
   auto st = db_->Put(synced(), upload_key(upload.bucket, upload.key, upload.upload_id),
                      encode(upload));
   if (!st.ok()) return std::unexpected(io_error(st));
   return {};
 }
 
-Result<UploadRecord> LocalDrive::read_upload(std::string_view bucket, std::string_view key,
-                                             std::string_view upload_id) {
+Result<UploadRecord> LocalDrive::read_upload(Deadline deadline, std::string_view bucket,
+                                             std::string_view key, std::string_view upload_id) {
+  if (deadline.expired()) return too_late(root_, "read_upload");
   std::string v;
   auto st = db_->Get(rocksdb::ReadOptions(), upload_key(bucket, key, upload_id), &v);
   if (st.IsNotFound()) return fail(ErrorCode::kNoSuchUpload);
@@ -806,8 +961,10 @@ Result<UploadRecord> LocalDrive::read_upload(std::string_view bucket, std::strin
   return decode_upload(v);
 }
 
-Status LocalDrive::commit_part(const UploadRecord& upload, const PartRecord& part,
-                               std::string_view staged_id, std::string_view name) {
+Status LocalDrive::commit_part(Deadline deadline, const UploadRecord& upload,
+                               const PartRecord& part, std::string_view staged_id,
+                               std::string_view name) {
+  if (deadline.expired()) return too_late(root_, "commit_part");
   if (!valid_component(staged_id) || !valid_component(name) ||
       !valid_component(upload.data_uuid)) {
     return fail(ErrorCode::kInternalError, "invalid part file name");
@@ -833,6 +990,7 @@ Status LocalDrive::commit_part(const UploadRecord& upload, const PartRecord& par
     if (!st.ok()) return std::unexpected(io_error(st));
     if (auto s = make_dirs_durable(dir); !s) return s;
   }
+  if (deadline.expired()) return too_late(root_, "moving the part into place");
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return fail(ErrorCode::kInternalError, "rename " + from + ": " + errno_text(errno));
   }
@@ -849,13 +1007,17 @@ Status LocalDrive::commit_part(const UploadRecord& upload, const PartRecord& par
   return {};
 }
 
-Result<std::vector<PartRecord>> LocalDrive::list_parts(const UploadRecord& upload, uint32_t after,
+Result<std::vector<PartRecord>> LocalDrive::list_parts(Deadline deadline,
+                                                       const UploadRecord& upload, uint32_t after,
                                                        size_t limit) {
+  if (deadline.expired()) return too_late(root_, "list_parts");
+  ScanDeadline scan(deadline);
   std::vector<PartRecord> out;
   std::string prefix = part_prefix(upload.upload_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(part_key(upload.upload_id, after + 1));
        it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
+    if (scan.expired()) return too_late(root_, "the part list ended");
     auto rec = decode_part(slice_view(it->value()));
     if (!rec) return std::unexpected(rec.error());
     out.push_back(std::move(*rec));
@@ -864,8 +1026,10 @@ Result<std::vector<PartRecord>> LocalDrive::list_parts(const UploadRecord& uploa
   return out;
 }
 
-Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecord& record,
-                                   Replaced replaced) {
+Status LocalDrive::complete_upload(Deadline deadline, const UploadRecord& upload,
+                                   const ObjectRecord& record, Replaced replaced) {
+  if (deadline.expired()) return too_late(root_, "complete_upload");
+  ScanDeadline scan(deadline);
   std::string okey = object_key(kObjectSpace, upload.bucket, upload.key);
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
@@ -878,6 +1042,7 @@ Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecor
   std::string prefix = part_prefix(upload.upload_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (scan.expired()) return too_late(root_, "the completion was written");
     auto part = decode_part(slice_view(it->value()));
     bool used = false;
     if (part) {
@@ -901,11 +1066,14 @@ Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecor
   return {};
 }
 
-Status LocalDrive::abort_upload(const UploadRecord& upload) {
+Status LocalDrive::abort_upload(Deadline deadline, const UploadRecord& upload) {
+  if (deadline.expired()) return too_late(root_, "abort_upload");
+  ScanDeadline scan(deadline);
   rocksdb::WriteBatch batch;
   std::string prefix = part_prefix(upload.upload_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (scan.expired()) return too_late(root_, "the abort was written");
     batch.Delete(it->key());
   }
   it.reset();
@@ -919,8 +1087,11 @@ Status LocalDrive::abort_upload(const UploadRecord& upload) {
   return {};
 }
 
-Result<std::unique_ptr<UploadCursor>> LocalDrive::scan_uploads(std::string_view bucket) {
-  return std::make_unique<LocalUploadCursor>(db_.get(), object_prefix(kUploadSpace, bucket));
+Result<std::unique_ptr<UploadCursor>> LocalDrive::scan_uploads(Deadline deadline,
+                                                               std::string_view bucket) {
+  if (deadline.expired()) return too_late(root_, "scan_uploads");
+  return std::make_unique<LocalUploadCursor>(db_.get(), object_prefix(kUploadSpace, bucket),
+                                             deadline, root_);
 }
 
 }  // namespace silo::storage

@@ -23,7 +23,7 @@
 namespace rocksdb {
 class DB;
 class WriteBatch;
-}
+}  // namespace rocksdb
 
 namespace silo::storage {
 
@@ -45,44 +45,52 @@ class LocalDrive final : public Drive {
 
   std::string endpoint() const override { return root_; }
 
-  Status make_bucket(const BucketRecord& bucket) override;
-  Result<BucketRecord> stat_bucket(std::string_view bucket) override;
-  Result<BucketRecord> stat_bucket_cached(std::string_view bucket) override;
-  Result<std::vector<BucketRecord>> list_buckets() override;
-  Status delete_bucket(std::string_view bucket) override;
+  Status make_bucket(Deadline deadline, const BucketRecord& bucket) override;
+  Result<BucketRecord> stat_bucket(Deadline deadline, std::string_view bucket) override;
+  Result<BucketRecord> stat_bucket_cached(Deadline deadline, std::string_view bucket) override;
+  Result<std::vector<BucketRecord>> list_buckets(Deadline deadline) override;
+  Status delete_bucket(Deadline deadline, std::string_view bucket) override;
 
-  Result<ObjectRecord> read_object_cached(std::string_view bucket, std::string_view key,
-                                          bool with_data) override;
-  Result<ObjectRecord> read_object(std::string_view bucket, std::string_view key,
+  Result<ObjectRecord> read_object_cached(Deadline deadline, std::string_view bucket,
+                                          std::string_view key, bool with_data) override;
+  Result<ObjectRecord> read_object(Deadline deadline, std::string_view bucket, std::string_view key,
                                    bool with_data) override;
-  Status commit_object(std::string_view bucket, std::string_view key, const ObjectRecord& record,
-                       std::string_view staged_id, Replaced replaced = Replaced::kRemove) override;
-  Status delete_object(std::string_view bucket, std::string_view key,
+  Status commit_object(Deadline deadline, std::string_view bucket, std::string_view key,
+                       const ObjectRecord& record, std::string_view staged_id,
                        Replaced replaced = Replaced::kRemove) override;
-  Status finish_replace(std::string_view bucket, std::string_view key) override;
-  Status undo_replace(std::string_view bucket, std::string_view key,
+  Status delete_object(Deadline deadline, std::string_view bucket, std::string_view key,
+                       Replaced replaced = Replaced::kRemove) override;
+  Status finish_replace(Deadline deadline, std::string_view bucket, std::string_view key) override;
+  Status undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                       const ObjectRecord* committed) override;
-  Result<std::vector<std::pair<std::string, std::string>>> pending_replaces() override;
-  Result<std::unique_ptr<ObjectCursor>> scan_objects(std::string_view bucket) override;
+  Result<std::vector<std::pair<std::string, std::string>>> pending_replaces(
+      Deadline deadline) override;
+  Result<std::unique_ptr<ObjectCursor>> scan_objects(Deadline deadline,
+                                                     std::string_view bucket) override;
 
-  Result<std::unique_ptr<ShardWriter>> create_staged(std::string_view staged_id,
+  Result<std::unique_ptr<ShardWriter>> create_staged(Deadline deadline, std::string_view staged_id,
                                                      std::string_view name) override;
-  void remove_staged(std::string_view staged_id) override;
-  Result<std::unique_ptr<ShardReader>> open_shard(std::string_view data_uuid,
+  void remove_staged(Deadline deadline, std::string_view staged_id) override;
+  Result<std::unique_ptr<ShardReader>> open_shard(Deadline deadline, std::string_view data_uuid,
                                                   std::string_view name) override;
-  Result<std::unique_ptr<DataLease>> lease_data(std::string_view data_uuid) override;
+  Result<std::unique_ptr<DataLease>> lease_data(Deadline deadline,
+                                                std::string_view data_uuid) override;
+  Result<std::unique_ptr<ShardReader>> open_shard_cached(Deadline deadline,
+                                                         std::string_view data_uuid,
+                                                         std::string_view name) override;
 
-  Status put_upload(const UploadRecord& upload) override;
-  Result<UploadRecord> read_upload(std::string_view bucket, std::string_view key,
+  Status put_upload(Deadline deadline, const UploadRecord& upload) override;
+  Result<UploadRecord> read_upload(Deadline deadline, std::string_view bucket, std::string_view key,
                                    std::string_view upload_id) override;
-  Status commit_part(const UploadRecord& upload, const PartRecord& part,
+  Status commit_part(Deadline deadline, const UploadRecord& upload, const PartRecord& part,
                      std::string_view staged_id, std::string_view name) override;
-  Result<std::vector<PartRecord>> list_parts(const UploadRecord& upload, uint32_t after,
-                                             size_t limit) override;
-  Status complete_upload(const UploadRecord& upload, const ObjectRecord& record,
+  Result<std::vector<PartRecord>> list_parts(Deadline deadline, const UploadRecord& upload,
+                                             uint32_t after, size_t limit) override;
+  Status complete_upload(Deadline deadline, const UploadRecord& upload, const ObjectRecord& record,
                          Replaced replaced = Replaced::kRemove) override;
-  Status abort_upload(const UploadRecord& upload) override;
-  Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
+  Status abort_upload(Deadline deadline, const UploadRecord& upload) override;
+  Result<std::unique_ptr<UploadCursor>> scan_uploads(Deadline deadline,
+                                                     std::string_view bucket) override;
 
  private:
   LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db);
@@ -90,6 +98,10 @@ class LocalDrive final : public Drive {
   std::string data_dir(std::string_view data_uuid) const;
   std::string staged_dir(std::string_view staged_id) const;
   Status move_staged_into(std::string_view staged_id, std::string_view data_uuid);
+  // open_shard, or with `cached` open_shard_cached.
+  Result<std::unique_ptr<ShardReader>> open_shard_file(Deadline deadline,
+                                                       std::string_view data_uuid,
+                                                       std::string_view name, bool cached);
   // Removes the data named by garbage records `keys`, then the records;
   // data under a read lease is removed when the lease is released.
   void collect_garbage(const std::vector<std::string>& keys);

@@ -1,5 +1,5 @@
 """`silo server` options: virtual-host-style requests, abandoned-upload expiry,
-health checks, credentials and the startup banner."""
+the drive timeout, health checks, credentials and the startup banner."""
 
 import os
 import subprocess
@@ -177,10 +177,26 @@ def test_root_credentials_come_from_the_environment(make_server):
 
 
 @pytest.mark.sdk_independent
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_drive_timeout_comes_from_the_flag_or_the_environment(make_server, tmp_path, how):
+    drives = [tmp_path / f"d{i}" for i in range(4)]
+    if how == "flag":
+        srv = make_server(drives=drives, extra_args=["--drive-timeout", "750ms"])
+    else:
+        srv = make_server(drives=drives, env={"SILO_DRIVE_TIMEOUT": "2s"})
+    s3 = srv.client()
+    s3.create_bucket(Bucket="timely")
+    s3.put_object(Bucket="timely", Key="k", Body=b"x" * 300_000)
+    assert s3.get_object(Bucket="timely", Key="k")["Body"].read() == b"x" * 300_000
+
+
+@pytest.mark.sdk_independent
 def test_bad_command_lines_exit_with_a_message(tmp_path):
     cases = [
         (["--address", "nonsense"], "--address"),
         (["--stale-uploads-expiry", "soon"], "stale-uploads-expiry"),
+        (["--drive-timeout", "soon"], "drive-timeout"),
+        (["--drive-timeout", "0s"], "drive-timeout"),
     ]
     for args, word in cases:
         r = subprocess.run([str(SILO_BIN), "server", *args, str(tmp_path / "d")],

@@ -21,6 +21,9 @@
 namespace silo::object {
 namespace {
 
+// Tests call drives directly, with no caller waiting on a deadline.
+constexpr Deadline kNoDeadline = Deadline::never();
+
 namespace fs = std::filesystem;
 
 constexpr size_t kKiB = 1024;
@@ -112,7 +115,7 @@ class BlockDecodeTest : public ::testing::Test {
     }
     auto info = (*w)->commit(PutFinal{});
     ASSERT_TRUE(info) << info.error().text();
-    auto rec = drives_[0]->read_object("bkt", key, false);
+    auto rec = drives_[0]->read_object(kNoDeadline, "bkt", key, false);
     ASSERT_TRUE(rec);
     ASSERT_EQ(rec->erasure.data_blocks, kK);
     ASSERT_EQ(rec->erasure.parity_blocks, kDrives - kK);
@@ -123,7 +126,7 @@ class BlockDecodeTest : public ::testing::Test {
 
   // Drive j's shard file of bucket/key.
   std::string shard_file(size_t j, std::string_view key) {
-    auto rec = drives_[j]->read_object("bkt", key, false);
+    auto rec = drives_[j]->read_object(kNoDeadline, "bkt", key, false);
     EXPECT_TRUE(rec);
     const std::string& u = rec->data_uuid;
     return dirs_[j].path() + "/data/" + u.substr(0, 2) + "/" + u.substr(2, 2) + "/" + u + "/part.1";

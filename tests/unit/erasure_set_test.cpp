@@ -26,6 +26,9 @@
 namespace silo::object {
 namespace {
 
+// Tests call drives directly, with no caller waiting on a deadline.
+constexpr Deadline kNoDeadline = Deadline::never();
+
 namespace fs = std::filesystem;
 
 constexpr size_t kKiB = 1024;
@@ -80,7 +83,7 @@ class ErasureSetTest : public ::testing::Test {
   }
   // The data folder of bucket/key's current version ("" when inline).
   std::string object_dir(std::string_view key) {
-    auto r = drive_->read_object("bkt", key, false);
+    auto r = drive_->read_object(kNoDeadline, "bkt", key, false);
     EXPECT_TRUE(r);
     return r && !r->data_uuid.empty() ? data_dir(r->data_uuid) : "";
   }
@@ -160,7 +163,7 @@ TEST_P(PutGetTest, RoundTripsBytesEtagAndSize) {
 TEST_P(PutGetTest, SmallObjectsAreInlineAndLargeOnesAreOneFramedFile) {
   const size_t size = GetParam();
   ASSERT_TRUE(put("obj", random_data(size, 1)));
-  auto rec = drive_->read_object("bkt", "obj", false);
+  auto rec = drive_->read_object(kNoDeadline, "bkt", "obj", false);
   ASSERT_TRUE(rec);
   if (size <= kInlineMax) {
     EXPECT_TRUE(rec->inlined);

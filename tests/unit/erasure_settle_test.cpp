@@ -15,6 +15,9 @@
 namespace silo::object {
 namespace {
 
+// Tests call drives directly, with no caller waiting on a deadline.
+constexpr Deadline kNoDeadline = Deadline::never();
+
 using silo::test_support::HookedDrive;
 using silo::test_support::TempDir;
 
@@ -88,10 +91,10 @@ TEST_F(ErasureSettleTest, FailedOverwriteLeavesTheOldVersionWholeOnEveryDrive) {
     hooked_[0]->fail_commits_after = SIZE_MAX;
     hooked_[1]->fail_commits_after = SIZE_MAX;
     for (size_t j = 0; j < kDrives; ++j) {
-      auto r = local_[j]->read_object("bkt", key, false);
+      auto r = local_[j]->read_object(kNoDeadline, "bkt", key, false);
       ASSERT_TRUE(r) << "drive " << j << ": " << r.error().text();
       EXPECT_EQ(r->etag, first->etag) << "drive " << j;
-      EXPECT_TRUE(local_[j]->pending_replaces()->empty());
+      EXPECT_TRUE(local_[j]->pending_replaces(kNoDeadline)->empty());
     }
     // Readable from any two drives: the old version kept full redundancy.
     hooked_[2]->offline = true;
@@ -110,7 +113,7 @@ TEST_F(ErasureSettleTest, FailedDeleteKeepsTheObjectOnEveryDrive) {
   EXPECT_FALSE(set_->delete_object("bkt", "k"));
   for (size_t j = 0; j < 2; ++j) hooked_[j]->offline = false;
   for (size_t j = 0; j < kDrives; ++j) {
-    EXPECT_TRUE(local_[j]->read_object("bkt", "k", false)) << "drive " << j;
+    EXPECT_TRUE(local_[j]->read_object(kNoDeadline, "bkt", "k", false)) << "drive " << j;
   }
   EXPECT_EQ(get("k"), v1);
 }
@@ -120,15 +123,15 @@ TEST_F(ErasureSettleTest, FailedDeleteKeepsTheObjectOnEveryDrive) {
 // missing instead of "unavailable" forever.
 TEST_F(ErasureSettleTest, InterruptedCreateOfANewKeyBelowReadQuorumIsTakenBackAtStart) {
   ASSERT_TRUE(put("other", pattern(10, 'x')));
-  auto model = local_[0]->read_object("bkt", "other", false);
+  auto model = local_[0]->read_object(kNoDeadline, "bkt", "other", false);
   ASSERT_TRUE(model);
   storage::ObjectRecord torn = *model;
-  ASSERT_TRUE(local_[0]->commit_object("bkt", "new", torn, "", storage::Replaced::kKeep));
+  ASSERT_TRUE(local_[0]->commit_object(kNoDeadline, "bkt", "new", torn, "", storage::Replaced::kKeep));
   set_ = make_set();  // the restart
   auto before = set_->open_object("bkt", "new");
   ASSERT_FALSE(before);
   EXPECT_EQ(set_->resolve_pending(), 1u);
-  EXPECT_EQ(local_[0]->read_object("bkt", "new", false).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(local_[0]->read_object(kNoDeadline, "bkt", "new", false).error().code, ErrorCode::kNoSuchKey);
   auto after = set_->open_object("bkt", "new");
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().code, ErrorCode::kNoSuchKey);
@@ -140,19 +143,20 @@ TEST_F(ErasureSettleTest, InterruptedChangeBelowReadQuorumIsTakenBackAtStart) {
   std::string v1 = pattern(700 * 1024, 'd');
   auto first = put("k", v1);
   ASSERT_TRUE(first);
-  auto rec = local_[0]->read_object("bkt", "k", false);
+  auto rec = local_[0]->read_object(kNoDeadline, "bkt", "k", false);
   ASSERT_TRUE(rec);
   storage::ObjectRecord torn = *rec;
   torn.mod_time_ns += 1;
   torn.etag = "00000000000000000000000000000000";
   torn.data_uuid = "aaaaaaaa-0000-4000-8000-000000000000";
-  ASSERT_TRUE(local_[0]->commit_object("bkt", "k", torn, "", storage::Replaced::kKeep));
+  ASSERT_TRUE(
+      local_[0]->commit_object(kNoDeadline, "bkt", "k", torn, "", storage::Replaced::kKeep));
   set_ = make_set();  // the restart
   EXPECT_EQ(set_->resolve_pending(), 1u);
-  auto back = local_[0]->read_object("bkt", "k", false);
+  auto back = local_[0]->read_object(kNoDeadline, "bkt", "k", false);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->etag, first->etag);
-  EXPECT_TRUE(local_[0]->pending_replaces()->empty());
+  EXPECT_TRUE(local_[0]->pending_replaces(kNoDeadline)->empty());
   for (size_t j = 1; j < kDrives; ++j) hooked_[j]->offline = j >= 2;  // read drive 0 and 1 only
   EXPECT_EQ(get("k"), v1);
 }
@@ -162,36 +166,39 @@ TEST_F(ErasureSettleTest, InterruptedChangeHeldByReadQuorumStandsAtStart) {
   ASSERT_TRUE(put("k", pattern(500 * 1024, 'e')));
   std::vector<storage::ObjectRecord> next;
   for (size_t j = 0; j < 2; ++j) {
-    auto rec = local_[j]->read_object("bkt", "k", false);
+    auto rec = local_[j]->read_object(kNoDeadline, "bkt", "k", false);
     ASSERT_TRUE(rec);
     next.push_back(*rec);
     next.back().mod_time_ns += 1;
     next.back().meta.emplace_back("x-amz-meta-v", "2");
-    ASSERT_TRUE(local_[j]->commit_object("bkt", "k", next.back(), "", storage::Replaced::kKeep));
+    ASSERT_TRUE(local_[j]->commit_object(kNoDeadline, "bkt", "k", next.back(), "",
+                                         storage::Replaced::kKeep));
   }
   set_ = make_set();
   EXPECT_EQ(set_->resolve_pending(), 1u);
   for (size_t j = 0; j < 2; ++j) {
-    EXPECT_EQ(local_[j]->read_object("bkt", "k", false)->mod_time_ns, next[j].mod_time_ns);
-    EXPECT_TRUE(local_[j]->pending_replaces()->empty());
+    EXPECT_EQ(local_[j]->read_object(kNoDeadline, "bkt", "k", false)->mod_time_ns,
+              next[j].mod_time_ns);
+    EXPECT_TRUE(local_[j]->pending_replaces(kNoDeadline)->empty());
   }
 }
 
 // With drives offline that might hold the new version, nothing is decided.
 TEST_F(ErasureSettleTest, InterruptedChangeWaitsForOfflineDrives) {
   ASSERT_TRUE(put("k", pattern(500 * 1024, 'f')));
-  auto rec = local_[0]->read_object("bkt", "k", false);
+  auto rec = local_[0]->read_object(kNoDeadline, "bkt", "k", false);
   ASSERT_TRUE(rec);
   storage::ObjectRecord next = *rec;
   next.mod_time_ns += 1;
-  ASSERT_TRUE(local_[0]->commit_object("bkt", "k", next, "", storage::Replaced::kKeep));
+  ASSERT_TRUE(
+      local_[0]->commit_object(kNoDeadline, "bkt", "k", next, "", storage::Replaced::kKeep));
   hooked_[3]->offline = true;
   set_ = make_set();
   EXPECT_EQ(set_->resolve_pending(), 0u);
-  EXPECT_EQ(local_[0]->pending_replaces()->size(), 1u);
+  EXPECT_EQ(local_[0]->pending_replaces(kNoDeadline)->size(), 1u);
   hooked_[3]->offline = false;
   EXPECT_EQ(set_->resolve_pending(), 1u);
-  EXPECT_TRUE(local_[0]->pending_replaces()->empty());
+  EXPECT_TRUE(local_[0]->pending_replaces(kNoDeadline)->empty());
 }
 
 }  // namespace

@@ -21,6 +21,9 @@
 namespace silo::storage {
 namespace {
 
+// Tests call drives directly, with no caller waiting on a deadline.
+constexpr Deadline kNoDeadline = Deadline::never();
+
 namespace fs = std::filesystem;
 
 using silo::test_support::TempDir;
@@ -68,13 +71,16 @@ class LocalDriveTest : public ::testing::Test {
   std::string tmp_dir() const { return root() + "/.silo/tmp"; }
 
   void stage(const std::string& staged_id, const std::string& name, std::string_view contents) {
-    auto w = drive_->create_staged(staged_id, name);
+    auto w = drive_->create_staged(kNoDeadline, staged_id, name);
     ASSERT_TRUE(w) << w.error().text();
-    ASSERT_TRUE((*w)->write({reinterpret_cast<const uint8_t*>(contents.data()), contents.size()}));
-    ASSERT_TRUE((*w)->close());
+    ASSERT_TRUE((*w)->write(kNoDeadline,
+                            {reinterpret_cast<const uint8_t*>(contents.data()), contents.size()}));
+    ASSERT_TRUE((*w)->close(kNoDeadline));
   }
 
-  void make_bucket(const std::string& name) { ASSERT_TRUE(drive_->make_bucket({name, 1})); }
+  void make_bucket(const std::string& name) {
+    ASSERT_TRUE(drive_->make_bucket(kNoDeadline, {name, 1}));
+  }
 
   static ObjectRecord file_record(const std::string& uuid, int64_t size) {
     ObjectRecord r;
@@ -101,7 +107,8 @@ class LocalDriveTest : public ::testing::Test {
                           std::string_view contents) {
     std::string staged = new_uuid(), uuid = new_uuid();
     stage(staged, "part.1", contents);
-    auto s = drive_->commit_object(bucket, key, file_record(uuid, contents.size()), staged);
+    auto s =
+        drive_->commit_object(kNoDeadline, bucket, key, file_record(uuid, contents.size()), staged);
     EXPECT_TRUE(s) << s.error().text();
     return uuid;
   }
@@ -132,13 +139,13 @@ class LocalDriveTest : public ::testing::Test {
                    std::string etag = "e") {
     std::string staged = new_uuid();
     stage(staged, "part", contents);
-    auto s = drive_->commit_part(u, part(number, etag), staged, "part");
+    auto s = drive_->commit_part(kNoDeadline, u, part(number, etag), staged, "part");
     ASSERT_TRUE(s) << s.error().text();
   }
 
   std::vector<uint32_t> part_numbers(const UploadRecord& u, uint32_t after = 0,
                                      size_t limit = 100000) {
-    auto parts = drive_->list_parts(u, after, limit);
+    auto parts = drive_->list_parts(kNoDeadline, u, after, limit);
     EXPECT_TRUE(parts);
     std::vector<uint32_t> out;
     if (parts) {
@@ -148,7 +155,7 @@ class LocalDriveTest : public ::testing::Test {
   }
 
   std::vector<std::string> scan_keys(const std::string& bucket, std::string_view from = "") {
-    auto c = drive_->scan_objects(bucket);
+    auto c = drive_->scan_objects(kNoDeadline, bucket);
     EXPECT_TRUE(c);
     std::vector<std::string> out;
     for ((*c)->seek(from); (*c)->valid(); (*c)->next()) out.emplace_back((*c)->key());
@@ -188,9 +195,9 @@ TEST_F(LocalDriveTest, OpenFailsWhenRootIsAFile) {
 
 TEST_F(LocalDriveTest, MetadataSurvivesReopen) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", inline_record(), ""));
   open();
-  auto r = drive_->read_object("bkt", "k", true);
+  auto r = drive_->read_object(kNoDeadline, "bkt", "k", true);
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, inline_record());
 }
@@ -275,72 +282,74 @@ TEST(DriveFormat, DriveOfAnotherDeploymentIsRefused) {
 // ---- buckets
 
 TEST_F(LocalDriveTest, MadeBucketsAreStatableAndListedInNameOrder) {
-  ASSERT_TRUE(drive_->make_bucket({"beta", 30}));
-  ASSERT_TRUE(drive_->make_bucket({"alpha.b", 20}));
-  ASSERT_TRUE(drive_->make_bucket({"alpha", 10}));
-  auto st = drive_->stat_bucket("alpha.b");
+  ASSERT_TRUE(drive_->make_bucket(kNoDeadline, {"beta", 30}));
+  ASSERT_TRUE(drive_->make_bucket(kNoDeadline, {"alpha.b", 20}));
+  ASSERT_TRUE(drive_->make_bucket(kNoDeadline, {"alpha", 10}));
+  auto st = drive_->stat_bucket(kNoDeadline, "alpha.b");
   ASSERT_TRUE(st);
   EXPECT_EQ(*st, (BucketRecord{"alpha.b", 20}));
-  auto list = drive_->list_buckets();
+  auto list = drive_->list_buckets(kNoDeadline);
   ASSERT_TRUE(list);
   EXPECT_EQ(*list, (std::vector<BucketRecord>{{"alpha", 10}, {"alpha.b", 20}, {"beta", 30}}));
 }
 
 TEST_F(LocalDriveTest, MakingExistingBucketIsAlreadyOwnedAndKeepsOriginal) {
-  ASSERT_TRUE(drive_->make_bucket({"bkt", 1}));
-  auto again = drive_->make_bucket({"bkt", 2});
+  ASSERT_TRUE(drive_->make_bucket(kNoDeadline, {"bkt", 1}));
+  auto again = drive_->make_bucket(kNoDeadline, {"bkt", 2});
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kBucketAlreadyOwnedByYou);
-  EXPECT_EQ(drive_->stat_bucket("bkt")->created_ns, 1);
+  EXPECT_EQ(drive_->stat_bucket(kNoDeadline, "bkt")->created_ns, 1);
 }
 
 TEST_F(LocalDriveTest, MissingBucketIsNoSuchBucket) {
-  EXPECT_EQ(drive_->stat_bucket("nope").error().code, ErrorCode::kNoSuchBucket);
-  EXPECT_EQ(drive_->delete_bucket("nope").error().code, ErrorCode::kNoSuchBucket);
-  EXPECT_EQ(drive_->read_object("nope", "k", false).error().code, ErrorCode::kNoSuchBucket);
-  auto list = drive_->list_buckets();
+  EXPECT_EQ(drive_->stat_bucket(kNoDeadline, "nope").error().code, ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(drive_->delete_bucket(kNoDeadline, "nope").error().code, ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "nope", "k", false).error().code,
+            ErrorCode::kNoSuchBucket);
+  auto list = drive_->list_buckets(kNoDeadline);
   ASSERT_TRUE(list);
   EXPECT_TRUE(list->empty());
 }
 
 TEST_F(LocalDriveTest, DeletedBucketIsGone) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->delete_bucket("bkt"));
-  EXPECT_EQ(drive_->stat_bucket("bkt").error().code, ErrorCode::kNoSuchBucket);
-  EXPECT_TRUE(drive_->list_buckets()->empty());
-  EXPECT_TRUE(drive_->make_bucket({"bkt", 2}));
+  ASSERT_TRUE(drive_->delete_bucket(kNoDeadline, "bkt"));
+  EXPECT_EQ(drive_->stat_bucket(kNoDeadline, "bkt").error().code, ErrorCode::kNoSuchBucket);
+  EXPECT_TRUE(drive_->list_buckets(kNoDeadline)->empty());
+  EXPECT_TRUE(drive_->make_bucket(kNoDeadline, {"bkt", 2}));
 }
 
 TEST_F(LocalDriveTest, BucketWithObjectIsNotEmptyUntilObjectDeleted) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
-  auto del = drive_->delete_bucket("bkt");
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", inline_record(), ""));
+  auto del = drive_->delete_bucket(kNoDeadline, "bkt");
   ASSERT_FALSE(del);
   EXPECT_EQ(del.error().code, ErrorCode::kBucketNotEmpty);
-  EXPECT_TRUE(drive_->stat_bucket("bkt"));
-  ASSERT_TRUE(drive_->delete_object("bkt", "k"));
-  EXPECT_TRUE(drive_->delete_bucket("bkt"));
+  EXPECT_TRUE(drive_->stat_bucket(kNoDeadline, "bkt"));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "k"));
+  EXPECT_TRUE(drive_->delete_bucket(kNoDeadline, "bkt"));
 }
 
 TEST_F(LocalDriveTest, BucketWithUploadIsNotEmptyUntilUploadAborted) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
-  auto del = drive_->delete_bucket("bkt");
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
+  auto del = drive_->delete_bucket(kNoDeadline, "bkt");
   ASSERT_FALSE(del);
   EXPECT_EQ(del.error().code, ErrorCode::kBucketNotEmpty);
-  ASSERT_TRUE(drive_->abort_upload(u));
-  EXPECT_TRUE(drive_->delete_bucket("bkt"));
+  ASSERT_TRUE(drive_->abort_upload(kNoDeadline, u));
+  EXPECT_TRUE(drive_->delete_bucket(kNoDeadline, "bkt"));
 }
 
 TEST_F(LocalDriveTest, BucketsWhoseNamesArePrefixesOfEachOtherAreIndependent) {
   make_bucket("abc");
   make_bucket("abcd");
-  ASSERT_TRUE(drive_->commit_object("abcd", "k", inline_record(), ""));
-  ASSERT_TRUE(drive_->put_upload(upload("abcd", "u")));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "abcd", "k", inline_record(), ""));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, upload("abcd", "u")));
   EXPECT_TRUE(scan_keys("abc").empty());
-  EXPECT_EQ(drive_->read_object("abc", "k", false).error().code, ErrorCode::kNoSuchKey);
-  EXPECT_TRUE(drive_->delete_bucket("abc"));
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "abc", "k", false).error().code,
+            ErrorCode::kNoSuchKey);
+  EXPECT_TRUE(drive_->delete_bucket(kNoDeadline, "abc"));
   EXPECT_EQ(scan_keys("abcd"), std::vector<std::string>{"k"});
 }
 
@@ -348,11 +357,11 @@ TEST_F(LocalDriveTest, BucketsWhoseNamesArePrefixesOfEachOtherAreIndependent) {
 
 TEST_F(LocalDriveTest, InlineObjectKeepsItsDataInMetadata) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
-  auto with = drive_->read_object("bkt", "k", true);
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", inline_record(), ""));
+  auto with = drive_->read_object(kNoDeadline, "bkt", "k", true);
   ASSERT_TRUE(with) << with.error().text();
   EXPECT_EQ(*with, inline_record());
-  auto without = drive_->read_object("bkt", "k", false);
+  auto without = drive_->read_object(kNoDeadline, "bkt", "k", false);
   ASSERT_TRUE(without);
   EXPECT_TRUE(without->inline_data.empty());
   ObjectRecord expected = inline_record();
@@ -367,26 +376,26 @@ TEST_F(LocalDriveTest, StagedFileLandsInDataFolderNamedByUuid) {
   stage(staged, "part.1", "hello\0world");
   EXPECT_TRUE(fs::exists(tmp_dir() + "/" + staged + "/part.1"));
   ObjectRecord rec = file_record(uuid, 5);
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", rec, staged));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", rec, staged));
 
   EXPECT_FALSE(fs::exists(tmp_dir() + "/" + staged));
   EXPECT_EQ(read_file(data_dir(uuid) + "/part.1"), "hello");
   EXPECT_EQ(
       files_under(root() + "/data"),
       std::set<std::string>{uuid.substr(0, 2) + "/" + uuid.substr(2, 2) + "/" + uuid + "/part.1"});
-  auto back = drive_->read_object("bkt", "k", true);
+  auto back = drive_->read_object(kNoDeadline, "bkt", "k", true);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, rec);
   EXPECT_TRUE(back->inline_data.empty());
 
-  auto shard = drive_->open_shard(uuid, "part.1");
+  auto shard = drive_->open_shard(kNoDeadline, uuid, "part.1");
   ASSERT_TRUE(shard) << shard.error().text();
   EXPECT_EQ((*shard)->size(), 5u);
   std::string buf(10, '\0');
-  auto n = (*shard)->read_at(1, {reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
+  auto n = (*shard)->read_at(kNoDeadline, 1, {reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
   ASSERT_TRUE(n);
   EXPECT_EQ(buf.substr(0, *n), "ello");
-  n = (*shard)->read_at(5, {reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
+  n = (*shard)->read_at(kNoDeadline, 5, {reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 0u);
 }
@@ -398,16 +407,16 @@ TEST_F(LocalDriveTest, OverwriteRemovesReplacedDataFolder) {
   std::string second = commit_file("bkt", "k", "two");
   EXPECT_FALSE(fs::exists(data_dir(first)));
   EXPECT_EQ(read_file(data_dir(second) + "/part.1"), "two");
-  EXPECT_EQ(drive_->read_object("bkt", "k", false)->data_uuid, second);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false)->data_uuid, second);
 
   // Inline replaces file data: the folder goes too.
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", inline_record(), ""));
   EXPECT_FALSE(fs::exists(data_dir(second)));
   EXPECT_TRUE(files_under(root() + "/data").empty());
 
   // File data replaces inline data: no stale inline bytes remain.
   std::string third = commit_file("bkt", "k", "three");
-  auto r = drive_->read_object("bkt", "k", true);
+  auto r = drive_->read_object(kNoDeadline, "bkt", "k", true);
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->inlined);
   EXPECT_TRUE(r->inline_data.empty());
@@ -426,9 +435,9 @@ bool gone_soon(const std::string& path) {
 TEST_F(LocalDriveTest, LeasedDataOutlivesTheOverwriteUntilReleased) {
   make_bucket("bkt");
   std::string first = commit_file("bkt", "k", "one");
-  auto lease = drive_->lease_data(first);
+  auto lease = drive_->lease_data(kNoDeadline, first);
   ASSERT_TRUE(lease) << lease.error().text();
-  auto again = drive_->lease_data(first);  // two readers of one version
+  auto again = drive_->lease_data(kNoDeadline, first);  // two readers of one version
   ASSERT_TRUE(again);
   commit_file("bkt", "k", "two");
   EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
@@ -442,7 +451,7 @@ TEST_F(LocalDriveTest, LeaseOfRemovedDataIsRefused) {
   make_bucket("bkt");
   std::string first = commit_file("bkt", "k", "one");
   commit_file("bkt", "k", "two");
-  auto lease = drive_->lease_data(first);
+  auto lease = drive_->lease_data(kNoDeadline, first);
   ASSERT_FALSE(lease);
   EXPECT_EQ(lease.error().code, ErrorCode::kNoSuchKey);
 }
@@ -450,7 +459,7 @@ TEST_F(LocalDriveTest, LeaseOfRemovedDataIsRefused) {
 TEST_F(LocalDriveTest, RemovalWaitingForALeaseIsFinishedAtTheNextStart) {
   make_bucket("bkt");
   std::string first = commit_file("bkt", "k", "one");
-  auto lease = drive_->lease_data(first);
+  auto lease = drive_->lease_data(kNoDeadline, first);
   ASSERT_TRUE(lease);
   commit_file("bkt", "k", "two");
   open();  // a crash (or stop) while a read still held the old data
@@ -465,47 +474,49 @@ TEST_F(LocalDriveTest, KeptReplacedVersionSurvivesARestartUntilFinished) {
   std::string first = commit_file("bkt", "k", "one");
   std::string staged = new_uuid(), second = new_uuid();
   stage(staged, "part.1", "two");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(second, 3), staged, Replaced::kKeep));
-  EXPECT_EQ(drive_->read_object("bkt", "k", false)->data_uuid, second);
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", file_record(second, 3), staged,
+                                    Replaced::kKeep));
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false)->data_uuid, second);
   EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
   open();  // a crash before the set settled the change
   EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
-  auto pending = drive_->pending_replaces();
+  auto pending = drive_->pending_replaces(kNoDeadline);
   ASSERT_TRUE(pending);
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ((*pending)[0], std::make_pair(std::string("bkt"), std::string("k")));
-  ASSERT_TRUE(drive_->finish_replace("bkt", "k"));
+  ASSERT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", "k"));
   EXPECT_FALSE(fs::exists(data_dir(first)));
   EXPECT_EQ(read_file(data_dir(second) + "/part.1"), "two");
-  EXPECT_TRUE(drive_->pending_replaces()->empty());
-  EXPECT_TRUE(drive_->finish_replace("bkt", "k"));  // nothing left to finish
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
+  EXPECT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", "k"));  // nothing left to finish
 }
 
 TEST_F(LocalDriveTest, UndoPutsBackTheReplacedVersionWithItsData) {
   make_bucket("bkt");
   std::string first = commit_file("bkt", "k", "one");
-  ObjectRecord before = *drive_->read_object("bkt", "k", false);
+  ObjectRecord before = *drive_->read_object(kNoDeadline, "bkt", "k", false);
   std::string staged = new_uuid(), second = new_uuid();
   stage(staged, "part.1", "two");
   ObjectRecord next = file_record(second, 3);
   next.mod_time_ns += 1;
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", next, staged, Replaced::kKeep));
-  ASSERT_TRUE(drive_->undo_replace("bkt", "k", &next));
-  EXPECT_EQ(*drive_->read_object("bkt", "k", false), before);
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", next, staged, Replaced::kKeep));
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "k", &next));
+  EXPECT_EQ(*drive_->read_object(kNoDeadline, "bkt", "k", false), before);
   EXPECT_EQ(read_file(data_dir(first) + "/part.1"), "one");
   EXPECT_FALSE(fs::exists(data_dir(second)));
-  EXPECT_TRUE(drive_->pending_replaces()->empty());
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
 }
 
 TEST_F(LocalDriveTest, UndoRestoresReplacedInlineData) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", inline_record(), ""));
   std::string staged = new_uuid(), uuid = new_uuid();
   stage(staged, "part.1", "file");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(uuid, 4), staged, Replaced::kKeep));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", file_record(uuid, 4), staged,
+                                    Replaced::kKeep));
   open();
-  ASSERT_TRUE(drive_->undo_replace("bkt", "k", nullptr));
-  auto r = drive_->read_object("bkt", "k", true);
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "k", nullptr));
+  auto r = drive_->read_object(kNoDeadline, "bkt", "k", true);
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, inline_record());
   EXPECT_FALSE(fs::exists(data_dir(uuid)));
@@ -516,14 +527,15 @@ TEST_F(LocalDriveTest, UndoOfANewKeyRemovesItOnlyWhenItIsTheCommittedVersion) {
   std::string uuid = new_uuid(), staged = new_uuid();
   stage(staged, "part.1", "new");
   ObjectRecord rec = file_record(uuid, 3);
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", rec, staged, Replaced::kKeep));
-  EXPECT_EQ(drive_->pending_replaces()->size(), 1u);  // "the key was new" is kept aside
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", rec, staged, Replaced::kKeep));
+  EXPECT_EQ(drive_->pending_replaces(kNoDeadline)->size(), 1u);  // "the key was new" is kept aside
   ObjectRecord other = rec;
   other.data_uuid = new_uuid();
-  ASSERT_TRUE(drive_->undo_replace("bkt", "k", &other));
-  EXPECT_TRUE(drive_->read_object("bkt", "k", false));
-  ASSERT_TRUE(drive_->undo_replace("bkt", "k", &rec));
-  EXPECT_EQ(drive_->read_object("bkt", "k", false).error().code, ErrorCode::kNoSuchKey);
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "k", &other));
+  EXPECT_TRUE(drive_->read_object(kNoDeadline, "bkt", "k", false));
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "k", &rec));
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false).error().code,
+            ErrorCode::kNoSuchKey);
   EXPECT_FALSE(fs::exists(data_dir(uuid)));
 }
 
@@ -533,55 +545,56 @@ TEST_F(LocalDriveTest, NewKeyCommittedBeforeACrashIsPendingAndCanBeTakenBack) {
   make_bucket("bkt");
   std::string uuid = new_uuid(), staged = new_uuid();
   stage(staged, "part.1", "new");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(uuid, 3), staged, Replaced::kKeep));
-  ASSERT_TRUE(drive_->commit_object("bkt", "inline", inline_record(), "", Replaced::kKeep));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", file_record(uuid, 3), staged, Replaced::kKeep));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "inline", inline_record(), "", Replaced::kKeep));
   open();  // the crash
-  auto pending = drive_->pending_replaces();
+  auto pending = drive_->pending_replaces(kNoDeadline);
   ASSERT_TRUE(pending);
   ASSERT_EQ(pending->size(), 2u);
-  ASSERT_TRUE(drive_->undo_replace("bkt", "k", nullptr));
-  ASSERT_TRUE(drive_->undo_replace("bkt", "inline", nullptr));
-  EXPECT_EQ(drive_->read_object("bkt", "k", false).error().code, ErrorCode::kNoSuchKey);
-  EXPECT_EQ(drive_->read_object("bkt", "inline", false).error().code, ErrorCode::kNoSuchKey);
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "k", nullptr));
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "inline", nullptr));
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "inline", false).error().code, ErrorCode::kNoSuchKey);
   EXPECT_FALSE(fs::exists(data_dir(uuid)));
-  EXPECT_TRUE(drive_->pending_replaces()->empty());
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
 }
 
 TEST_F(LocalDriveTest, FinishingANewKeyDropsItsMark) {
   make_bucket("bkt");
   std::string uuid = new_uuid(), staged = new_uuid();
   stage(staged, "part.1", "new");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(uuid, 3), staged, Replaced::kKeep));
-  ASSERT_TRUE(drive_->finish_replace("bkt", "k"));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", file_record(uuid, 3), staged, Replaced::kKeep));
+  ASSERT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", "k"));
   // The mark goes in the background (no write on the request's thread).
-  for (int i = 0; i < 200 && !drive_->pending_replaces()->empty(); ++i) {
+  for (int i = 0; i < 200 && !drive_->pending_replaces(kNoDeadline)->empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_TRUE(drive_->pending_replaces()->empty());
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
   EXPECT_EQ(read_file(data_dir(uuid) + "/part.1"), "new");
   // A mark of a later change to the key is not dropped by an earlier finish.
-  ASSERT_TRUE(drive_->delete_object("bkt", "k"));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "k"));
   std::string again = new_uuid(), staged2 = new_uuid();
   stage(staged2, "part.1", "again");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", file_record(again, 5), staged2, Replaced::kKeep));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", file_record(again, 5), staged2, Replaced::kKeep));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(drive_->pending_replaces()->size(), 1u);
+  EXPECT_EQ(drive_->pending_replaces(kNoDeadline)->size(), 1u);
 }
 
 TEST_F(LocalDriveTest, KeptDeleteCanBeUndoneOrFinished) {
   make_bucket("bkt");
   std::string a = commit_file("bkt", "a", "A");
   std::string b = commit_file("bkt", "b", "B");
-  ASSERT_TRUE(drive_->delete_object("bkt", "a", Replaced::kKeep));
-  ASSERT_TRUE(drive_->delete_object("bkt", "b", Replaced::kKeep));
-  EXPECT_EQ(drive_->read_object("bkt", "a", false).error().code, ErrorCode::kNoSuchKey);
-  EXPECT_EQ(drive_->pending_replaces()->size(), 2u);
-  ASSERT_TRUE(drive_->undo_replace("bkt", "a", nullptr));
-  ASSERT_TRUE(drive_->finish_replace("bkt", "b"));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "a", Replaced::kKeep));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "b", Replaced::kKeep));
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "a", false).error().code,
+            ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->pending_replaces(kNoDeadline)->size(), 2u);
+  ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", "a", nullptr));
+  ASSERT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", "b"));
   EXPECT_EQ(read_file(data_dir(a) + "/part.1"), "A");
-  EXPECT_EQ(drive_->read_object("bkt", "a", false)->data_uuid, a);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "a", false)->data_uuid, a);
   EXPECT_FALSE(fs::exists(data_dir(b)));
-  EXPECT_TRUE(drive_->pending_replaces()->empty());
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
 }
 
 TEST_F(LocalDriveTest, OverwriteOnlyTouchesItsOwnKey) {
@@ -596,31 +609,34 @@ TEST_F(LocalDriveTest, OverwriteOnlyTouchesItsOwnKey) {
 TEST_F(LocalDriveTest, DeleteObjectRemovesRecordAndData) {
   make_bucket("bkt");
   std::string uuid = commit_file("bkt", "k", "data");
-  ASSERT_TRUE(drive_->commit_object("bkt", "inline", inline_record(), ""));
-  ASSERT_TRUE(drive_->delete_object("bkt", "k"));
-  ASSERT_TRUE(drive_->delete_object("bkt", "inline"));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "inline", inline_record(), ""));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "k"));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "inline"));
   EXPECT_FALSE(fs::exists(data_dir(uuid)));
-  EXPECT_EQ(drive_->read_object("bkt", "k", true).error().code, ErrorCode::kNoSuchKey);
-  EXPECT_EQ(drive_->read_object("bkt", "inline", true).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", true).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "inline", true).error().code,
+            ErrorCode::kNoSuchKey);
   EXPECT_TRUE(scan_keys("bkt").empty());
 }
 
 TEST_F(LocalDriveTest, DeleteMissingObjectIsNoSuchKey) {
   make_bucket("bkt");
-  EXPECT_EQ(drive_->delete_object("bkt", "nope").error().code, ErrorCode::kNoSuchKey);
-  EXPECT_EQ(drive_->read_object("bkt", "nope", false).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->delete_object(kNoDeadline, "bkt", "nope").error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "nope", false).error().code,
+            ErrorCode::kNoSuchKey);
 }
 
 TEST_F(LocalDriveTest, DeleteObjectInMissingBucketIsNoSuchBucket) {
-  EXPECT_EQ(drive_->delete_object("nope", "k").error().code, ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(drive_->delete_object(kNoDeadline, "nope", "k").error().code, ErrorCode::kNoSuchBucket);
 }
 
 TEST_F(LocalDriveTest, CommitWithMissingStagedFolderFailsAndWritesNothing) {
   make_bucket("bkt");
-  auto s = drive_->commit_object("bkt", "k", file_record(new_uuid(), 1), new_uuid());
+  auto s = drive_->commit_object(kNoDeadline, "bkt", "k", file_record(new_uuid(), 1), new_uuid());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInternalError);
-  EXPECT_EQ(drive_->read_object("bkt", "k", false).error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false).error().code,
+            ErrorCode::kNoSuchKey);
   EXPECT_TRUE(files_under(root() + "/data").empty());
 }
 
@@ -658,8 +674,9 @@ TEST_F(LocalDriveTest, ScanReturnsKeysInBinaryOrder) {
                                 "z",
                                 "zz",
                                 "z/"};
-  for (const auto& k : keys) ASSERT_TRUE(drive_->commit_object("bkt", k, inline_record(), ""));
-  ASSERT_TRUE(drive_->commit_object("bkt2", "a0", inline_record(), ""));
+  for (const auto& k : keys)
+    ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", k, inline_record(), ""));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt2", "a0", inline_record(), ""));
   // std::set<std::string> orders by unsigned bytes, as RocksDB does.
   EXPECT_EQ(scan_keys("bkt"), std::vector<std::string>(keys.begin(), keys.end()));
 }
@@ -667,7 +684,7 @@ TEST_F(LocalDriveTest, ScanReturnsKeysInBinaryOrder) {
 TEST_F(LocalDriveTest, ScanSeekPositionsAtFirstKeyNotBefore) {
   make_bucket("bkt");
   for (const char* k : {"a", "ab", "abc", "b", "b/c"}) {
-    ASSERT_TRUE(drive_->commit_object("bkt", k, inline_record(), ""));
+    ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", k, inline_record(), ""));
   }
   EXPECT_EQ(scan_keys("bkt", "ab"), (std::vector<std::string>{"ab", "abc", "b", "b/c"}));
   EXPECT_EQ(scan_keys("bkt", std::string("ab\0", 3)),
@@ -679,8 +696,8 @@ TEST_F(LocalDriveTest, ScanSeekPositionsAtFirstKeyNotBefore) {
 
 TEST_F(LocalDriveTest, ScanRecordsCarryMetadataButNoInlineData) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->commit_object("bkt", "k", inline_record(), ""));
-  auto c = drive_->scan_objects("bkt");
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", inline_record(), ""));
+  auto c = drive_->scan_objects(kNoDeadline, "bkt");
   ASSERT_TRUE(c);
   (*c)->seek("");
   ASSERT_TRUE((*c)->valid());
@@ -694,19 +711,19 @@ TEST_F(LocalDriveTest, ScanRecordsCarryMetadataButNoInlineData) {
 
 TEST_F(LocalDriveTest, ScanSeesASnapshot) {
   make_bucket("bkt");
-  ASSERT_TRUE(drive_->commit_object("bkt", "b", inline_record(), ""));
-  auto c = drive_->scan_objects("bkt");
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "b", inline_record(), ""));
+  auto c = drive_->scan_objects(kNoDeadline, "bkt");
   ASSERT_TRUE(c);
-  ASSERT_TRUE(drive_->commit_object("bkt", "a", inline_record(), ""));
-  ASSERT_TRUE(drive_->commit_object("bkt", "c", inline_record(), ""));
-  ASSERT_TRUE(drive_->delete_object("bkt", "b"));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "a", inline_record(), ""));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "c", inline_record(), ""));
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "b"));
   std::vector<std::string> seen;
   for ((*c)->seek(""); (*c)->valid(); (*c)->next()) seen.emplace_back((*c)->key());
   EXPECT_EQ(seen, std::vector<std::string>{"b"});
 }
 
 TEST_F(LocalDriveTest, ScanOfMissingBucketIsEmpty) {
-  auto c = drive_->scan_objects("nope");
+  auto c = drive_->scan_objects(kNoDeadline, "nope");
   ASSERT_TRUE(c);
   (*c)->seek("");
   EXPECT_FALSE((*c)->valid());
@@ -716,16 +733,16 @@ TEST_F(LocalDriveTest, ScanOfMissingBucketIsEmpty) {
 
 TEST_F(LocalDriveTest, StagedAndShardNamesCannotLeaveTheDrive) {
   for (const char* bad : {"", ".", "..", "../x", "a/b", "/abs", "a\\b", "a b"}) {
-    EXPECT_FALSE(drive_->create_staged(bad, "part.1")) << bad;
-    EXPECT_FALSE(drive_->create_staged(new_uuid(), bad)) << bad;
-    EXPECT_FALSE(drive_->open_shard(bad, "part.1")) << bad;
-    EXPECT_FALSE(drive_->open_shard(new_uuid(), bad)) << bad;
+    EXPECT_FALSE(drive_->create_staged(kNoDeadline, bad, "part.1")) << bad;
+    EXPECT_FALSE(drive_->create_staged(kNoDeadline, new_uuid(), bad)) << bad;
+    EXPECT_FALSE(drive_->open_shard(kNoDeadline, bad, "part.1")) << bad;
+    EXPECT_FALSE(drive_->open_shard(kNoDeadline, new_uuid(), bad)) << bad;
   }
-  EXPECT_FALSE(drive_->create_staged(std::string(129, 'a'), "part.1"));
+  EXPECT_FALSE(drive_->create_staged(kNoDeadline, std::string(129, 'a'), "part.1"));
 }
 
 TEST_F(LocalDriveTest, OpenMissingShardIsAnError) {
-  auto s = drive_->open_shard(new_uuid(), "part.1");
+  auto s = drive_->open_shard(kNoDeadline, new_uuid(), "part.1");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInternalError);
 }
@@ -734,10 +751,10 @@ TEST_F(LocalDriveTest, RemoveStagedDeletesTheStagedFolder) {
   std::string staged = new_uuid();
   stage(staged, "part.1", "abc");
   stage(staged, "part.2", "def");
-  drive_->remove_staged(staged);
+  drive_->remove_staged(kNoDeadline, staged);
   EXPECT_FALSE(fs::exists(tmp_dir() + "/" + staged));
-  drive_->remove_staged(staged);   // removing twice is harmless
-  drive_->remove_staged("../..");  // refused without effect
+  drive_->remove_staged(kNoDeadline, staged);   // removing twice is harmless
+  drive_->remove_staged(kNoDeadline, "../..");  // refused without effect
   EXPECT_TRUE(fs::exists(root() + "/.silo/meta"));
 }
 
@@ -746,9 +763,9 @@ TEST_F(LocalDriveTest, RemoveStagedDeletesTheStagedFolder) {
 TEST_F(LocalDriveTest, ReopenEmptiesStagingFolder) {
   make_bucket("bkt");
   std::string kept = commit_file("bkt", "k", "kept");
-  auto w = drive_->create_staged("abandoned", "part.1");
+  auto w = drive_->create_staged(kNoDeadline, "abandoned", "part.1");
   ASSERT_TRUE(w);
-  ASSERT_TRUE((*w)->write({reinterpret_cast<const uint8_t*>("xyz"), 3}));
+  ASSERT_TRUE((*w)->write(kNoDeadline, {reinterpret_cast<const uint8_t*>("xyz"), 3}));
   w->reset();  // never closed nor committed: a crash mid-PUT
   fs::create_directories(tmp_dir() + "/stray/deep");
   write_file(tmp_dir() + "/stray/deep/file", "junk");
@@ -767,7 +784,7 @@ TEST_F(LocalDriveTest, ReopenRemovesPartFolderOfVanishedUpload) {
   UploadRecord u = upload("bkt", "k");  // never stored
   std::string staged = new_uuid();
   stage(staged, "part", "orphan");
-  auto s = drive_->commit_part(u, part(1, "e"), staged, "part");
+  auto s = drive_->commit_part(kNoDeadline, u, part(1, "e"), staged, "part");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kNoSuchUpload);
   EXPECT_FALSE(fs::exists(data_dir(u.data_uuid) + "/part.1"));
@@ -780,15 +797,15 @@ TEST_F(LocalDriveTest, ReopenRemovesUploadFolderItsRecordNoLongerNames) {
   // died after moving data into a folder the committed record never adopted.
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   commit_part(u, 1, "p1");
   ASSERT_TRUE(fs::exists(data_dir(u.data_uuid) + "/part.1"));
   UploadRecord moved = u;
   moved.data_uuid = new_uuid();
-  ASSERT_TRUE(drive_->put_upload(moved));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, moved));
   open();
   EXPECT_FALSE(fs::exists(data_dir(u.data_uuid)));
-  auto back = drive_->read_upload("bkt", "k", u.upload_id);
+  auto back = drive_->read_upload(kNoDeadline, "bkt", "k", u.upload_id);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, moved);
 }
@@ -796,7 +813,7 @@ TEST_F(LocalDriveTest, ReopenRemovesUploadFolderItsRecordNoLongerNames) {
 TEST_F(LocalDriveTest, ReopenKeepsDataOfLiveUploadAndObjects) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   commit_part(u, 1, "p1");
   commit_part(u, 2, "p2");
   std::string obj = commit_file("bkt", "obj", "object");
@@ -808,10 +825,10 @@ TEST_F(LocalDriveTest, ReopenKeepsDataOfLiveUploadAndObjects) {
   // The upload still completes after the restart.
   ObjectRecord rec = file_record(u.data_uuid, 4);
   rec.parts = {{1, 2, "e", {}}, {2, 2, "e", {}}};
-  ASSERT_TRUE(drive_->complete_upload(u, rec));
+  ASSERT_TRUE(drive_->complete_upload(kNoDeadline, u, rec));
   open();
   EXPECT_EQ(read_file(data_dir(u.data_uuid) + "/part.2"), "p2");
-  EXPECT_EQ(drive_->read_object("bkt", "k", false)->parts.size(), 2u);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false)->parts.size(), 2u);
 }
 
 // Not reachable through the public API, so not tested here: a crash after
@@ -824,25 +841,26 @@ TEST_F(LocalDriveTest, ReopenKeepsDataOfLiveUploadAndObjects) {
 TEST_F(LocalDriveTest, UploadRecordRoundTrips) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "photos/\xC3\xA9t\xC3\xA9.jpg");
-  ASSERT_TRUE(drive_->put_upload(u));
-  auto back = drive_->read_upload("bkt", u.key, u.upload_id);
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
+  auto back = drive_->read_upload(kNoDeadline, "bkt", u.key, u.upload_id);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, u);
-  EXPECT_EQ(drive_->read_upload("bkt", u.key, "other").error().code, ErrorCode::kNoSuchUpload);
-  EXPECT_EQ(drive_->read_upload("bkt", "other", u.upload_id).error().code,
+  EXPECT_EQ(drive_->read_upload(kNoDeadline, "bkt", u.key, "other").error().code,
+            ErrorCode::kNoSuchUpload);
+  EXPECT_EQ(drive_->read_upload(kNoDeadline, "bkt", "other", u.upload_id).error().code,
             ErrorCode::kNoSuchUpload);
 }
 
 TEST_F(LocalDriveTest, CommittedPartMovesIntoUploadFolder) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   std::string staged = new_uuid();
   stage(staged, "part", "part-one");
-  ASSERT_TRUE(drive_->commit_part(u, part(1, "etag1"), staged, "part"));
+  ASSERT_TRUE(drive_->commit_part(kNoDeadline, u, part(1, "etag1"), staged, "part"));
   EXPECT_FALSE(fs::exists(tmp_dir() + "/" + staged));
   EXPECT_EQ(read_file(data_dir(u.data_uuid) + "/part.1"), "part-one");
-  auto parts = drive_->list_parts(u, 0, 10);
+  auto parts = drive_->list_parts(kNoDeadline, u, 0, 10);
   ASSERT_TRUE(parts);
   ASSERT_EQ(parts->size(), 1u);
   EXPECT_EQ((*parts)[0], part(1, "etag1"));
@@ -851,7 +869,7 @@ TEST_F(LocalDriveTest, CommittedPartMovesIntoUploadFolder) {
 TEST_F(LocalDriveTest, ListPartsIsNumericallyOrderedAfterMarkerAndLimited) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   for (uint32_t n : {10000u, 2u, 256u, 1u, 10u, 255u}) commit_part(u, n, "x");
   EXPECT_EQ(part_numbers(u), (std::vector<uint32_t>{1, 2, 10, 255, 256, 10000}));
   EXPECT_EQ(part_numbers(u, 2), (std::vector<uint32_t>{10, 255, 256, 10000}));
@@ -865,8 +883,8 @@ TEST_F(LocalDriveTest, ListPartsIsNumericallyOrderedAfterMarkerAndLimited) {
 TEST_F(LocalDriveTest, PartsOfDifferentUploadsAreSeparate) {
   make_bucket("bkt");
   UploadRecord a = upload("bkt", "k"), b = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(a));
-  ASSERT_TRUE(drive_->put_upload(b));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, a));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, b));
   commit_part(a, 1, "a1");
   commit_part(b, 2, "b2");
   EXPECT_EQ(part_numbers(a), std::vector<uint32_t>{1});
@@ -876,11 +894,11 @@ TEST_F(LocalDriveTest, PartsOfDifferentUploadsAreSeparate) {
 TEST_F(LocalDriveTest, RecommittedPartReplacesFileAndRecord) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   commit_part(u, 3, "first", "etag-a");
   commit_part(u, 3, "second", "etag-b");
   EXPECT_EQ(read_file(data_dir(u.data_uuid) + "/part.3"), "second");
-  auto parts = drive_->list_parts(u, 0, 10);
+  auto parts = drive_->list_parts(kNoDeadline, u, 0, 10);
   ASSERT_TRUE(parts);
   ASSERT_EQ(parts->size(), 1u);
   EXPECT_EQ((*parts)[0].etag, "etag-b");
@@ -889,23 +907,24 @@ TEST_F(LocalDriveTest, RecommittedPartReplacesFileAndRecord) {
 TEST_F(LocalDriveTest, CompleteUploadKeepsOnlyListedParts) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   commit_part(u, 1, "one");
   commit_part(u, 2, "two");
   commit_part(u, 3, "three");
   ObjectRecord rec = file_record(u.data_uuid, 8);
   rec.etag = "abc-2";
   rec.parts = {{1, 3, "e", {}}, {3, 5, "e", {}}};
-  ASSERT_TRUE(drive_->complete_upload(u, rec));
+  ASSERT_TRUE(drive_->complete_upload(kNoDeadline, u, rec));
 
   EXPECT_EQ(files_under(data_dir(u.data_uuid)), (std::set<std::string>{"part.1", "part.3"}));
-  auto obj = drive_->read_object("bkt", "k", true);
+  auto obj = drive_->read_object(kNoDeadline, "bkt", "k", true);
   ASSERT_TRUE(obj);
   EXPECT_EQ(*obj, rec);
-  EXPECT_EQ(drive_->read_upload("bkt", "k", u.upload_id).error().code, ErrorCode::kNoSuchUpload);
+  EXPECT_EQ(drive_->read_upload(kNoDeadline, "bkt", "k", u.upload_id).error().code,
+            ErrorCode::kNoSuchUpload);
   EXPECT_TRUE(part_numbers(u).empty());
   {
-    auto c = drive_->scan_uploads("bkt");
+    auto c = drive_->scan_uploads(kNoDeadline, "bkt");
     ASSERT_TRUE(c);
     (*c)->seek("", "");
     EXPECT_FALSE((*c)->valid());
@@ -918,23 +937,23 @@ TEST_F(LocalDriveTest, CompleteUploadKeepsOnlyListedParts) {
 TEST_F(LocalDriveTest, CompleteUploadRemovesReplacedObjectData) {
   make_bucket("bkt");
   std::string old_file = commit_file("bkt", "k", "old");
-  ASSERT_TRUE(drive_->commit_object("bkt", "inline-old", inline_record(), ""));
+  ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "inline-old", inline_record(), ""));
   UploadRecord u = upload("bkt", "k");
   UploadRecord v = upload("bkt", "inline-old");
-  ASSERT_TRUE(drive_->put_upload(u));
-  ASSERT_TRUE(drive_->put_upload(v));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, v));
   commit_part(u, 1, "new");
   commit_part(v, 1, "new");
   ObjectRecord rec = file_record(u.data_uuid, 3);
   rec.parts = {{1, 3, "e", {}}};
-  ASSERT_TRUE(drive_->complete_upload(u, rec));
+  ASSERT_TRUE(drive_->complete_upload(kNoDeadline, u, rec));
   EXPECT_FALSE(fs::exists(data_dir(old_file)));
-  EXPECT_EQ(drive_->read_object("bkt", "k", false)->data_uuid, u.data_uuid);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false)->data_uuid, u.data_uuid);
 
   ObjectRecord rec2 = file_record(v.data_uuid, 3);
   rec2.parts = {{1, 3, "e", {}}};
-  ASSERT_TRUE(drive_->complete_upload(v, rec2));
-  auto r = drive_->read_object("bkt", "inline-old", true);
+  ASSERT_TRUE(drive_->complete_upload(kNoDeadline, v, rec2));
+  auto r = drive_->read_object(kNoDeadline, "bkt", "inline-old", true);
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->inlined);
   EXPECT_TRUE(r->inline_data.empty());
@@ -943,26 +962,27 @@ TEST_F(LocalDriveTest, CompleteUploadRemovesReplacedObjectData) {
 TEST_F(LocalDriveTest, AbortUploadRemovesFilesAndRecords) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   commit_part(u, 1, "one");
   commit_part(u, 2, "two");
-  ASSERT_TRUE(drive_->abort_upload(u));
+  ASSERT_TRUE(drive_->abort_upload(kNoDeadline, u));
   EXPECT_FALSE(fs::exists(data_dir(u.data_uuid)));
   EXPECT_TRUE(files_under(root() + "/data").empty());
-  EXPECT_EQ(drive_->read_upload("bkt", "k", u.upload_id).error().code, ErrorCode::kNoSuchUpload);
+  EXPECT_EQ(drive_->read_upload(kNoDeadline, "bkt", "k", u.upload_id).error().code,
+            ErrorCode::kNoSuchUpload);
   EXPECT_TRUE(part_numbers(u).empty());
-  EXPECT_TRUE(drive_->delete_bucket("bkt"));
+  EXPECT_TRUE(drive_->delete_bucket(kNoDeadline, "bkt"));
 }
 
 TEST_F(LocalDriveTest, PartArrivingAfterAbortIsRefusedAndLeavesNoFile) {
   make_bucket("bkt");
   UploadRecord u = upload("bkt", "k");
-  ASSERT_TRUE(drive_->put_upload(u));
+  ASSERT_TRUE(drive_->put_upload(kNoDeadline, u));
   commit_part(u, 1, "one");
-  ASSERT_TRUE(drive_->abort_upload(u));
+  ASSERT_TRUE(drive_->abort_upload(kNoDeadline, u));
   std::string staged = new_uuid();
   stage(staged, "part", "late");
-  auto s = drive_->commit_part(u, part(2, "e"), staged, "part");
+  auto s = drive_->commit_part(kNoDeadline, u, part(2, "e"), staged, "part");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kNoSuchUpload);
   EXPECT_TRUE(files_under(root() + "/data").empty());
@@ -975,7 +995,7 @@ TEST_F(LocalDriveTest, ScanUploadsOrdersByKeyThenUploadIdWithinBucket) {
   auto mk = [&](const std::string& bucket, const std::string& key, const std::string& id) {
     UploadRecord u = upload(bucket, key);
     u.upload_id = id;
-    EXPECT_TRUE(drive_->put_upload(u));
+    EXPECT_TRUE(drive_->put_upload(kNoDeadline, u));
   };
   mk("bkt", "b", "id1");
   mk("bkt", "a", "id2");
@@ -984,7 +1004,7 @@ TEST_F(LocalDriveTest, ScanUploadsOrdersByKeyThenUploadIdWithinBucket) {
   mk("bkt", "a!", "id9");
   mk("bkt2", "a", "id5");
   auto list = [&](std::string_view key, std::string_view id) {
-    auto c = drive_->scan_uploads("bkt");
+    auto c = drive_->scan_uploads(kNoDeadline, "bkt");
     EXPECT_TRUE(c);
     std::vector<std::string> out;
     for ((*c)->seek(key, id); (*c)->valid(); (*c)->next()) {
