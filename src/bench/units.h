@@ -11,13 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/units.h"
+
 namespace silo::bench {
 
-// "4KiB" -> 4096, "1MB" -> 1000000, "1000" -> 1000 ("B" optional). Units are
-// case-insensitive: B, KB/KiB, MB/MiB, GB/GiB, TB/TiB ("K", "M", "G", "T" are
-// the binary ones). An integer count only; nullopt on anything else or on
-// overflow.
-std::optional<uint64_t> parse_size(std::string_view text);
+// Sizes are common/units.h's, shared with the server and the client.
+using silo::format_size;
+using silo::parse_size;
 
 // "10s", "1m", "1m30s", "2h", "250ms"; a bare number is seconds. Components
 // must be in decreasing order of unit and appear once each. nullopt on
@@ -29,8 +29,6 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 using MixedShares = std::array<unsigned, 4>;
 std::optional<MixedShares> parse_mixed(std::string_view text);
 
-// 4096 -> "4 KiB", 1536 -> "1.5 KiB", 1000 -> "1000 B".
-std::string format_size(uint64_t bytes);
 // 12.3456 -> "12.3 s", 0.25 -> "250 ms".
 std::string format_seconds(double seconds);
 

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/units.h"
 #include "cluster/endpoints.h"
 #include "http/server.h"
 #include "object/healer.h"
@@ -171,19 +172,6 @@ class ServerAdmin final : public s3::AdminApi {
   object::ErasureSetOptions options_;
   int64_t started_ns_;
 };
-
-std::string human_bytes(uint64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 5) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  return buf;
-}
 
 // Usable space: the free space of the drives times the data share of a stripe.
 uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::ManagedDrive>>& drives,
@@ -355,7 +343,7 @@ int run_server(const ServerConfig& config) {
             << " erasure set(s) of " << *set_size << "\n"
             << "  Parity:      EC:" << set_options.standard_parity << " (STANDARD), EC:"
             << set_options.reduced_parity << " (REDUCED_REDUNDANCY)\n"
-            << "  Capacity:    " << human_bytes(usable_bytes(drives, *set_size, set_options.standard_parity))
+            << "  Capacity:    " << format_size(usable_bytes(drives, *set_size, set_options.standard_parity))
             << " usable\n"
             << "  Region:      "
             << (config.region.empty()
