@@ -341,7 +341,8 @@ Result<BucketRecord> LocalDrive::stat_bucket_cached(std::string_view bucket) {
   ro.read_tier = rocksdb::kBlockCacheTier;
   std::string v;
   auto st = db_->Get(ro, bucket_key(bucket), &v);
-  if (st.IsIncomplete()) return fail(ErrorCode::kWouldBlock);
+  // OK without a value: the key may be in a table not open yet.
+  if (st.IsIncomplete() || (st.ok() && v.empty())) return fail(ErrorCode::kWouldBlock);
   if (st.IsNotFound()) return fail(ErrorCode::kNoSuchBucket);  // bloom filter and memtable said so
   if (!st.ok()) return std::unexpected(io_error(st));
   return decode_bucket(v);
@@ -398,12 +399,20 @@ Result<ObjectRecord> LocalDrive::read_object_cached(std::string_view bucket, std
   ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than a disk read
   std::string v;
   auto st = db_->Get(ro, object_key(kObjectSpace, bucket, key), &v);
-  if (st.IsIncomplete() || st.IsNotFound()) return fail(ErrorCode::kWouldBlock);
+  // OK without a value: the key may be in a table not open yet.
+  if (st.IsIncomplete() || st.IsNotFound() || (st.ok() && v.empty())) {
+    return fail(ErrorCode::kWouldBlock);
+  }
   if (!st.ok()) return std::unexpected(io_error(st));
   auto rec = decode_object(v);
   if (rec && with_data && rec->inlined) {
     st = db_->Get(ro, object_key(kInlineSpace, bucket, key), &rec->inline_data);
-    if (!st.ok()) return fail(ErrorCode::kWouldBlock);
+    // A memory-only Get answers OK without a value when the table that may
+    // hold the key is not open yet (RocksDB's "key may exist"); only an
+    // empty object has empty inline data.
+    if (!st.ok() || (rec->inline_data.empty() && rec->size > 0)) {
+      return fail(ErrorCode::kWouldBlock);
+    }
   }
   return rec;
 }
