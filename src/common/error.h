@@ -78,6 +78,10 @@ enum class ErrorCode {
   kBucketNameUnavailable,
   kInvalidPartNumber,
   kNoSuchVersion,
+  // A write would leave a drive with less free space than its reserve (or
+  // the filesystem said ENOSPC/EDQUOT): 507, never retried by SDKs. The
+  // drive stays online and readable.
+  kStorageFull,
   // Silo-internal conditions that reach clients as 503 SlowDown.
   kDriveOffline,
   kInsufficientReadQuorum,

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/hash.h"
+#include "object/capacity.h"
 
 namespace silo::object {
 
@@ -77,7 +78,14 @@ Status Pools::delete_bucket(std::string_view bucket) {
 
 Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
                                                        std::string_view key, PutOptions options) {
-  return set_for(key).begin_put(bucket, key, std::move(options));
+  ErasureSet& set = set_for(key);
+  auto size = options.size;
+  std::string storage_class = options.storage_class;
+  auto w = set.begin_put(bucket, key, std::move(options));
+  if (!w) return w;
+  auto room = set_room(set, key, storage_class, size, false);
+  if (room.out_of_space()) return fail(storage_full_error(room, size));
+  return capacity_writer(set, std::string(key), std::move(storage_class), std::move(*w));
 }
 
 Result<ObjectInfo> Pools::head_object(std::string_view bucket, std::string_view key) {
@@ -99,7 +107,17 @@ Result<std::unique_ptr<ObjectReader>> Pools::open_object(std::string_view bucket
 }
 
 Status Pools::delete_object(std::string_view bucket, std::string_view key) {
-  return set_for(key).delete_object(bucket, key);
+  ErasureSet& set = set_for(key);
+  auto s = set.delete_object(bucket, key);
+  if (!s && s.error().code == ErrorCode::kInsufficientWriteQuorum) {
+    // Deletes need no room beyond a few bytes of log; drives that cannot
+    // find even those are full past their reserve (from outside Silo).
+    auto room = set_room(set, key, {}, 0, true);
+    if (room.out_of_space()) {
+      return fail(storage_full_error(room, std::nullopt, "record this delete"));
+    }
+  }
+  return s;
 }
 
 Result<ListResult> Pools::list_objects(std::string_view bucket, const ListParams& params) {
@@ -148,7 +166,10 @@ Result<std::unique_ptr<ObjectWriter>> Pools::begin_part(std::string_view bucket,
                                                         std::string_view key,
                                                         std::string_view upload_id,
                                                         uint32_t part_number) {
-  return set_for(key).begin_part(bucket, key, upload_id, part_number);
+  ErasureSet& set = set_for(key);
+  auto w = set.begin_part(bucket, key, upload_id, part_number);
+  if (!w) return w;
+  return capacity_writer(set, std::string(key), {}, std::move(*w));
 }
 
 Result<PartListing> Pools::list_parts(std::string_view bucket, std::string_view key,

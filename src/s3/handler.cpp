@@ -150,7 +150,8 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     } else {
       exchange.set_close();
     }
-    if (error_http_status(err.code) >= 500) {
+    // A full drive is logged once by the drive, not once per refused request.
+    if (error_http_status(err.code) >= 500 && err.code != ErrorCode::kStorageFull) {
       spdlog::error("{} {} {} -> {} {}", ctx.request_id, req.method_string(), raw_path,
                     error_code_name(err.code), err.text());
     }

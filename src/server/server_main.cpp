@@ -206,6 +206,15 @@ int run_server(const ServerConfig& config) {
               << config.address << "'\n";
     return 2;
   }
+  storage::LocalDriveOptions drive_options;
+  if (!config.min_free.empty()) {
+    auto min_free = storage::parse_min_free(config.min_free);
+    if (!min_free) {
+      std::cerr << "silo server: " << min_free.error().text() << "\n";
+      return 2;
+    }
+    drive_options.min_free = *min_free;
+  }
   auto stale_age = parse_duration_ns(config.stale_uploads_expiry);
   if (!stale_age) {
     std::cerr << "silo server: --stale-uploads-expiry must look like 24h, 30m or 90s\n";
@@ -264,7 +273,7 @@ int run_server(const ServerConfig& config) {
   }
   std::vector<std::shared_ptr<storage::ManagedDrive>> drives;
   for (const auto& slot : layout->drives) {
-    auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id);
+    auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
     if (slot.reachable && !d->open_now()) {
       spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
     }

@@ -10,7 +10,10 @@
 //   synced metadata WAL).
 // - Failures come back as Error values: kNoSuchBucket, kNoSuchKey,
 //   kNoSuchUpload, kBucketAlreadyOwnedByYou, kBucketNotEmpty for the
-//   conditions of their names; kInternalError for I/O errors and corruption.
+//   conditions of their names; kStorageFull when a write would enter the
+//   drive's free-space reserve or the filesystem is full (the drive stays
+//   online: reads, deletes and other metadata changes go on); kInternalError
+//   for I/O errors and corruption.
 // - No object key ever becomes part of a filesystem path: shard files live
 //   under directories named by uuid.
 #pragma once
@@ -25,6 +28,7 @@
 
 #include "common/error.h"
 #include "storage/record.h"
+#include "storage/space.h"
 
 namespace silo::storage {
 
@@ -169,6 +173,14 @@ class Drive {
   // Forgets the upload and removes its data.
   virtual Status abort_upload(const UploadRecord& upload) = 0;
   virtual Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) = 0;
+
+  // ---- Capacity
+  // Size, free space and reserve of the drive (storage/space.h): from
+  // memory, measured at most a second ago, or now with `refresh`.
+  virtual Result<DiskInfo> disk_info(bool refresh) {
+    (void)refresh;
+    return fail(ErrorCode::kNotImplemented);
+  }
 };
 
 }  // namespace silo::storage

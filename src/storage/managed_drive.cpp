@@ -85,7 +85,11 @@ bool ManagedDrive::open_now() {
 
 void ManagedDrive::check() {
   if (online_) {
-    if (!identity_ok()) go_offline("its format.json is missing or belongs to another drive");
+    if (!identity_ok()) {
+      go_offline("its format.json is missing or belongs to another drive");
+    } else if (auto d = get()) {
+      d->maintain();
+    }
     return;
   }
   auto now = std::chrono::steady_clock::now();
@@ -216,6 +220,10 @@ Result<std::unique_ptr<UploadCursor>> ManagedDrive::scan_uploads(std::string_vie
   auto c = d->scan_uploads(b);
   if (!c) return c;
   return std::make_unique<KeepAliveUploadCursor>(d, std::move(*c));
+}
+
+Result<DiskInfo> ManagedDrive::disk_info(bool refresh) {
+  return call([&](LocalDrive& d) { return d.disk_info(refresh); });
 }
 
 }  // namespace silo::storage

@@ -30,8 +30,10 @@ class ManagedDrive final : public Drive {
 
   bool online() const override { return online_.load(); }
   const std::string& drive_id() const { return drive_id_; }
-  // Verifies identity, taking the drive offline or bringing it back.
-  // Cheap (one stat); called by the monitor and after errors.
+  // Verifies identity, taking the drive offline or bringing it back, and
+  // keeps an online drive's free space measured (LocalDrive::maintain).
+  // Cheap (a stat and a statvfs); called by the monitor and after errors.
+  // A full drive stays online.
   void check();
   // Opens the drive now; false (and offline) when it cannot be opened.
   bool open_now();
@@ -76,6 +78,7 @@ class ManagedDrive final : public Drive {
                          Replaced replaced = Replaced::kRemove) override;
   Status abort_upload(const UploadRecord& upload) override;
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
+  Result<DiskInfo> disk_info(bool refresh) override;
 
  private:
   std::shared_ptr<LocalDrive> get() const;

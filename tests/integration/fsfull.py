@@ -46,14 +46,16 @@ class Tmpfs:
 
 @pytest.fixture
 def tmpfs(tmp_path):
-    """tmpfs(size, name="fs") mounts a tmpfs under tmp_path; every mount is
-    removed at teardown, after the servers the test made are stopped (this
-    fixture is requested before make_server, so it is finalized after it)."""
+    """tmpfs(size, name="d1") mounts a tmpfs at tmp_path/fs/NAME, to serve as
+    one drive folder (the server's log then stays outside it, in tmp_path/fs).
+    Every mount is removed at teardown, after the servers the test made are
+    stopped (this fixture is requested before make_server, so it is
+    finalized after it)."""
     require_root()
     mounts = []
 
-    def mount(size, name="fs"):
-        fs = Tmpfs(tmp_path / name, size)
+    def mount(size, name="d1"):
+        fs = Tmpfs(tmp_path / "fs" / name, size)
         mounts.append(fs)
         return fs
 

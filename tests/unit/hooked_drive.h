@@ -18,7 +18,7 @@ namespace silo::test_support {
 // every inline shard it reads (the only way to corrupt inline data, which
 // lives inside RocksDB), run a callback once right after the next
 // read_upload (to interleave another operation deterministically), fail
-// commits after a number of them, and play an offline drive.
+// commits after a number of them, and play an offline or a full drive.
 class HookedDrive final : public storage::Drive {
  public:
   explicit HookedDrive(std::shared_ptr<storage::Drive> inner) : inner_(std::move(inner)) {}
@@ -28,6 +28,10 @@ class HookedDrive final : public storage::Drive {
   std::function<void()> after_read_upload;
   // online() is false; reads, commits and deletes fail with kDriveOffline.
   bool offline = false;
+  // Plays a drive at its free-space reserve: disk_info says so, and staged
+  // shards and inline data are refused with kStorageFull as a LocalDrive
+  // refuses them; reads and deletes go on.
+  bool full = false;
 
   bool online() const override { return !offline && inner_->online(); }
 
@@ -54,6 +58,7 @@ class HookedDrive final : public storage::Drive {
                        storage::Replaced replaced = storage::Replaced::kRemove) override {
     if (offline) return fail(ErrorCode::kDriveOffline);
     if (fail_commits_after == 0) return fail(ErrorCode::kInternalError, "injected commit failure");
+    if (full && r.inlined) return fail(ErrorCode::kStorageFull, "drive " + endpoint() + " is full");
     if (fail_commits_after != SIZE_MAX) --fail_commits_after;
     return inner_->commit_object(b, k, r, staged, replaced);
   }
@@ -77,6 +82,7 @@ class HookedDrive final : public storage::Drive {
   }
   Result<std::unique_ptr<storage::ShardWriter>> create_staged(std::string_view id,
                                                               std::string_view name) override {
+    if (full) return fail(ErrorCode::kStorageFull, "drive " + endpoint() + " is full");
     return inner_->create_staged(id, name);
   }
   void remove_staged(std::string_view id) override { inner_->remove_staged(id); }
@@ -110,6 +116,14 @@ class HookedDrive final : public storage::Drive {
   Status abort_upload(const storage::UploadRecord& u) override { return inner_->abort_upload(u); }
   Result<std::unique_ptr<storage::UploadCursor>> scan_uploads(std::string_view b) override {
     return inner_->scan_uploads(b);
+  }
+  Result<storage::DiskInfo> disk_info(bool refresh) override {
+    if (!full) return inner_->disk_info(refresh);
+    storage::DiskInfo d;
+    d.total = 100 << 20;
+    d.reserve = 10 << 20;
+    d.free = 9 << 20;
+    return d;
   }
 
  private:
