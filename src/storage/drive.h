@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "storage/record.h"
 #include "storage/space.h"
+#include "storage/usage.h"
 
 namespace silo::storage {
 
@@ -179,6 +180,11 @@ class Drive {
   // memory, measured at most a second ago, or now with `refresh`.
   virtual Result<DiskInfo> disk_info(bool refresh) {
     (void)refresh;
+    return fail(ErrorCode::kNotImplemented);
+  }
+  // What `bucket` holds on this drive (its current object records), counted
+  // by every change in the batch that makes it.
+  virtual Result<BucketUsage> bucket_usage(std::string_view) {
     return fail(ErrorCode::kNotImplemented);
   }
 };

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <thread>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
 #include <rocksdb/cache.h>
@@ -16,6 +17,7 @@
 #include "common/log.h"
 #include "storage/fs_util.h"
 #include "storage/space.h"
+#include "storage/usage.h"
 
 namespace silo::storage {
 
@@ -249,6 +251,8 @@ Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
   // deletes are compacted without waiting for their level to fill.
   opts.table_properties_collector_factories.push_back(
       rocksdb::NewCompactOnDeletionCollectorFactory(128, 32, 0.5));
+  opts.merge_operator = usage_merge_operator();
+  opts.max_successive_merges = 64;
   opts.max_background_jobs = 2;
   opts.max_open_files = 512;
   opts.keep_log_file_num = 2;
@@ -278,6 +282,7 @@ Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
   }
   std::unique_ptr<LocalDrive> drive(
       new LocalDrive(root, std::unique_ptr<rocksdb::DB>(raw), std::move(space)));
+  if (auto s = init_usage(*drive->db_); !s) return std::unexpected(s.error());
   if (auto s = drive->recover(); !s) return std::unexpected(s.error());
   return drive;
 }
@@ -404,9 +409,13 @@ Status LocalDrive::delete_bucket(std::string_view bucket) {
   }
   rocksdb::WriteBatch batch;
   batch.Delete(bucket_key(bucket));
+  batch.Delete(usage_key(bucket));
   return write(batch, true);
 }
 
+Result<BucketUsage> LocalDrive::bucket_usage(std::string_view bucket) {
+  return read_usage(*db_, bucket);
+}
 
 // ---- Objects
 
@@ -476,6 +485,7 @@ Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view 
   if (!st.ok()) return std::unexpected(io_error(st));
   auto prev = decode_object(old);
   if (!prev) return {};  // a corrupt record is not worth keeping
+  add_usage(batch, bucket, {-1, -prev->size});
   std::string rkey = object_key(kReplacedSpace, bucket, key);
   if (replaced == Replaced::kKeep) {
     // An older version still set aside (a change a crash left undecided) is
@@ -537,6 +547,7 @@ Status LocalDrive::commit_object(std::string_view bucket, std::string_view key,
     batch.Delete(ikey);
   }
   batch.Put(okey, encode(meta_only));
+  add_usage(batch, bucket, {1, record.size});
   if (!intent.empty()) batch.Delete(intent);
   if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
@@ -620,6 +631,7 @@ Status LocalDrive::undo_replace(std::string_view bucket, std::string_view key,
     }
     batch.Put(okey, encode(*prev));
     batch.Delete(rkey);
+    add_usage(batch, bucket, {1, prev->size});
   } else if (committed && current && current->data_uuid == committed->data_uuid &&
              current->mod_time_ns == committed->mod_time_ns) {
     // The key was new: taking the change back removes it.
@@ -628,6 +640,7 @@ Status LocalDrive::undo_replace(std::string_view bucket, std::string_view key,
   } else {
     return {};
   }
+  if (current) add_usage(batch, bucket, {-1, -current->size});
   if (current && !current->data_uuid.empty() && current->data_uuid != restored_uuid) {
     garbage.push_back(std::string(kGarbageSpace) + current->data_uuid);
     batch.Put(garbage.back(), "");
@@ -801,6 +814,7 @@ Status LocalDrive::complete_upload(const UploadRecord& upload, const ObjectRecor
   batch.Delete(upload_key(upload.bucket, upload.key, upload.upload_id));
   batch.Delete(object_key(kInlineSpace, upload.bucket, upload.key));
   batch.Put(okey, encode(record));
+  add_usage(batch, upload.bucket, {1, record.size});
   batch.Delete(std::string(kIntentSpace) + upload.data_uuid);
   if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
@@ -837,8 +851,14 @@ Status LocalDrive::write(rocksdb::WriteBatch& batch, bool sync) {
   auto st = db_->Write(w, &batch);
   // The filesystem filled from outside Silo's reserve: give the store the
   // ballast, let it leave the read-only state a failed write put it in, and
-  // try once more (this is how a delete gets through on a full disk).
-  if (!st.ok() && io_error(st).code == ErrorCode::kStorageFull && space_->release_ballast()) {
+  // try again; a compaction that took the last bytes gives them back when
+  // it fails, so a moment later there is room (this is how a delete gets
+  // through on a full disk).
+  for (int attempt = 1; attempt <= 3 && !st.ok() && io_error(st).code == ErrorCode::kStorageFull;
+       ++attempt) {
+    if (!space_->release_ballast()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    }
     (void)db_->Resume();
     st = db_->Write(w, &batch);
   }

@@ -84,6 +84,7 @@ class LocalDrive final : public Drive {
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
 
   Result<DiskInfo> disk_info(bool refresh) override;
+  Result<BucketUsage> bucket_usage(std::string_view bucket) override;
   // Periodic upkeep (the drive monitor calls it every second): measures the
   // free space, takes the ballast again when there is room, and lets a
   // metadata store stopped by a full filesystem resume.

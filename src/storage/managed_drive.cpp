@@ -225,5 +225,8 @@ Result<std::unique_ptr<UploadCursor>> ManagedDrive::scan_uploads(std::string_vie
 Result<DiskInfo> ManagedDrive::disk_info(bool refresh) {
   return call([&](LocalDrive& d) { return d.disk_info(refresh); });
 }
+Result<BucketUsage> ManagedDrive::bucket_usage(std::string_view b) {
+  return call([&](LocalDrive& d) { return d.bucket_usage(b); });
+}
 
 }  // namespace silo::storage

@@ -79,6 +79,7 @@ class ManagedDrive final : public Drive {
   Status abort_upload(const UploadRecord& upload) override;
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
   Result<DiskInfo> disk_info(bool refresh) override;
+  Result<BucketUsage> bucket_usage(std::string_view bucket) override;
 
  private:
   std::shared_ptr<LocalDrive> get() const;

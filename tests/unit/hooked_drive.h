@@ -125,6 +125,9 @@ class HookedDrive final : public storage::Drive {
     d.free = 9 << 20;
     return d;
   }
+  Result<storage::BucketUsage> bucket_usage(std::string_view b) override {
+    return inner_->bucket_usage(b);
+  }
 
  private:
   std::shared_ptr<storage::Drive> inner_;
