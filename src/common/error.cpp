@@ -183,6 +183,10 @@ ErrorInfo info(ErrorCode code) {
       return {"StorageFull", 507,
               "Not enough free space is left on the drives to store this object. Delete objects "
               "or add capacity, then retry."};
+    case E::kQuotaExceeded:
+      return {"QuotaExceeded", 400,
+              "This write would take the bucket past its quota. Delete objects or raise the "
+              "quota, then retry."};
     case E::kWouldBlock:
       return {"InternalError", 500, "We encountered an internal error. Please try again."};
     case E::kDriveOffline:

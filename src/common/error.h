@@ -82,6 +82,8 @@ enum class ErrorCode {
   // the filesystem said ENOSPC/EDQUOT): 507, never retried by SDKs. The
   // drive stays online and readable.
   kStorageFull,
+  // A write would take a bucket past its quota: 400, never retried.
+  kQuotaExceeded,
   // Silo-internal conditions that reach clients as 503 SlowDown.
   kDriveOffline,
   kInsufficientReadQuorum,

@@ -2,7 +2,11 @@
 // server implements it; the S3 layer routes, authenticates and replies JSON.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+
+#include "common/error.h"
 
 namespace silo::s3 {
 
@@ -19,6 +23,13 @@ class AdminApi {
   // Progress of the current or last walk: of `kind` ("heal": on demand,
   // "scanner": background), or whichever started last when `kind` is empty.
   virtual std::string heal_status_json(const std::string& kind) = 0;
+  // The bucket's quota and usage: {"bucket", "quota" (bytes or null),
+  // "usage": {"objects", "bytes"}}; NoSuchBucket when it does not exist. May block.
+  virtual Result<std::string> quota_json(const std::string& bucket) = 0;
+  // Sets the bucket's quota in bytes (nullopt: removes it) and answers as
+  // quota_json. May block.
+  virtual Result<std::string> set_quota(const std::string& bucket,
+                                        std::optional<uint64_t> bytes) = 0;
 };
 
 }  // namespace silo::s3

@@ -162,6 +162,21 @@ class ServerAdmin final : public s3::AdminApi {
   std::string heal_status_json(const std::string& kind) override {
     return (kind.empty() ? healer_.progress() : healer_.progress(kind)).to_json();
   }
+  Result<std::string> quota_json(const std::string& bucket) override {
+    auto quota = pools_.quotas().quota(bucket);
+    if (!quota) return std::unexpected(quota.error());
+    auto usage = pools_.quotas().usage(bucket);
+    if (!usage) return std::unexpected(usage.error());
+    nlohmann::json j = {{"bucket", bucket},
+                        {"quota", *quota ? nlohmann::json(**quota) : nlohmann::json()},
+                        {"usage", {{"objects", usage->objects}, {"bytes", usage->bytes}}}};
+    return j.dump();
+  }
+  Result<std::string> set_quota(const std::string& bucket, std::optional<uint64_t> bytes) override {
+    if (auto s = pools_.quotas().set_quota(bucket, bytes); !s) return std::unexpected(s.error());
+    spdlog::info("bucket {}: quota {}", bucket, bytes ? format_size(*bytes) : "removed");
+    return quota_json(bucket);
+  }
 
  private:
   object::Pools& pools_;

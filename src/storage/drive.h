@@ -187,6 +187,9 @@ class Drive {
   virtual Result<BucketUsage> bucket_usage(std::string_view) {
     return fail(ErrorCode::kNotImplemented);
   }
+  // Replaces the record of an existing bucket (its settings, such as the
+  // quota); kNoSuchBucket when it does not exist.
+  virtual Status update_bucket(const BucketRecord&) { return fail(ErrorCode::kNotImplemented); }
 };
 
 }  // namespace silo::storage

@@ -413,6 +413,13 @@ Status LocalDrive::delete_bucket(std::string_view bucket) {
   return write(batch, true);
 }
 
+Status LocalDrive::update_bucket(const BucketRecord& bucket) {
+  if (auto b = stat_bucket(bucket.name); !b) return std::unexpected(b.error());
+  auto st = db_->Put(synced(), bucket_key(bucket.name), encode(bucket));
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return {};
+}
+
 Result<BucketUsage> LocalDrive::bucket_usage(std::string_view bucket) {
   return read_usage(*db_, bucket);
 }

@@ -85,6 +85,7 @@ class LocalDrive final : public Drive {
 
   Result<DiskInfo> disk_info(bool refresh) override;
   Result<BucketUsage> bucket_usage(std::string_view bucket) override;
+  Status update_bucket(const BucketRecord& bucket) override;
   // Periodic upkeep (the drive monitor calls it every second): measures the
   // free space, takes the ballast again when there is room, and lets a
   // metadata store stopped by a full filesystem resume.

@@ -228,5 +228,8 @@ Result<DiskInfo> ManagedDrive::disk_info(bool refresh) {
 Result<BucketUsage> ManagedDrive::bucket_usage(std::string_view b) {
   return call([&](LocalDrive& d) { return d.bucket_usage(b); });
 }
+Status ManagedDrive::update_bucket(const BucketRecord& b) {
+  return call([&](LocalDrive& d) { return d.update_bucket(b); });
+}
 
 }  // namespace silo::storage

@@ -80,6 +80,7 @@ class ManagedDrive final : public Drive {
   Result<std::unique_ptr<UploadCursor>> scan_uploads(std::string_view bucket) override;
   Result<DiskInfo> disk_info(bool refresh) override;
   Result<BucketUsage> bucket_usage(std::string_view bucket) override;
+  Status update_bucket(const BucketRecord& bucket) override;
 
  private:
   std::shared_ptr<LocalDrive> get() const;

@@ -128,6 +128,7 @@ class HookedDrive final : public storage::Drive {
   Result<storage::BucketUsage> bucket_usage(std::string_view b) override {
     return inner_->bucket_usage(b);
   }
+  Status update_bucket(const storage::BucketRecord& b) override { return inner_->update_bucket(b); }
 
  private:
   std::shared_ptr<storage::Drive> inner_;
