@@ -31,7 +31,9 @@ SetRoom set_room(ErasureSet& set, std::string_view key, std::string_view storage
       if (d.error().code == ErrorCode::kNotImplemented) ++room.writable;
       continue;
     }
-    if (d->room_for(room.per_drive)) {
+    // Of unknown size, a write needs more than the last bytes above the
+    // reserve: a full drive (within a MiB of it) refuses it, as it does.
+    if (size ? d->room_for(room.per_drive) : !d->full()) {
       ++room.writable;
       room.least_free = std::min(room.least_free, d->free - d->reserve - room.per_drive);
     } else {

@@ -38,8 +38,8 @@ struct SetRoom {
 // `k` data shards (framing included).
 uint64_t bytes_per_drive(uint64_t size, uint32_t k, uint32_t block_size);
 
-// What the drives of `set` say about a write of `size` bytes (nullopt:
-// unknown, so any room at all will do) to `key`. With `refresh` each drive
+// What the drives of `set` say about a write of `size` bytes to `key`
+// (nullopt: unknown, so every drive that is not full will do). With `refresh` each drive
 // measures its filesystem now instead of answering from memory.
 SetRoom set_room(ErasureSet& set, std::string_view key, std::string_view storage_class,
                  std::optional<uint64_t> size, bool refresh);

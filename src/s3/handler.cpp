@@ -84,6 +84,19 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     co_await exchange.send(health_response(req));
     co_return;
   }
+  if (raw_path == "/silo/health/cluster") {
+    auto res = health_response(req);
+    if (services_.admin) {
+      // 503 while any set cannot take writes: its drives are offline or full.
+      auto [writable, body] = services_.admin->cluster_health();
+      if (!writable) res.result(bhttp::status::service_unavailable);
+      res.set(bhttp::field::content_type, "application/json");
+      res.body() = std::move(body);
+      res.prepare_payload();
+    }
+    co_await exchange.send(std::move(res));
+    co_return;
+  }
 
   Context ctx{exchange, services_, new_request_id(), {}, {}, {}, {}, false};
   auto started = std::chrono::steady_clock::now();

@@ -5,13 +5,15 @@ restarts at the full mark and resumes writing once space is freed.
 `--min-free 99%` makes the refusals testable on an ordinary folder."""
 
 import os
-import time
+import subprocess
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from clihelpers import RawConn, request_bytes, sign
-from ec_helpers import client, wait_for
+from conftest import ACCESS_KEY, SECRET_KEY, SILO_BIN
+from ec_helpers import admin_json, client, wait_for
 from fsfull import KIB, MIB, error_of, fill, tmpfs  # noqa: F401 (tmpfs is a fixture)
 
 pytestmark = pytest.mark.sdk_independent
@@ -50,6 +52,42 @@ def test_writes_to_a_full_drive_are_refused_with_507_storage_full(tmpfs, make_se
     wait_for(lambda: "% full" in srv.read_log() or "is full" in srv.read_log(), 3,
              "the drive to log that it is (nearly) full")
     assert "is offline" not in srv.read_log()
+    for _ in range(20):
+        with pytest.raises(ClientError):
+            s3.put_object(Bucket="full", Key="again", Body=os.urandom(50_000))
+    # Once per threshold (80, 90, 95 %, full), not once per request.
+    log = srv.read_log()
+    assert log.count("% full:") <= 3 and log.count(" is full:") <= 1, log
+    assert "StorageFull" not in log, "refused requests are logged one by one"
+
+
+def test_admin_info_and_the_cluster_health_check_show_full_drives(make_server, tmp_path):
+    drives = [tmp_path / f"d{i}" for i in range(1, 5)]
+    srv = make_server(drives=drives)
+    r = requests.get(srv.endpoint + "/silo/health/cluster", timeout=10)
+    assert r.status_code == 200 and r.json()["writable"] is True, r.text
+    info = admin_json(srv, "GET", "/silo/admin/v1/info")
+    for d in info["sets"][0]["drives"]:
+        assert d["full"] is False and d["free"] >= d["reserve"] > 0, d
+        assert d["total"] >= d["used"] + d["free"] - 4096, d
+    srv.stop()
+    srv = make_server(drives=drives, extra_args=["--min-free", "99%"])
+    log = srv.read_log()
+    assert all(f"Full:        {d}" in log for d in drives), log
+    r = requests.get(srv.endpoint + "/silo/health/cluster", timeout=10)
+    assert r.status_code == 503, r.text
+    assert r.json()["sets"][0] == {"index": 0, "writable": False, "write_quorum": 3,
+                                   "drives_online": 4, "drives_with_room": 0,
+                                   "reason": "its drives are full"}
+    assert str(tmp_path) not in r.text, "the unauthenticated check names drive paths"
+    info = admin_json(srv, "GET", "/silo/admin/v1/info")
+    assert all(d["full"] and d["state"] == "online" for d in info["sets"][0]["drives"]), info
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SILO_")}
+    env.update({"SILO_ROOT_USER": ACCESS_KEY, "SILO_ROOT_PASSWORD": SECRET_KEY})
+    human = subprocess.run([str(SILO_BIN), "admin", "info", "--endpoint", srv.endpoint],
+                           capture_output=True, text=True, timeout=60, env=env).stdout
+    assert f"FULL     {drives[0]}" in human and "reserve" in human, human
+    assert "cannot take writes" in human, human
 
 
 def test_deletes_work_at_the_full_mark_and_free_space_within_seconds(tmpfs, make_server):
