@@ -34,6 +34,11 @@ int main(int argc, char** argv) {
       ->envname("SILO_REGION");
   srv->add_option("--stale-uploads-expiry", server.stale_uploads_expiry,
                   "Abort multipart uploads idle longer than this (default 24h)");
+  srv->add_option("--min-free", server.min_free,
+                  "Free space every drive keeps, as a size (10GiB) or a percentage (5%); writes "
+                  "that would cross it are refused with 507 StorageFull (default 1%, or what "
+                  "the drive's metadata store needs when that is more)")
+      ->envname("SILO_MIN_FREE");
   srv->add_option("--idle-timeout", server.idle_timeout,
                   "Close a connection idle between requests this long (default 60s)");
   srv->add_option("--header-timeout", server.header_timeout,

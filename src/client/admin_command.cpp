@@ -98,8 +98,24 @@ void print_info(const nlohmann::json& j) {
   for (const auto& set : j.value("sets", nlohmann::json::array())) {
     std::cout << "Erasure set " << set.value("index", 0) << ":\n";
     for (const auto& d : set.value("drives", nlohmann::json::array())) {
-      std::cout << "  " << (d.value("state", "") == "online" ? "online " : "OFFLINE") << "  "
-                << d.value("path", "") << "\n";
+      bool online = d.value("state", "") == "online";
+      bool full = online && d.value("full", false);
+      std::cout << "  " << (!online ? "OFFLINE" : full ? "FULL   " : "online ") << "  "
+                << d.value("path", "");
+      if (online && d.contains("total")) {
+        double total = static_cast<double>(u64(d, "total"));
+        std::cout << "  " << human_bytes(static_cast<double>(u64(d, "free"))) << " free of "
+                  << human_bytes(total) << ", reserve "
+                  << human_bytes(static_cast<double>(u64(d, "reserve")));
+        if (total > 0) {
+          std::cout << ", " << static_cast<int>(100.0 * static_cast<double>(u64(d, "used")) / total)
+                    << "% used";
+        }
+      }
+      std::cout << "\n";
+    }
+    if (!set.value("writable", true)) {
+      std::cout << "  (this set cannot take writes: too few drives online with room)\n";
     }
   }
 }
@@ -255,7 +271,8 @@ int run_admin(const AdminOptions& options) {
     return fail(o, 1, e.code, e.http_status, o.json ? e.message : e.describe());
   }
   auto j = nlohmann::json::parse(*body, nullptr, false);
-  if (o.action == "info" && j.is_object()) {
+  // Silo counts usage with every write; other servers' usage is listed.
+  if (o.action == "info" && j.is_object() && !j.contains("usage")) {
     auto u = usage(**client);
     if (!u) {
       auto e = u.error();

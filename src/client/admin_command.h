@@ -1,8 +1,9 @@
 // `silo admin`: operator commands against a Silo server's admin API.
-//   silo admin info ALIAS | --endpoint URL   version, uptime, drives and their state,
-//                                            sets/parity, heal progress, usage
-//   (usage -- buckets, objects, bytes -- is summed by the client from bucket
-//   listings, because the server's info answer does not carry it)
+//   silo admin info ALIAS | --endpoint URL   version, uptime, drives and their state
+//                                            (online, FULL, OFFLINE; free of total,
+//                                            reserve), sets/parity, heal progress, usage
+//   (usage -- buckets, objects, bytes -- comes from the server's counters; for
+//   a server whose info answer lacks it, the client sums bucket listings)
 //   silo admin heal ALIAS[/BUCKET[/PREFIX]] | --endpoint URL [--bucket B [--prefix P]]
 //                                            deep-heal now (in the background on the
 //                                            server), showing objects and bytes scanned

@@ -69,6 +69,7 @@ void add_read_commands(Registry& r);   // cat, head, stat
 void add_remove_commands(Registry& r); // rm
 void add_sync_commands(Registry& r);   // mirror, diff
 void add_share_commands(Registry& r);
+void add_quota_commands(Registry& r);  // Silo's admin API: bucket quotas
 
 inline int exit_code(Session& s) { return s.out().failed() ? 1 : 0; }
 // Prints a usage problem and returns 2.

@@ -124,6 +124,7 @@ ClientCommands::ClientCommands(CLI::App& app)
   add_remove_commands(r);
   add_sync_commands(r);
   add_share_commands(r);
+  add_quota_commands(r);
   add_meta_commands(*state_);
 }
 

@@ -8,6 +8,8 @@ namespace silo::client {
 bool is_retryable(const S3Error& e) {
   if (e.code == "aborted") return false;
   if (e.http_status == 0) return true;  // network
+  // 507 StorageFull waits for someone to free space: retrying only adds load.
+  if (e.http_status == 507 || e.code == "StorageFull") return false;
   return e.http_status >= 500 || e.http_status == 429 || e.code == "SlowDown";
 }
 

@@ -1,8 +1,9 @@
 // Retrying S3 calls: bounded exponential backoff with full jitter, in one
 // place so every command retries the same way. Retried: no response at all
 // (connection refused/reset, timeout), 5xx (including 503 SlowDown), 429 and
-// the SlowDown code. Never retried: other 4xx (the request itself is wrong)
-// and "aborted" (the caller stopped the transfer).
+// the SlowDown code. Never retried: other 4xx (the request itself is wrong),
+// 507 StorageFull (space must be freed first) and "aborted" (the caller
+// stopped the transfer).
 #pragma once
 
 #include <chrono>

@@ -179,6 +179,14 @@ ErrorInfo info(ErrorCode code) {
     case E::kNoSuchVersion:
       return {"NoSuchVersion", 404,
               "The version ID specified in the request does not match an existing version."};
+    case E::kStorageFull:
+      return {"StorageFull", 507,
+              "Not enough free space is left on the drives to store this object. Delete objects "
+              "or add capacity, then retry."};
+    case E::kQuotaExceeded:
+      return {"QuotaExceeded", 400,
+              "This write would take the bucket past its quota. Delete objects or raise the "
+              "quota, then retry."};
     case E::kWouldBlock:
       return {"InternalError", 500, "We encountered an internal error. Please try again."};
     case E::kDriveOffline:

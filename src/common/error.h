@@ -78,6 +78,12 @@ enum class ErrorCode {
   kBucketNameUnavailable,
   kInvalidPartNumber,
   kNoSuchVersion,
+  // A write would leave a drive with less free space than its reserve (or
+  // the filesystem said ENOSPC/EDQUOT): 507, never retried by SDKs. The
+  // drive stays online and readable.
+  kStorageFull,
+  // A write would take a bucket past its quota: 400, never retried.
+  kQuotaExceeded,
   // Silo-internal conditions that reach clients as 503 SlowDown.
   kDriveOffline,
   // A drive did not answer a call before its deadline (or the call started

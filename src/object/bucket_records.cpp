@@ -144,4 +144,60 @@ Result<size_t> BucketRecords::heal(std::string_view bucket) {
       std::count_if(fixed.begin(), fixed.end(), [](const auto& f) { return f && *f; }));
 }
 
+Result<std::optional<uint64_t>> BucketRecords::quota(std::string_view bucket) {
+  Deadline deadline = set_.deadline();
+  auto records = set_.each_drive<storage::BucketRecord>(
+      deadline, [&](size_t j) { return set_.drive(j).stat_bucket_cached(deadline, bucket); },
+      [&] {
+        return [&set = set_, deadline, name = std::string(bucket)](size_t j) {
+          return set.drive(j).stat_bucket(deadline, name);
+        };
+      });
+  auto t = tally(records, ErrorCode::kNoSuchBucket);
+  size_t quorum = metadata_read_quorum(set_.size());
+  if (t.ok < quorum || t.ok == 0) {
+    return fail(t.absent >= quorum && t.absent > 0 ? ErrorCode::kNoSuchBucket
+                                                   : ErrorCode::kInsufficientReadQuorum);
+  }
+  std::map<uint64_t, size_t> votes;
+  for (const auto& r : records) {
+    if (r) ++votes[r->quota_bytes];
+  }
+  auto best = std::max_element(votes.begin(), votes.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (best->first == 0) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(best->first);
+}
+
+Status BucketRecords::set_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
+  size_t n = set_.size();
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(
+      n, deadline,
+      [&set = set_, deadline, name = std::string(bucket), quota = bytes.value_or(0)](size_t j) {
+        auto record = set.drive(j).stat_bucket(deadline, name);
+        if (!record) return Status(std::unexpected(record.error()));
+        record->quota_bytes = quota;
+        return set.drive(j).update_bucket(deadline, *record);
+      });
+  auto t = tally(r, ErrorCode::kNoSuchBucket);
+  if (t.absent * 2 > n) return fail(ErrorCode::kNoSuchBucket);
+  if (t.ok < metadata_write_quorum(n)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  return {};
+}
+
+Result<storage::BucketUsage> BucketRecords::usage(std::string_view bucket) {
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(set_.size(), deadline,
+                           [&set = set_, deadline, name = std::string(bucket)](size_t j) {
+                             return set.drive(j).bucket_usage(deadline, name);
+                           });
+  std::optional<storage::BucketUsage> most;
+  for (const auto& u : r) {
+    if (u && (!most || u->bytes > most->bytes)) most = *u;
+  }
+  if (!most) return fail(ErrorCode::kInsufficientReadQuorum);
+  return *most;
+}
+
 }  // namespace silo::object

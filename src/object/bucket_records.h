@@ -4,6 +4,8 @@
 // Thread-safe; every method may block on disk.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,15 @@ class BucketRecords {
   Status check(std::string_view bucket);
   // Creates the bucket on drives that miss it; returns how many were fixed.
   Result<size_t> heal(std::string_view bucket);
+
+  // The bucket's quota in bytes (nullopt: none), the value most drives
+  // hold: a change that missed a drive or two counts once it is on most.
+  Result<std::optional<uint64_t>> quota(std::string_view bucket);
+  // Sets (or with nullopt clears) the quota on a majority of the drives.
+  Status set_quota(std::string_view bucket, std::optional<uint64_t> bytes);
+  // What the bucket holds in this set: the largest count an online drive
+  // keeps (a drive that missed writes counts less, never more).
+  Result<storage::BucketUsage> usage(std::string_view bucket);
 
  private:
   // With `enough`, answers from memory that already reach a quorum of

@@ -84,6 +84,23 @@ Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_
 
 size_t ErasureSet::resolve_pending() { return settlement_.resolve_pending(); }
 
+SetRoom ErasureSet::room(std::string_view key, std::string_view storage_class,
+                         std::optional<uint64_t> size, bool refresh) const {
+  return set_room(set_, key, storage_class, size, refresh);
+}
+
+Result<std::optional<uint64_t>> ErasureSet::bucket_quota(std::string_view bucket) {
+  return buckets_.quota(bucket);
+}
+
+Status ErasureSet::set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
+  return buckets_.set_quota(bucket, bytes);
+}
+
+Result<storage::BucketUsage> ErasureSet::bucket_usage(std::string_view bucket) {
+  return buckets_.usage(bucket);
+}
+
 // ---- Multipart uploads
 
 Result<UploadInfo> ErasureSet::create_upload(std::string_view bucket, std::string_view key,

@@ -24,10 +24,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "object/bucket_records.h"
+#include "object/capacity.h"
 #include "object/multipart_uploads.h"
 #include "object/object_heal.h"
 #include "object/object_layer.h"
@@ -93,6 +95,15 @@ class ErasureSet final : public ObjectLayer {
   Result<size_t> heal_bucket(std::string_view bucket);
   // Settles the changes a crash left undecided; see Settlement::resolve_pending.
   size_t resolve_pending();
+
+  // Whether the drives have room for a write of `size` bytes to `key`
+  // (object/capacity.h, set_room).
+  SetRoom room(std::string_view key, std::string_view storage_class, std::optional<uint64_t> size,
+               bool refresh) const;
+  // The bucket's quota and usage in this set (BucketRecords).
+  Result<std::optional<uint64_t>> bucket_quota(std::string_view bucket);
+  Status set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes);
+  Result<storage::BucketUsage> bucket_usage(std::string_view bucket);
 
  private:
   // Declaration order is construction order: each unit after those it uses.

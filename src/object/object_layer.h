@@ -12,6 +12,10 @@
 //   destroyed without commit() leaves nothing behind.
 // - Reads are streamed the same way through ObjectReader.
 // - Errors carry S3 codes (NoSuchBucket, NoSuchKey, PreconditionFailed...).
+//   A write that would enter a drive's free-space reserve fails with
+//   StorageFull, before any byte is stored when its size is known and
+//   otherwise as soon as it crosses (its staged data is removed); deletes
+//   and reads never do.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +72,9 @@ struct PutOptions {
   KeyValues meta;
   std::string storage_class;
   WritePreconditions preconditions;
+  // Bytes the object will have, when the request declared them: writes
+  // that cannot fit are refused by begin_put, before any byte is stored.
+  std::optional<uint64_t> size;
 };
 
 // What only the caller knows once the whole body was read and checked.
@@ -85,6 +92,13 @@ class ObjectWriter {
   virtual uint64_t bytes_written() const = 0;
   // Hex MD5 of what was written so far (final after the last write).
   virtual std::string md5_hex() = 0;
+  // Announces, before the first write, how many bytes the writes will
+  // bring: a layer with capacity limits refuses here (StorageFull, or
+  // QuotaExceeded past a bucket quota), so nothing is stored. Optional.
+  virtual Status expect(uint64_t size) {
+    (void)size;
+    return {};
+  }
 };
 
 class ObjectReader {

@@ -186,7 +186,7 @@ class ErasureWriter final : public ObjectWriter {
     if (!stands) {
       auto t = tally(results, ErrorCode::kNoSuchKey);
       if (t.no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
-      return fail(ErrorCode::kInsufficientWriteQuorum);
+      return fail(write_quorum_error(t.full));
     }
     if (staged_) staged_->keep();
     if (done < n) set_.report_damage(bucket_, key_);
@@ -212,7 +212,7 @@ class ErasureWriter final : public ObjectWriter {
     auto t = tally(results, ErrorCode::kNoSuchUpload);
     if (t.ok < write_quorum(layout_)) {
       if (t.absent > 0) return fail(ErrorCode::kNoSuchUpload);
-      return fail(ErrorCode::kInsufficientWriteQuorum);
+      return fail(write_quorum_error(t.full));
     }
     staged_->keep();
     ObjectInfo info;

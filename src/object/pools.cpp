@@ -8,11 +8,37 @@
 #include <map>
 
 #include "common/hash.h"
+#include "object/capacity.h"
 
 namespace silo::object {
 
+namespace {
+std::vector<ErasureSet*> set_pointers(const std::vector<std::unique_ptr<ErasureSet>>& sets) {
+  std::vector<ErasureSet*> out;
+  for (const auto& s : sets) out.push_back(s.get());
+  return out;
+}
+}  // namespace
+
 Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id)
-    : sets_(std::move(sets)), siphash_key_(md5_raw(deployment_id)) {}
+    : sets_(std::move(sets)),
+      siphash_key_(md5_raw(deployment_id)),
+      quotas_(set_pointers(sets_)) {}
+
+Result<std::unique_ptr<ObjectWriter>> Pools::admitted(ErasureSet& set, std::string_view bucket,
+                                                      std::string_view key,
+                                                      std::string storage_class,
+                                                      std::optional<uint64_t> size,
+                                                      std::unique_ptr<ObjectWriter> inner) {
+  auto quota = quotas_.quota(bucket);
+  if (!quota) return std::unexpected(quota.error());
+  auto w = capacity_writer(set, std::string(key), std::move(storage_class), std::move(inner));
+  if (*quota) w = quota_writer(quotas_, std::string(bucket), **quota, std::move(w));
+  if (size) {
+    if (auto s = w->expect(*size); !s) return std::unexpected(s.error());
+  }
+  return w;
+}
 
 size_t Pools::set_index(std::string_view key) const {
   if (sets_.size() == 1) return 0;
@@ -51,6 +77,7 @@ Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options)
     }
   }
   if (exists == sets_.size()) return fail(ErrorCode::kBucketAlreadyOwnedByYou);
+  quotas_.forget(bucket);
   return {};
 }
 
@@ -72,12 +99,18 @@ Status Pools::delete_bucket(std::string_view bucket) {
     auto r = s->delete_bucket(bucket);
     if (!r && r.error().code != ErrorCode::kNoSuchBucket) return r;
   }
+  quotas_.forget(bucket);
   return {};
 }
 
 Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
                                                        std::string_view key, PutOptions options) {
-  return set_for(key).begin_put(bucket, key, std::move(options));
+  ErasureSet& set = set_for(key);
+  auto size = options.size;
+  std::string storage_class = options.storage_class;
+  auto w = set.begin_put(bucket, key, std::move(options));
+  if (!w) return w;
+  return admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
 }
 
 Result<ObjectInfo> Pools::head_object(std::string_view bucket, std::string_view key) {
@@ -99,7 +132,17 @@ Result<std::unique_ptr<ObjectReader>> Pools::open_object(std::string_view bucket
 }
 
 Status Pools::delete_object(std::string_view bucket, std::string_view key) {
-  return set_for(key).delete_object(bucket, key);
+  ErasureSet& set = set_for(key);
+  auto s = set.delete_object(bucket, key);
+  if (!s && s.error().code == ErrorCode::kInsufficientWriteQuorum) {
+    // Deletes need no room beyond a few bytes of log; drives that cannot
+    // find even those are full past their reserve (from outside Silo).
+    auto room = set.room(key, {}, 0, true);
+    if (room.out_of_space()) {
+      return fail(storage_full_error(room, std::nullopt, "record this delete"));
+    }
+  }
+  return s;
 }
 
 Result<ListResult> Pools::list_objects(std::string_view bucket, const ListParams& params) {
@@ -148,7 +191,10 @@ Result<std::unique_ptr<ObjectWriter>> Pools::begin_part(std::string_view bucket,
                                                         std::string_view key,
                                                         std::string_view upload_id,
                                                         uint32_t part_number) {
-  return set_for(key).begin_part(bucket, key, upload_id, part_number);
+  ErasureSet& set = set_for(key);
+  auto w = set.begin_part(bucket, key, upload_id, part_number);
+  if (!w) return w;
+  return admitted(set, bucket, key, {}, std::nullopt, std::move(*w));
 }
 
 Result<PartListing> Pools::list_parts(std::string_view bucket, std::string_view key,
@@ -161,7 +207,23 @@ Result<ObjectInfo> Pools::complete_upload(std::string_view bucket, std::string_v
                                           std::string_view upload_id,
                                           const std::vector<CompletePart>& parts,
                                           const CompleteOptions& options) {
-  return set_for(key).complete_upload(bucket, key, upload_id, parts, options);
+  ErasureSet& set = set_for(key);
+  auto quota = quotas_.quota(bucket);
+  if (!quota) return std::unexpected(quota.error());
+  if (!*quota) return set.complete_upload(bucket, key, upload_id, parts, options);
+  // The parts were admitted one by one; the object they make must fit too.
+  auto stored = set.list_parts(bucket, key, upload_id, 0, 10000);
+  if (!stored) return std::unexpected(stored.error());
+  uint64_t size = 0;
+  for (const auto& want : parts) {
+    for (const auto& p : stored->parts) {
+      if (p.number == want.number) size += static_cast<uint64_t>(p.size);
+    }
+  }
+  if (auto s = quotas_.claim(bucket, **quota, size); !s) return std::unexpected(s.error());
+  auto r = set.complete_upload(bucket, key, upload_id, parts, options);
+  quotas_.release(bucket, size);
+  return r;
 }
 
 Status Pools::abort_upload(std::string_view bucket, std::string_view key,

@@ -1,7 +1,8 @@
 // Pools: the ObjectLayer the S3 API talks to. Routes each key to one erasure
 // set by SipHash of the key under the deployment id (so every node computes
-// the same placement alone), keeps buckets on every set, and merges listings
-// across sets.
+// the same placement alone), keeps buckets on every set, merges listings
+// across sets, and admits writes: the drives must have room for them
+// (object/capacity.h) and the bucket's quota must hold them (object/quota.h).
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "object/erasure_set.h"
+#include "object/quota.h"
 
 namespace silo::object {
 
@@ -22,6 +24,7 @@ class Pools final : public ObjectLayer {
   size_t resolve_pending();
   // Index of the set that holds `key`.
   size_t set_index(std::string_view key) const;
+  BucketQuotas& quotas() { return quotas_; }
 
   Status make_bucket(std::string_view bucket, const BucketOptions& options = {}) override;
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
@@ -60,8 +63,16 @@ class Pools final : public ObjectLayer {
 
  private:
   ErasureSet& set_for(std::string_view key) { return *sets_[set_index(key)]; }
+  // The writer of a write to `bucket` in `set`, wrapped to answer for
+  // capacity and quota; with `size`, refused at once when it cannot fit.
+  Result<std::unique_ptr<ObjectWriter>> admitted(ErasureSet& set, std::string_view bucket,
+                                                 std::string_view key,
+                                                 std::string storage_class,
+                                                 std::optional<uint64_t> size,
+                                                 std::unique_ptr<ObjectWriter> inner);
   std::vector<std::unique_ptr<ErasureSet>> sets_;
   std::string siphash_key_;  // 16 bytes derived from the deployment id
+  BucketQuotas quotas_;
 };
 
 }  // namespace silo::object

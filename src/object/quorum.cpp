@@ -47,6 +47,14 @@ std::optional<size_t> pick_quorum(const std::vector<Result<storage::ObjectRecord
   return best->index;
 }
 
+Error write_quorum_error(size_t full) {
+  if (full > 0) {
+    return Error(ErrorCode::kStorageFull,
+                 "drives of this erasure set refused the write for lack of free space");
+  }
+  return Error(ErrorCode::kInsufficientWriteQuorum);
+}
+
 Error missing_error(const std::vector<Result<storage::ObjectRecord>>& records) {
   size_t n = records.size();
   auto t = tally(records, ErrorCode::kNoSuchKey);

@@ -50,6 +50,11 @@ std::optional<size_t> pick_quorum(const std::vector<Result<storage::ObjectRecord
 // record or error per drive): "not found" only when so many drives say so
 // that no committed version can hide on the others; otherwise the set is
 // below quorum.
+// The error of a write that fell short of write quorum while `full` drives
+// refused it for lack of room: a set that is full is not one that is
+// offline (StorageFull, which SDKs do not retry, rather than SlowDown).
+Error write_quorum_error(size_t full);
+
 Error missing_error(const std::vector<Result<storage::ObjectRecord>>& records);
 
 // How the drives answered one call made on each of them.
@@ -57,7 +62,8 @@ struct Tally {
   size_t ok = 0;
   size_t absent = 0;     // answered with the "does not exist" code asked about
   size_t no_bucket = 0;  // answered NoSuchBucket
-  size_t failed = 0;     // offline, I/O errors, anything else
+  size_t full = 0;       // refused for lack of room (StorageFull)
+  size_t failed = 0;     // offline, I/O errors, anything else (full ones too)
 };
 template <typename T>
 Tally tally(const std::vector<Result<T>>& results, ErrorCode absent_code) {
@@ -66,7 +72,10 @@ Tally tally(const std::vector<Result<T>>& results, ErrorCode absent_code) {
     if (r) ++t.ok;
     else if (r.error().code == absent_code) ++t.absent;
     else if (r.error().code == ErrorCode::kNoSuchBucket) ++t.no_bucket;
-    else ++t.failed;
+    else {
+      ++t.failed;
+      if (r.error().code == ErrorCode::kStorageFull) ++t.full;
+    }
   }
   return t;
 }

@@ -29,8 +29,11 @@ Result<std::unique_ptr<StagedShards>> StagedShards::create(SetContext& set,
                              });
   size_t shard_block = shard_block_size(layout.block_size, layout.data_blocks);
   for (size_t j = 0; j < made.size(); ++j) {
-    if (made[j])
+    if (made[j]) {
       out->writers_[j] = std::make_shared<FramedWriter>(std::move(*made[j]), shard_block);
+    } else if (made[j].error().code == ErrorCode::kStorageFull) {
+      ++out->full_;
+    }
   }
   if (auto s = out->enough_writers(); !s) return std::unexpected(s.error());
   out->stripe_.ensure(layout.block_size);
@@ -52,7 +55,7 @@ StagedShards::~StagedShards() {
 Status StagedShards::enough_writers() const {
   size_t alive = static_cast<size_t>(
       std::count_if(writers_.begin(), writers_.end(), [](auto& w) { return w != nullptr; }));
-  if (alive < write_quorum(layout_)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (alive < write_quorum(layout_)) return fail(write_quorum_error(full_));
   return {};
 }
 
@@ -68,6 +71,7 @@ Status StagedShards::each_writer(F f) {
     if (!writers_[j] || done[j]) continue;
     writers_[j].reset();
     late = late || done[j].error().code == ErrorCode::kDriveTimeout;
+    if (done[j].error().code == ErrorCode::kStorageFull) ++full_;
   }
   // A late task may still read the stripe it was given.
   if (late && encoded_) {

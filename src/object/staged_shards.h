@@ -66,6 +66,7 @@ class StagedShards {
   std::string id_;
   // Per drive; null once dropped. Shared with the tasks writing them.
   std::vector<std::shared_ptr<FramedWriter>> writers_;
+  size_t full_ = 0;  // drives dropped because they refused for lack of room
   Buffer stripe_;  // a stripe being filled (only this thread's)
   size_t stripe_fill_ = 0;
   std::shared_ptr<Stripe> encoded_;

@@ -2,7 +2,12 @@
 // server implements it; the S3 layer routes, authenticates and replies JSON.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+
+#include "common/error.h"
 
 namespace silo::s3 {
 
@@ -19,6 +24,18 @@ class AdminApi {
   // Progress of the current or last walk: of `kind` ("heal": on demand,
   // "scanner": background), or whichever started last when `kind` is empty.
   virtual std::string heal_status_json(const std::string& kind) = 0;
+  // Whether every erasure set can take writes (enough drives online and
+  // with room for their write quorum), and a JSON account of each set that
+  // names no paths (the health endpoint answers it without credentials).
+  // Never blocks.
+  virtual std::pair<bool, std::string> cluster_health() = 0;
+  // The bucket's quota and usage: {"bucket", "quota" (bytes or null),
+  // "usage": {"objects", "bytes"}}; NoSuchBucket when it does not exist. May block.
+  virtual Result<std::string> quota_json(const std::string& bucket) = 0;
+  // Sets the bucket's quota in bytes (nullopt: removes it) and answers as
+  // quota_json. May block.
+  virtual Result<std::string> set_quota(const std::string& bucket,
+                                        std::optional<uint64_t> bytes) = 0;
 };
 
 }  // namespace silo::s3

@@ -85,6 +85,19 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     co_await exchange.send(health_response(req));
     co_return;
   }
+  if (raw_path == "/silo/health/cluster") {
+    auto res = health_response(req);
+    if (services_.admin) {
+      // 503 while any set cannot take writes: its drives are offline or full.
+      auto [writable, body] = services_.admin->cluster_health();
+      if (!writable) res.result(bhttp::status::service_unavailable);
+      res.set(bhttp::field::content_type, "application/json");
+      res.body() = std::move(body);
+      res.prepare_payload();
+    }
+    co_await exchange.send(std::move(res));
+    co_return;
+  }
 
   Context ctx{exchange, services_, new_request_id(), {}, {}, {}, {}, false};
   auto started = std::chrono::steady_clock::now();
@@ -155,7 +168,8 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     } else {
       exchange.set_close();
     }
-    if (error_http_status(err.code) >= 500) {
+    // A full drive is logged once by the drive, not once per refused request.
+    if (error_http_status(err.code) >= 500 && err.code != ErrorCode::kStorageFull) {
       spdlog::error("{} {} {} -> {} {}", ctx.request_id, req.method_string(), raw_path,
                     error_code_name(err.code), err.text());
     }
@@ -182,6 +196,10 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
       return background ? services_.admin->heal_start_json(bucket, prefix)
                         : services_.admin->heal_json(bucket, prefix);
     });
+  } else if (path == "/silo/admin/v1/quota") {
+    auto answer = co_await quota_call(ctx);
+    if (!answer) co_return std::unexpected(answer.error());
+    body = std::move(*answer);
   } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::get) {
     std::string kind(ctx.query.value("kind"));
     if (!kind.empty() && kind != "heal" && kind != "scanner") {
@@ -195,6 +213,25 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
   res.set(bhttp::field::content_type, "application/json");
   res.body() = std::move(body);
   co_return co_await send(ctx, std::move(res));
+}
+
+awaitable<Result<std::string>> S3Handler::quota_call(Context& ctx) {
+  std::string bucket(ctx.query.value("bucket"));
+  if (bucket.empty()) co_return fail(ErrorCode::kInvalidArgument, "bucket is required");
+  auto method = ctx.request().method();
+  std::optional<uint64_t> size;
+  if (method == bhttp::verb::put) {
+    size = parse_u64(ctx.query.value("size"));
+    if (!size || *size == 0) {
+      co_return fail(ErrorCode::kInvalidArgument, "size must be a number of bytes above 0");
+    }
+  } else if (method != bhttp::verb::get && method != bhttp::verb::delete_) {
+    co_return fail(ErrorCode::kMethodNotAllowed);
+  }
+  co_return co_await http::run_blocking(services_.blocking, [&]() -> Result<std::string> {
+    if (method == bhttp::verb::get) return services_.admin->quota_json(bucket);
+    return services_.admin->set_quota(bucket, size);
+  });
 }
 
 awaitable<Status> S3Handler::route(Context& ctx) {

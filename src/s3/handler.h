@@ -17,6 +17,8 @@ class S3Handler final : public http::RequestHandler {
  private:
   boost::asio::awaitable<Status> route(Context& ctx);
   boost::asio::awaitable<Status> route_admin(Context& ctx, std::string_view path);
+  // GET, PUT (?size=BYTES) or DELETE /silo/admin/v1/quota?bucket=NAME.
+  boost::asio::awaitable<Result<std::string>> quota_call(Context& ctx);
   Services& services_;
 };
 

@@ -216,8 +216,12 @@ Op upload_part_copy(Context& ctx) {
   if (!algo) co_return std::unexpected(algo.error());
   std::optional<Checksummer> checksum;
   if (*algo) checksum.emplace(**algo);
-  auto writer = co_await blocking(ctx, [&] {
-    return ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
+  auto writer = co_await blocking(ctx, [&]() -> Result<std::unique_ptr<object::ObjectWriter>> {
+    auto w = ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
+    if (w) {
+      if (auto s = (*w)->expect(length); !s) return std::unexpected(s.error());
+    }
+    return w;
   });
   if (!writer) co_return std::unexpected(writer.error());
   (*reader)->set_range(offset, length);

@@ -215,11 +215,19 @@ boost::asio::awaitable<Result<object::ObjectInfo>> write_body(Context& ctx, Body
     co_return co_await blocking(ctx, [&]() -> Result<object::ObjectInfo> {
       auto w = open();
       if (!w) return std::unexpected(w.error());
+      if (auto s = (*w)->expect(got); !s) return std::unexpected(s.error());
       if (auto s = (*w)->write({data.data(), got}); !s) return std::unexpected(s.error());
       return commit(**w);
     });
   }
-  auto w = co_await blocking(ctx, [&] { return open(); });
+  // Refused before the body is read when the drives have no room for it.
+  auto w = co_await blocking(ctx, [&]() -> Result<std::unique_ptr<object::ObjectWriter>> {
+    auto opened = open();
+    if (opened && body.declared_size()) {
+      if (auto s = (*opened)->expect(*body.declared_size()); !s) return std::unexpected(s.error());
+    }
+    return opened;
+  });
   if (!w) co_return std::unexpected(w.error());
   if (auto s = co_await stream_body(ctx, body, **w); !s) co_return std::unexpected(s.error());
   co_return co_await blocking(ctx, [&] { return commit(**w); });

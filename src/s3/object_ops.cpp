@@ -54,7 +54,8 @@ Op put_object(Context& ctx) {
   }
   auto body = BodyReader::open(ctx);
   if (!body) co_return std::unexpected(body.error());
-  object::PutOptions options{std::move(*meta), std::move(*sc), std::move(*pre)};
+  object::PutOptions options{std::move(*meta), std::move(*sc), std::move(*pre),
+                             (*body)->declared_size()};
   WriterFactory open = [&] {
     return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
   };
@@ -332,6 +333,7 @@ Op copy_object(Context& ctx) {
   }
   options.storage_class = *sc;
   options.preconditions = *pre;
+  options.size = static_cast<uint64_t>(info.size);
   // The copy is one object written in one piece: its checksum is of the
   // FULL_OBJECT type. With x-amz-checksum-algorithm it is computed in that
   // algorithm; otherwise the source's algorithm is kept, and recomputed over

@@ -9,7 +9,6 @@
 #include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
-#include <sys/statvfs.h>
 #include <thread>
 #include <tuple>
 
@@ -17,8 +16,10 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/units.h"
 #include "cluster/endpoints.h"
 #include "http/server.h"
+#include "object/capacity.h"
 #include "object/healer.h"
 #include "object/pools.h"
 #include "s3/handler.h"
@@ -142,9 +143,13 @@ class ServerAdmin final : public s3::AdminApi {
       nlohmann::json drives = nlohmann::json::array();
       for (size_t i = 0; i < set_size_; ++i) {
         auto& d = drives_[s * set_size_ + i];
-        drives.push_back({{"path", d->endpoint()}, {"state", d->online() ? "online" : "offline"}});
+        nlohmann::json drive = {{"path", d->endpoint()},
+                                {"state", d->online() ? "online" : "offline"}};
+        if (auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true)) drive.update(capacity_json(*c));
+        drives.push_back(std::move(drive));
       }
-      sets.push_back({{"index", s}, {"drives", drives}});
+      auto room = pools_.set(s).room("", "", std::nullopt, false);
+      sets.push_back({{"index", s}, {"drives", drives}, {"writable", room.ok()}});
     }
     nlohmann::json j = {{"version", "0.1.0"},
                         {"deployment_id", deployment_id_},
@@ -153,6 +158,7 @@ class ServerAdmin final : public s3::AdminApi {
                         {"standard_parity", options_.standard_parity},
                         {"reduced_redundancy_parity", options_.reduced_parity},
                         {"sets", sets},
+                        {"usage", usage_json()},
                         {"heal", nlohmann::json::parse(healer_.progress().to_json())},
                         {"scanner", nlohmann::json::parse(healer_.progress("scanner").to_json())}};
     return j.dump();
@@ -166,8 +172,60 @@ class ServerAdmin final : public s3::AdminApi {
   std::string heal_status_json(const std::string& kind) override {
     return (kind.empty() ? healer_.progress() : healer_.progress(kind)).to_json();
   }
+  std::pair<bool, std::string> cluster_health() override {
+    nlohmann::json sets = nlohmann::json::array();
+    bool healthy = true;
+    for (size_t s = 0; s < pools_.set_count(); ++s) {
+      auto room = pools_.set(s).room("", "", std::nullopt, false);
+      healthy = healthy && room.ok();
+      std::string reason = room.ok()             ? ""
+                           : room.out_of_space() ? "its drives are full"
+                                                 : "too few of its drives are online";
+      sets.push_back({{"index", s}, {"writable", room.ok()}, {"write_quorum", room.needed},
+                      {"drives_online", room.online}, {"drives_with_room", room.writable},
+                      {"reason", reason}});
+    }
+    return {healthy, nlohmann::json{{"writable", healthy}, {"sets", sets}}.dump()};
+  }
+  Result<std::string> quota_json(const std::string& bucket) override {
+    auto quota = pools_.quotas().quota(bucket);
+    if (!quota) return std::unexpected(quota.error());
+    auto usage = pools_.quotas().usage(bucket);
+    if (!usage) return std::unexpected(usage.error());
+    nlohmann::json j = {{"bucket", bucket},
+                        {"quota", *quota ? nlohmann::json(**quota) : nlohmann::json()},
+                        {"usage", {{"objects", usage->objects}, {"bytes", usage->bytes}}}};
+    return j.dump();
+  }
+  Result<std::string> set_quota(const std::string& bucket, std::optional<uint64_t> bytes) override {
+    if (auto s = pools_.quotas().set_quota(bucket, bytes); !s) return std::unexpected(s.error());
+    spdlog::info("bucket {}: quota {}", bucket, bytes ? format_size(*bytes) : "removed");
+    return quota_json(bucket);
+  }
 
  private:
+  static nlohmann::json capacity_json(const storage::DiskInfo& c) {
+    return {{"total", c.total}, {"used", c.used()}, {"free", c.free}, {"reserve", c.reserve},
+            {"full", c.full()}};
+  }
+  // Buckets, objects and bytes from the drives' usage counters.
+  nlohmann::json usage_json() {
+    nlohmann::json buckets = nlohmann::json::array();
+    int64_t objects = 0, bytes = 0;
+    auto list = pools_.list_buckets();
+    for (const auto& b : list ? *list : std::vector<object::BucketInfo>{}) {
+      auto u = pools_.quotas().usage(b.name);
+      auto q = pools_.quotas().quota(b.name);
+      if (!u) continue;
+      objects += u->objects;
+      bytes += u->bytes;
+      buckets.push_back({{"name", b.name}, {"objects", u->objects}, {"bytes", u->bytes},
+                         {"quota", q && *q ? nlohmann::json(**q) : nlohmann::json()}});
+    }
+    return {{"buckets", buckets.size()}, {"objects", objects}, {"bytes", bytes},
+            {"by_bucket", buckets}};
+  }
+
   object::Pools& pools_;
   object::Healer& healer_;
   std::vector<std::shared_ptr<storage::ManagedDrive>>& drives_;
@@ -177,30 +235,29 @@ class ServerAdmin final : public s3::AdminApi {
   int64_t started_ns_;
 };
 
-std::string human_bytes(uint64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 5) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  return buf;
-}
-
-// Usable space: the free space of the drives times the data share of a stripe.
+// Usable space: the free space of the drives above their reserves, times
+// the data share of a stripe.
 uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::ManagedDrive>>& drives,
                       size_t set_size, int parity) {
   uint64_t total = 0;
   for (const auto& d : drives) {
-    struct statvfs st;
-    if (::statvfs(d->endpoint().c_str(), &st) == 0) {
-      total += static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-    }
+    auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), false);
+    if (c && c->free > c->reserve) total += c->free - c->reserve;
   }
   return total / set_size * (set_size - static_cast<size_t>(parity));
+}
+
+// One banner line per drive at its reserve: it serves reads, not writes.
+std::string full_drive_lines(const std::vector<std::shared_ptr<storage::ManagedDrive>>& drives) {
+  std::string out;
+  for (const auto& d : drives) {
+    auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true);
+    if (!c || !c->full()) continue;
+    out += "  Full:        " + d->endpoint() + ": " + format_size(c->free) + " free of " +
+           format_size(c->total) + ", reserve " + format_size(c->reserve) +
+           "; reads are served, writes to it are refused until space is freed\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -222,6 +279,15 @@ int run_server(const ServerConfig& config) {
     std::cerr << "silo server: --address must look like :9000 or 127.0.0.1:9000, not '"
               << config.address << "'\n";
     return 2;
+  }
+  storage::ManagedDriveOptions drive_options;
+  if (!config.min_free.empty()) {
+    auto min_free = storage::parse_min_free(config.min_free);
+    if (!min_free) {
+      std::cerr << "silo server: " << min_free.error().text() << "\n";
+      return 2;
+    }
+    drive_options.local.min_free = *min_free;
   }
   auto stale_age = parse_duration_ns(config.stale_uploads_expiry);
   if (!stale_age) {
@@ -285,7 +351,6 @@ int run_server(const ServerConfig& config) {
     return 1;
   }
   auto call_timeout = std::chrono::milliseconds(*drive_timeout / 1'000'000);
-  storage::ManagedDriveOptions drive_options;
   // A drive whose calls wait a whole timeout without any answer hangs.
   drive_options.stall_after = call_timeout;
   std::vector<std::shared_ptr<storage::ManagedDrive>> drives;
@@ -370,8 +435,9 @@ int run_server(const ServerConfig& config) {
             << " erasure set(s) of " << *set_size << "\n"
             << "  Parity:      EC:" << set_options.standard_parity << " (STANDARD), EC:"
             << set_options.reduced_parity << " (REDUCED_REDUNDANCY)\n"
-            << "  Capacity:    " << human_bytes(usable_bytes(drives, *set_size, set_options.standard_parity))
-            << " usable\n"
+            << "  Capacity:    " << format_size(usable_bytes(drives, *set_size, set_options.standard_parity))
+            << " usable (free space above each drive's reserve, less parity)\n"
+            << full_drive_lines(drives)
             << "  Region:      "
             << (config.region.empty()
                     ? std::string("any (requests signed for any region are accepted; --region NAME "

@@ -18,6 +18,9 @@ struct ServerConfig {
   // otherwise only this one, as AWS does.
   std::string region;
   std::string stale_uploads_expiry = "24h";
+  // Free space each drive keeps (storage/space.h): a size or a percentage;
+  // empty: 1 %, or more when the drive's metadata store needs more.
+  std::string min_free;
   // Client limits (http::ServerOptions): durations like "60s", "2m".
   std::string idle_timeout = "60s";
   std::string header_timeout = "15s";

@@ -20,9 +20,11 @@
 //   synced metadata WAL).
 // - Failures come back as Error values: kNoSuchBucket, kNoSuchKey,
 //   kNoSuchUpload, kBucketAlreadyOwnedByYou, kBucketNotEmpty for the
-//   conditions of their names; kInternalError for I/O errors and corruption;
-//   kDriveOffline for a drive known to be unreachable; kDriveTimeout when
-//   the deadline passed.
+//   conditions of their names; kStorageFull when a write would enter the
+//   drive's free-space reserve or the filesystem is full (the drive stays
+//   online: reads, deletes and other metadata changes go on); kInternalError
+//   for I/O errors and corruption; kDriveOffline for a drive known to be
+//   unreachable; kDriveTimeout when the deadline passed.
 // - No object key ever becomes part of a filesystem path: shard files live
 //   under directories named by uuid.
 #pragma once
@@ -38,6 +40,8 @@
 #include "common/deadline.h"
 #include "common/error.h"
 #include "storage/record.h"
+#include "storage/space.h"
+#include "storage/usage.h"
 
 namespace silo::storage {
 
@@ -226,6 +230,26 @@ class Drive {
   virtual Status abort_upload(Deadline deadline, const UploadRecord& upload) = 0;
   virtual Result<std::unique_ptr<UploadCursor>> scan_uploads(Deadline deadline,
                                                              std::string_view bucket) = 0;
+
+  // ---- Capacity
+  // Size, free space and reserve of the drive (storage/space.h): from
+  // memory, measured at most a second ago, or now with `refresh`.
+  virtual Result<DiskInfo> disk_info(Deadline, bool /*refresh*/) {
+    return fail(ErrorCode::kNotImplemented);
+  }
+  // What `bucket` holds on this drive (its current object records), counted
+  // by every change in the batch that makes it.
+  virtual Result<BucketUsage> bucket_usage(Deadline, std::string_view) {
+    return fail(ErrorCode::kNotImplemented);
+  }
+  // Replaces the record of an existing bucket (its settings, such as the
+  // quota); kNoSuchBucket when it does not exist.
+  virtual Status update_bucket(Deadline, const BucketRecord&) {
+    return fail(ErrorCode::kNotImplemented);
+  }
+  // Periodic upkeep, every second from the drive monitor (LocalDrive:
+  // measures free space, keeps the ballast, resumes a stopped store).
+  virtual void maintain() {}
 };
 
 }  // namespace silo::storage

@@ -12,6 +12,12 @@ namespace silo::storage {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+Error errno_error(std::string_view what, int err) {
+  bool full = err == ENOSPC || err == EDQUOT;
+  return Error(full ? ErrorCode::kStorageFull : ErrorCode::kInternalError,
+               std::string(what) + ": " + errno_text(err));
+}
+
 std::string parent_dir(const std::string& path) {
   auto pos = path.find_last_of('/');
   if (pos == std::string::npos) return ".";
@@ -25,7 +31,7 @@ Status fsync_path(const std::string& path) {
   int rc = ::fsync(fd);
   int err = errno;
   ::close(fd);
-  if (rc != 0) return fail(ErrorCode::kInternalError, "fsync " + path + ": " + errno_text(err));
+  if (rc != 0) return fail(errno_error("fsync " + path, err));
   return {};
 }
 
@@ -40,7 +46,7 @@ Status make_dirs_durable(const std::string& path) {
     if (auto s = make_dirs_durable(parent); !s) return s;
   }
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return fail(ErrorCode::kInternalError, "mkdir " + path + ": " + errno_text(errno));
+    return fail(errno_error("mkdir " + path, errno));
   }
   return fsync_path(parent);
 }

@@ -17,5 +17,8 @@ Status write_file_durable(const std::string& path, std::string_view contents);
 Result<std::string> read_small_file(const std::string& path);
 std::string parent_dir(const std::string& path);
 std::string errno_text(int err);
+// "`what`: <strerror>" as kStorageFull when `err` says the filesystem or the
+// quota is full (ENOSPC, EDQUOT), kInternalError otherwise.
+Error errno_error(std::string_view what, int err);
 
 }  // namespace silo::storage

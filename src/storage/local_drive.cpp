@@ -12,15 +12,20 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <thread>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 #include "common/log.h"
 #include "storage/data_leases.h"
 #include "storage/fs_util.h"
+#include "storage/space.h"
+#include "storage/usage.h"
 
 namespace silo::storage {
 
@@ -74,7 +79,10 @@ std::string part_key(std::string_view upload_id, uint32_t number) {
 std::string_view slice_view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 Error io_error(const rocksdb::Status& s) {
-  return Error(ErrorCode::kInternalError, "metadata store: " + s.ToString());
+  // A full filesystem is a capacity error for this write, never a broken drive.
+  bool full = s.IsNoSpace() || s.ToString().find("quota exceeded") != std::string::npos;
+  return Error(full ? ErrorCode::kStorageFull : ErrorCode::kInternalError,
+               "metadata store: " + s.ToString());
 }
 
 rocksdb::WriteOptions synced() {
@@ -103,18 +111,20 @@ class ScanDeadline {
 
 class LocalShardWriter final : public ShardWriter {
  public:
-  LocalShardWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  LocalShardWriter(int fd, std::string path, SpaceGuard& space)
+      : fd_(fd), path_(std::move(path)), space_(space) {}
   ~LocalShardWriter() override {
     if (fd_ >= 0) ::close(fd_);
   }
   Status write(Deadline deadline, std::span<const uint8_t> data) override {
     if (deadline.expired()) return too_late(path_, "write");
+    if (auto s = space_.take(data.size()); !s) return s;
     size_t done = 0;
     while (done < data.size()) {
       ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return fail(ErrorCode::kInternalError, "write " + path_ + ": " + errno_text(errno));
+        return fail(errno_error("write " + path_, errno));
       }
       done += static_cast<size_t>(n);
     }
@@ -127,13 +137,14 @@ class LocalShardWriter final : public ShardWriter {
     int err = errno;
     ::close(fd_);
     fd_ = -1;
-    if (rc != 0) return fail(ErrorCode::kInternalError, "fsync " + path_ + ": " + errno_text(err));
+    if (rc != 0) return fail(errno_error("fsync " + path_, err));
     return {};
   }
 
  private:
   int fd_;
   std::string path_;
+  SpaceGuard& space_;
 };
 
 class LocalShardReader final : public ShardReader {
@@ -306,12 +317,14 @@ bool valid_component(std::string_view s) {
 
 }  // namespace
 
-LocalDrive::LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db)
+LocalDrive::LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db,
+                       std::unique_ptr<SpaceGuard> space)
     : root_(std::move(root)),
       db_(std::move(db)),
       leases_(DataLeases::create([this](const std::string& key) { remove_garbage(key); })),
       marker_seq_(static_cast<uint64_t>(
-          std::chrono::system_clock::now().time_since_epoch().count())) {}
+          std::chrono::system_clock::now().time_since_epoch().count())),
+      space_(std::move(space)) {}
 
 LocalDrive::~LocalDrive() {
   // Removals still waiting for a lease keep their garbage records: the next
@@ -337,9 +350,28 @@ Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
   if (auto s = make_dirs_durable(root + "/.silo/tmp"); !s) return std::unexpected(s.error());
   if (auto s = make_dirs_durable(root + "/data"); !s) return std::unexpected(s.error());
 
+  auto space = std::make_unique<SpaceGuard>(root, options.min_free);
+  const MetadataSizing& size = space->sizing();
   rocksdb::Options opts;
   opts.create_if_missing = true;
-  opts.write_buffer_size = options.write_buffer_bytes;
+  // Sized by the filesystem (storage/space.h), so that the reserve always
+  // holds a flush of both memtables and the largest compaction.
+  opts.write_buffer_size = size.write_buffer;
+  opts.max_write_buffer_number = 2;
+  opts.target_file_size_base = size.target_file_bytes;
+  opts.max_bytes_for_level_base = size.level1_bytes;
+  opts.max_compaction_bytes = size.max_compaction_bytes;
+  opts.manifest_preallocation_size = std::min<size_t>(size.write_buffer, 4 << 20);
+  opts.max_log_file_size = std::min<size_t>(size.write_buffer, 1 << 20);
+  // What the log replays stays in the memtable: opening needs no room for a
+  // flush, so a drive at (or past) its reserve opens and serves reads.
+  opts.avoid_flush_during_recovery = true;
+  // Deletes free inline data only when compactions drop it: files dense in
+  // deletes are compacted without waiting for their level to fill.
+  opts.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(128, 32, 0.5));
+  opts.merge_operator = usage_merge_operator();
+  opts.max_successive_merges = 64;
   opts.max_background_jobs = 2;
   opts.max_open_files = 512;
   opts.keep_log_file_num = 2;
@@ -354,13 +386,22 @@ Result<std::unique_ptr<LocalDrive>> LocalDrive::open(const std::string& root_in,
   // filter that miss reads index and data blocks of every table.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Opening writes a new log and MANIFEST: on a filesystem filled from
+  // outside, the ballast makes that room.
+  if (space->info().free < size.ballast) space->release_ballast();
   rocksdb::DB* raw = nullptr;
   auto st = rocksdb::DB::Open(opts, root + "/.silo/meta", &raw);
+  if (st.IsNoSpace() && space->release_ballast()) {
+    st = rocksdb::DB::Open(opts, root + "/.silo/meta", &raw);
+  }
   if (!st.ok()) {
-    return fail(ErrorCode::kInternalError, "cannot open metadata of " + root + ": " + st.ToString());
+    Error e = io_error(st);
+    e.message = "cannot open metadata of " + root + ": " + st.ToString();
+    return fail(std::move(e));
   }
   std::unique_ptr<LocalDrive> drive(
-      new LocalDrive(root, std::unique_ptr<rocksdb::DB>(raw)));
+      new LocalDrive(root, std::unique_ptr<rocksdb::DB>(raw), std::move(space)));
+  if (auto s = init_usage(*drive->db_); !s) return std::unexpected(s.error());
   if (auto s = drive->recover(); !s) return std::unexpected(s.error());
   return drive;
 }
@@ -476,7 +517,8 @@ Result<BucketRecord> LocalDrive::stat_bucket_cached(Deadline deadline, std::stri
   ro.read_tier = rocksdb::kBlockCacheTier;
   std::string v;
   auto st = db_->Get(ro, bucket_key(bucket), &v);
-  if (st.IsIncomplete()) return fail(ErrorCode::kWouldBlock);
+  // OK without a value: the key may be in a table not open yet.
+  if (st.IsIncomplete() || (st.ok() && v.empty())) return fail(ErrorCode::kWouldBlock);
   if (st.IsNotFound()) return fail(ErrorCode::kNoSuchBucket);  // bloom filter and memtable said so
   if (!st.ok()) return std::unexpected(io_error(st));
   return decode_bucket(v);
@@ -505,9 +547,22 @@ Status LocalDrive::delete_bucket(Deadline deadline, std::string_view bucket) {
     it->Seek(prefix);
     if (it->Valid() && it->key().starts_with(prefix)) return fail(ErrorCode::kBucketNotEmpty);
   }
-  auto st = db_->Delete(synced(), bucket_key(bucket));
+  rocksdb::WriteBatch batch;
+  batch.Delete(bucket_key(bucket));
+  batch.Delete(usage_key(bucket));
+  return write(batch, true);
+}
+
+Status LocalDrive::update_bucket(Deadline deadline, const BucketRecord& bucket) {
+  if (auto b = stat_bucket(deadline, bucket.name); !b) return std::unexpected(b.error());
+  auto st = db_->Put(synced(), bucket_key(bucket.name), encode(bucket));
   if (!st.ok()) return std::unexpected(io_error(st));
   return {};
+}
+
+Result<BucketUsage> LocalDrive::bucket_usage(Deadline deadline, std::string_view bucket) {
+  if (deadline.expired()) return too_late(root_, "bucket_usage");
+  return read_usage(*db_, bucket);
 }
 
 // ---- Objects
@@ -566,12 +621,20 @@ Result<ObjectRecord> LocalDrive::read_object_cached(Deadline deadline, std::stri
   RecordRead read(db_.get(), with_data, rocksdb::kBlockCacheTier);
   std::string v;
   auto st = db_->Get(read.options(), object_key(kObjectSpace, bucket, key), &v);
-  if (st.IsIncomplete() || st.IsNotFound()) return fail(ErrorCode::kWouldBlock);
+  // OK without a value: the key may be in a table not open yet.
+  if (st.IsIncomplete() || st.IsNotFound() || (st.ok() && v.empty())) {
+    return fail(ErrorCode::kWouldBlock);
+  }
   if (!st.ok()) return std::unexpected(io_error(st));
   auto rec = decode_object(v);
   if (rec && with_data && rec->inlined) {
     st = db_->Get(read.options(), object_key(kInlineSpace, bucket, key), &rec->inline_data);
-    if (!st.ok()) return fail(ErrorCode::kWouldBlock);
+    // A memory-only Get answers OK without a value when the table that may
+    // hold the key is not open yet (RocksDB's "key may exist"); only an
+    // empty object has empty inline data.
+    if (!st.ok() || (rec->inline_data.empty() && rec->size > 0)) {
+      return fail(ErrorCode::kWouldBlock);
+    }
   }
   return rec;
 }
@@ -586,9 +649,7 @@ Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view
   if (auto s = make_dirs_durable(parent_dir(to)); !s) return s;
   // Healing rewrites a data folder in place: the rebuilt copy replaces it whole.
   remove_tree(to);
-  if (::rename(from.c_str(), to.c_str()) != 0) {
-    return fail(ErrorCode::kInternalError, "rename " + from + ": " + errno_text(errno));
-  }
+  if (::rename(from.c_str(), to.c_str()) != 0) return fail(errno_error("rename " + from, errno));
   return fsync_path(parent_dir(to));
 }
 
@@ -626,6 +687,7 @@ Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view 
   if (!st.ok()) return std::unexpected(io_error(st));
   auto prev = decode_object(old);
   if (!prev) return {};  // a corrupt record is not worth keeping
+  add_usage(batch, bucket, {-1, -prev->size});
   if (replaced == Replaced::kKeep) {
     supersede_older(prev->data_uuid);
     if (prev->inlined) {
@@ -647,6 +709,10 @@ Status LocalDrive::commit_object(Deadline deadline, std::string_view bucket, std
                                  const ObjectRecord& record, std::string_view staged_id,
                                  Replaced replaced) {
   if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
+  // Shard files claimed their room as they were written; inline data now.
+  if (record.inlined) {
+    if (auto s = space_->take(record.inline_data.size()); !s) return s;
+  }
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string intent;
   if (!staged_id.empty()) {
@@ -678,9 +744,9 @@ Status LocalDrive::commit_object(Deadline deadline, std::string_view bucket, std
     batch.Delete(ikey);
   }
   batch.Put(okey, encode(meta_only));
+  add_usage(batch, bucket, {1, record.size});
   if (!intent.empty()) batch.Delete(intent);
-  auto st = db_->Write(synced(), &batch);
-  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
   return {};
 }
@@ -703,9 +769,9 @@ Status LocalDrive::delete_object(Deadline deadline, std::string_view bucket, std
   }
   batch.Delete(okey);
   batch.Delete(object_key(kInlineSpace, bucket, key));
-  st = db_->Write(synced(), &batch);
-  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
+  space_->freed();
   return {};
 }
 
@@ -740,8 +806,7 @@ Status LocalDrive::finish_replace(Deadline deadline, std::string_view bucket,
   batch.Delete(rkey);
   // Not synced: if this is lost, the change is found undecided at the next
   // start and finished again.
-  st = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto s = write(batch, false); !s) return s;
   collect_garbage(garbage);
   return {};
 }
@@ -786,6 +851,7 @@ Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std:
     }
     batch.Put(okey, encode(*prev));
     batch.Delete(rkey);
+    add_usage(batch, bucket, {1, prev->size});
   } else if (committed && matches_committed) {
     // The key was new (a change made before new keys left a mark): taking
     // it back removes it.
@@ -794,12 +860,12 @@ Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std:
   } else {
     return {};
   }
+  if (current) add_usage(batch, bucket, {-1, -current->size});
   if (current && !current->data_uuid.empty() && current->data_uuid != restored_uuid) {
     garbage.push_back(std::string(kGarbageSpace) + current->data_uuid);
     batch.Put(garbage.back(), "");
   }
-  st = db_->Write(synced(), &batch);
-  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
   return {};
 }
@@ -829,7 +895,7 @@ void LocalDrive::drop_markers() {
       std::string now;
       if (db_->Get(rocksdb::ReadOptions(), rkey, &now).ok() && now == marker) batch.Delete(rkey);
     }
-    if (batch.Count() > 0) db_->Write(rocksdb::WriteOptions(), &batch);
+    if (batch.Count() > 0) (void)write(batch, /*sync=*/false);
     lock.lock();
     if (stop && markers_.empty()) return;
   }
@@ -869,18 +935,21 @@ Result<std::unique_ptr<ShardWriter>> LocalDrive::create_staged(Deadline deadline
   if (!valid_component(staged_id) || !valid_component(name)) {
     return fail(ErrorCode::kInternalError, "invalid staged file name");
   }
+  if (auto s = space_->take(0); !s) return std::unexpected(s.error());
   std::string dir = staged_dir(staged_id);
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return fail(ErrorCode::kInternalError, "mkdir " + dir + ": " + errno_text(errno));
+    return fail(errno_error("mkdir " + dir, errno));
   }
   std::string path = dir + "/" + std::string(name);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(ErrorCode::kInternalError, "create " + path + ": " + errno_text(errno));
-  return std::make_unique<LocalShardWriter>(fd, std::move(path));
+  if (fd < 0) return fail(errno_error("create " + path, errno));
+  return std::make_unique<LocalShardWriter>(fd, std::move(path), *space_);
 }
 
 void LocalDrive::remove_staged(Deadline deadline, std::string_view staged_id) {
-  if (!deadline.expired() && valid_component(staged_id)) remove_tree(staged_dir(staged_id));
+  if (deadline.expired() || !valid_component(staged_id)) return;
+  remove_tree(staged_dir(staged_id));
+  space_->freed();
 }
 
 Result<std::unique_ptr<ShardReader>> LocalDrive::open_shard(Deadline deadline,
@@ -1059,9 +1128,9 @@ Status LocalDrive::complete_upload(Deadline deadline, const UploadRecord& upload
   batch.Delete(upload_key(upload.bucket, upload.key, upload.upload_id));
   batch.Delete(object_key(kInlineSpace, upload.bucket, upload.key));
   batch.Put(okey, encode(record));
+  add_usage(batch, upload.bucket, {1, record.size});
   batch.Delete(std::string(kIntentSpace) + upload.data_uuid);
-  auto st = db_->Write(synced(), &batch);
-  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
   return {};
 }
@@ -1081,9 +1150,9 @@ Status LocalDrive::abort_upload(Deadline deadline, const UploadRecord& upload) {
   batch.Put(garbage.back(), "");
   batch.Delete(upload_key(upload.bucket, upload.key, upload.upload_id));
   batch.Delete(std::string(kIntentSpace) + upload.data_uuid);
-  auto st = db_->Write(synced(), &batch);
-  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto s = write(batch, true); !s) return s;
   collect_garbage(garbage);
+  space_->freed();
   return {};
 }
 
@@ -1092,6 +1161,46 @@ Result<std::unique_ptr<UploadCursor>> LocalDrive::scan_uploads(Deadline deadline
   if (deadline.expired()) return too_late(root_, "scan_uploads");
   return std::make_unique<LocalUploadCursor>(db_.get(), object_prefix(kUploadSpace, bucket),
                                              deadline, root_);
+}
+
+// ---- Capacity
+
+Status LocalDrive::write(rocksdb::WriteBatch& batch, bool sync) {
+  rocksdb::WriteOptions w;
+  w.sync = sync;
+  auto st = db_->Write(w, &batch);
+  // The filesystem filled from outside Silo's reserve: give the store the
+  // ballast, let it leave the read-only state a failed write put it in, and
+  // try again; a compaction that took the last bytes gives them back when
+  // it fails, so a moment later there is room (this is how a delete gets
+  // through on a full disk).
+  for (int attempt = 1; attempt <= 3 && !st.ok() && io_error(st).code == ErrorCode::kStorageFull;
+       ++attempt) {
+    if (!space_->release_ballast()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    }
+    (void)db_->Resume();
+    st = db_->Write(w, &batch);
+  }
+  if (!st.ok()) {
+    Error e = io_error(st);
+    if (e.code == ErrorCode::kStorageFull) store_stopped_ = true;
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+Result<DiskInfo> LocalDrive::disk_info(Deadline deadline, bool refresh) {
+  if (deadline.expired()) return too_late(root_, "disk_info");
+  return refresh ? space_->refresh() : space_->info();
+}
+
+void LocalDrive::maintain() {
+  auto d = space_->refresh();
+  space_->keep_ballast();
+  // A flush that found no room stops the store's writes until it resumes;
+  // RocksDB retries on its own only once a whole memtable's room is free.
+  if (store_stopped_ && !d.full() && db_->Resume().ok()) store_stopped_ = false;
 }
 
 }  // namespace silo::storage

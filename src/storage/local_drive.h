@@ -6,6 +6,13 @@
 // record before the rename, and data made unreachable by a commit is named by
 // a garbage record written in the same atomic batch. open() resolves both,
 // and empties tmp, so a crash at any point leaves no garbage behind.
+//
+// A full filesystem: shard writes and inline data claim room from the
+// drive's SpaceGuard and are refused (kStorageFull) before entering the
+// reserve, which keeps room for the metadata store to flush and compact.
+// The store is opened without flushing what its log replays, and when it
+// still finds no room (the filesystem filled from outside), the ballast is
+// released and the write retried, so deletes work on a full drive.
 #pragma once
 
 #include <atomic>
@@ -30,9 +37,10 @@ namespace silo::storage {
 class DataLeases;
 
 struct LocalDriveOptions {
-  // RocksDB memtable budget; small by default to keep idle RSS low.
-  size_t write_buffer_bytes = 16 << 20;
   size_t block_cache_bytes = 32 << 20;
+  // The free space writes never enter (see storage/space.h); memtables and
+  // files of the metadata store are sized by the filesystem's size.
+  MinFree min_free;
 };
 
 class LocalDrive final : public Drive {
@@ -92,8 +100,19 @@ class LocalDrive final : public Drive {
   Result<std::unique_ptr<UploadCursor>> scan_uploads(Deadline deadline,
                                                      std::string_view bucket) override;
 
+  Result<DiskInfo> disk_info(Deadline deadline, bool refresh) override;
+  Result<BucketUsage> bucket_usage(Deadline deadline, std::string_view bucket) override;
+  Status update_bucket(Deadline deadline, const BucketRecord& bucket) override;
+  // Periodic upkeep (the drive monitor calls it every second): measures the
+  // free space, takes the ballast again when there is room, and lets a
+  // metadata store stopped by a full filesystem resume.
+  void maintain() override;
+
  private:
-  LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db);
+  LocalDrive(std::string root, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<SpaceGuard> space);
+  // Writes `batch`; when the store finds no room, releases the ballast,
+  // resumes the store and tries once more.
+  Status write(rocksdb::WriteBatch& batch, bool sync);
   Status recover();
   std::string data_dir(std::string_view data_uuid) const;
   std::string staged_dir(std::string_view staged_id) const;
@@ -130,6 +149,8 @@ class LocalDrive final : public Drive {
   std::vector<std::pair<std::string, std::string>> markers_;  // (r/ key, mark) to drop
   bool marker_stop_ = false;
   std::thread marker_thread_;
+  std::unique_ptr<SpaceGuard> space_;
+  std::atomic<bool> store_stopped_{false};  // a write failed for lack of room
 };
 
 }  // namespace silo::storage

@@ -149,6 +149,8 @@ void ManagedDrive::check() {
                  std::to_string(options_.stall_after.count()) + " ms");
     } else if (!identity_ok()) {
       go_offline("its format.json is missing or belongs to another drive");
+    } else if (auto d = get()) {
+      d->maintain();
     }
     return;
   }
@@ -319,6 +321,16 @@ Result<std::unique_ptr<UploadCursor>> ManagedDrive::scan_uploads(Deadline dl, st
   auto c = timed(dl, [&] { return d->scan_uploads(dl, b); });
   if (!c) return c;
   return std::make_unique<KeepAliveUploadCursor>(d, std::move(*c));
+}
+
+Result<DiskInfo> ManagedDrive::disk_info(Deadline dl, bool refresh) {
+  return call(dl, [&](Drive& d) { return d.disk_info(dl, refresh); });
+}
+Result<BucketUsage> ManagedDrive::bucket_usage(Deadline dl, std::string_view b) {
+  return call(dl, [&](Drive& d) { return d.bucket_usage(dl, b); });
+}
+Status ManagedDrive::update_bucket(Deadline dl, const BucketRecord& b) {
+  return call(dl, [&](Drive& d) { return d.update_bucket(dl, b); });
 }
 
 }  // namespace silo::storage

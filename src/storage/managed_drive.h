@@ -57,8 +57,9 @@ class ManagedDrive final : public Drive {
   bool online() const override { return online_.load(); }
   const std::string& drive_id() const { return drive_id_; }
   // Verifies identity (and that the drive does not hang), taking the drive
-  // offline or bringing it back. Cheap (one stat); called by the monitor and
-  // after errors.
+  // offline or bringing it back, and keeps an online drive's free space
+  // measured (LocalDrive::maintain). Cheap (a stat and a statvfs); called by
+  // the monitor and after errors. A full drive stays online.
   void check();
   // Opens the drive now; false (and offline) when it cannot be opened.
   bool open_now();
@@ -114,6 +115,9 @@ class ManagedDrive final : public Drive {
   Status abort_upload(Deadline deadline, const UploadRecord& upload) override;
   Result<std::unique_ptr<UploadCursor>> scan_uploads(Deadline deadline,
                                                      std::string_view bucket) override;
+  Result<DiskInfo> disk_info(Deadline deadline, bool refresh) override;
+  Result<BucketUsage> bucket_usage(Deadline deadline, std::string_view bucket) override;
+  Status update_bucket(Deadline deadline, const BucketRecord& bucket) override;
 
  private:
   friend class ManagedShardWriter;

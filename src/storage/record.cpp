@@ -9,9 +9,9 @@ constexpr uint8_t kBucketMagic = 0x52;
 constexpr uint8_t kUploadMagic = 0x53;
 constexpr uint8_t kPartMagic = 0x54;
 constexpr uint8_t kCodecVersion = 1;
-// Bucket records gained their location in version 2; version 1 ones (no
-// location) are still read.
-constexpr uint8_t kBucketVersion = 2;
+// Bucket records gained their location in version 2 and their quota in
+// version 3; older ones are still read.
+constexpr uint8_t kBucketVersion = 3;
 
 class Writer {
  public:
@@ -215,6 +215,7 @@ std::string encode(const BucketRecord& r) {
   w.str(r.name);
   w.i64(r.created_ns);
   w.str(r.location);
+  w.u64(r.quota_bytes);
   return w.take();
 }
 
@@ -224,6 +225,7 @@ Result<BucketRecord> decode_bucket(std::string_view bytes) {
   r.name = rd.str();
   r.created_ns = rd.i64();
   if (rd.version() >= 2) r.location = rd.str();
+  if (rd.version() >= 3) r.quota_bytes = rd.u64();
   return finish(rd, std::move(r), "bucket");
 }
 

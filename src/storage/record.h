@@ -62,6 +62,7 @@ struct BucketRecord {
   std::string name;
   int64_t created_ns = 0;
   std::string location;  // CreateBucket's LocationConstraint; empty: us-east-1
+  uint64_t quota_bytes = 0;  // the most the bucket's objects may hold; 0: no quota
   bool operator==(const BucketRecord&) const = default;
 };
 

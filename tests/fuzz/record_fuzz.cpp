@@ -3,8 +3,8 @@
 // and for each record that decodes, checks that it survives a round trip:
 // decode(encode(r)) == r, and encoding is stable (encode of that == encode(r)).
 // Bytes need not round-trip exactly: a varint may be written with redundant
-// 0x80 groups, a boolean as any non-zero byte, and a version 1 bucket record
-// is re-encoded as version 2; all of those decode to the same record.
+// 0x80 groups, a boolean as any non-zero byte, and a version 1 or 2 bucket
+// record is re-encoded as version 3; all of those decode to the same record.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -81,8 +81,8 @@ class Stall {
 // every inline shard it reads (the only way to corrupt inline data, which
 // lives inside RocksDB), run a callback once right after the next
 // read_upload (to interleave another operation deterministically), fail
-// commits after a number of them, play an offline drive, and be slowed or
-// blocked (stall()). While stalled, its memory-only lookups answer
+// commits after a number of them, play an offline or a full drive, and be
+// slowed or blocked (stall()). While stalled, its memory-only lookups answer
 // kWouldBlock, as a drive whose cache is cold, so every request reaches the
 // stall.
 class HookedDrive final : public storage::Drive {
@@ -98,6 +98,10 @@ class HookedDrive final : public storage::Drive {
   std::function<void()> after_read_object;
   // online() is false; reads, commits and deletes fail with kDriveOffline.
   bool offline = false;
+  // Plays a drive at its free-space reserve: disk_info says so, and staged
+  // shards and inline data are refused with kStorageFull as a LocalDrive
+  // refuses them; reads and deletes go on.
+  bool full = false;
 
   Stall& stall() { return *stall_; }
 
@@ -154,6 +158,7 @@ class HookedDrive final : public storage::Drive {
                        storage::Replaced replaced = storage::Replaced::kRemove) override {
     if (offline) return fail(ErrorCode::kDriveOffline);
     if (fail_commits_after == 0) return fail(ErrorCode::kInternalError, "injected commit failure");
+    if (full && r.inlined) return fail(ErrorCode::kStorageFull, "drive " + endpoint() + " is full");
     if (fail_commits_after != SIZE_MAX) --fail_commits_after;
     stall_->pause();
     return inner_->commit_object(d, b, k, r, staged, replaced);
@@ -184,6 +189,7 @@ class HookedDrive final : public storage::Drive {
   }
   Result<std::unique_ptr<storage::ShardWriter>> create_staged(Deadline d, std::string_view id,
                                                               std::string_view name) override {
+    if (full) return fail(ErrorCode::kStorageFull, "drive " + endpoint() + " is full");
     stall_->pause();
     auto w = inner_->create_staged(d, id, name);
     if (!w) return w;
@@ -250,6 +256,20 @@ class HookedDrive final : public storage::Drive {
                                                               std::string_view b) override {
     stall_->pause();
     return inner_->scan_uploads(d, b);
+  }
+  Result<storage::DiskInfo> disk_info(Deadline dl, bool refresh) override {
+    if (!full) return inner_->disk_info(dl, refresh);
+    storage::DiskInfo info;
+    info.total = 100 << 20;
+    info.reserve = 10 << 20;
+    info.free = 9 << 20;
+    return info;
+  }
+  Result<storage::BucketUsage> bucket_usage(Deadline dl, std::string_view b) override {
+    return inner_->bucket_usage(dl, b);
+  }
+  Status update_bucket(Deadline dl, const storage::BucketRecord& b) override {
+    return inner_->update_bucket(dl, b);
   }
 
  private:

@@ -56,7 +56,7 @@ ObjectRecord full_object() {
   return r;
 }
 
-BucketRecord full_bucket() { return {"my.bucket-1", -42, "eu-west-1"}; }
+BucketRecord full_bucket() { return {"my.bucket-1", -42, "eu-west-1", 10ull << 40}; }
 
 UploadRecord full_upload() {
   UploadRecord r;
@@ -138,6 +138,15 @@ TEST(RecordCodec, BucketRecordsWrittenBeforeLocationsStillDecode) {
   EXPECT_EQ(back->name, "abc");
   EXPECT_EQ(back->created_ns, 7);
   EXPECT_EQ(back->location, "");
+}
+
+TEST(RecordCodec, BucketRecordsWrittenBeforeQuotasStillDecode) {
+  // Version 2 layout: magic, version, name, created_ns, location.
+  std::string v2 = std::string("\x52\x02", 2) + "\x03" + "abc" + "\x07" + "\x02" + "eu";
+  auto back = decode_bucket(v2);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->location, "eu");
+  EXPECT_EQ(back->quota_bytes, 0u);
 }
 
 TEST(RecordCodec, UploadRoundTripsEveryField) {
