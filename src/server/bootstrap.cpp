@@ -209,4 +209,161 @@ bool format_replacement(const PoolLayout& layout, size_t index) {
   return true;
 }
 
+// ---- Distributed deployments
+
+FormatAccess local_format_access(const std::string& path) {
+  FormatAccess access;
+  access.read = [path] {
+    DriveState state;
+    if (!folder_exists(path)) {
+      state.kind = DriveState::Kind::kMissing;
+      return state;
+    }
+    auto f = storage::read_format(path);
+    if (!f) {
+      state.kind = DriveState::Kind::kUnreadable;
+      state.why = f.error().text();
+    } else if (*f) {
+      state.kind = DriveState::Kind::kFormatted;
+      state.format = std::move(*f);
+    } else {
+      state.kind = DriveState::Kind::kEmpty;
+    }
+    return state;
+  };
+  access.write = [path](const Format& format, bool create) -> Status {
+    if (create) {
+      if (auto s = storage::make_dirs_durable(path); !s) return s;
+    }
+    return storage::write_format(path, format);
+  };
+  return access;
+}
+
+namespace {
+
+using Kind = DriveState::Kind;
+
+Status wait_for(std::string why) { return fail(ErrorCode::kServiceUnavailable, std::move(why)); }
+
+// A new deployment: formatted by the first node once every drive answers.
+Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
+                                      std::vector<FormatAccess>& drives,
+                                      const std::vector<DriveState>& states) {
+  std::string unreachable;
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (states[i].kind == Kind::kUnreachable || states[i].kind == Kind::kUnreadable) {
+      unreachable += "\n  " + topology.drives[i].display() + ": " + states[i].why;
+    }
+  }
+  if (!unreachable.empty()) {
+    return std::unexpected(
+        wait_for("a new deployment is formatted once every drive answers; waiting for:" +
+                 unreachable)
+            .error());
+  }
+  if (topology.self != topology.first_node()) {
+    return std::unexpected(
+        wait_for("waiting for " + topology.first_node() + " to format the new deployment")
+            .error());
+  }
+  PoolLayout layout;
+  layout.set_size = topology.set_size;
+  layout.deployment_id = new_uuid();
+  size_t n = topology.drives.size();
+  std::vector<std::vector<std::string>> sets(n / topology.set_size);
+  for (size_t i = 0; i < n; ++i) {
+    layout.drives.push_back({topology.drives[i].display(), new_uuid(), false, true, false});
+    sets[i / topology.set_size].push_back(layout.drives[i].drive_id);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    Format f{layout.deployment_id, layout.drives[i].drive_id, sets};
+    if (auto s = drives[i].write(f, states[i].kind == Kind::kMissing); !s) {
+      return fail(s.error().code, "cannot format drive " + topology.drives[i].display() + ": " +
+                                      std::string(s.error().text()));
+    }
+  }
+  spdlog::info("formatted a new deployment of {} drives on {} nodes", n, topology.nodes.size());
+  return layout;
+}
+
+}  // namespace
+
+Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
+                                   std::vector<FormatAccess>& drives, size_t read_quorum) {
+  size_t n = topology.drives.size();
+  std::vector<DriveState> states(n);
+  for (size_t i = 0; i < n; ++i) states[i] = drives[i].read();
+
+  std::map<std::string, size_t> votes;
+  for (const auto& s : states) {
+    if (s.format) votes[s.format->deployment_id]++;
+  }
+  if (votes.empty()) return format_new_cluster(topology, drives, states);
+
+  auto best = std::max_element(votes.begin(), votes.end(),
+                               [](auto& a, auto& b) { return a.second < b.second; });
+  PoolLayout layout;
+  layout.set_size = topology.set_size;
+  layout.deployment_id = best->first;
+  const Format* reference = nullptr;
+  for (const auto& s : states) {
+    if (s.format && s.format->deployment_id == layout.deployment_id) {
+      reference = &*s.format;
+      break;
+    }
+  }
+  size_t ref_drives = 0;
+  for (const auto& set : reference->sets) ref_drives += set.size();
+  if (ref_drives != n || reference->sets.empty() || reference->sets[0].size() != topology.set_size) {
+    return fail(ErrorCode::kInternalError,
+                "the drives were formatted as " + std::to_string(reference->sets.size()) +
+                    " erasure set(s) of " +
+                    std::to_string(reference->sets.empty() ? 0 : reference->sets[0].size()) +
+                    " drives (" + std::to_string(ref_drives) +
+                    " in all), but the command line gives " + std::to_string(n) +
+                    " drives; start every node with the same endpoints as before");
+  }
+  std::vector<std::optional<Format>> formats(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& state = states[i];
+    const auto& endpoint = topology.drives[i];
+    const std::string& expected = reference->sets[i / topology.set_size][i % topology.set_size];
+    DriveSlot slot{endpoint.display(), expected, false, true, false};
+    if (state.format) {
+      if (state.format->deployment_id != layout.deployment_id) {
+        return fail(ErrorCode::kInternalError,
+                    "drive " + slot.path + " belongs to another deployment (" +
+                        state.format->deployment_id + "); remove it from the command line or "
+                        "wipe it");
+      }
+      if (state.format->drive_id != expected) {
+        return fail(ErrorCode::kInternalError,
+                    "drive " + slot.path + " is not in the position it was formatted for; give "
+                    "every node the endpoints in the same order as when they were first started");
+      }
+      formats[i] = state.format;
+    } else if (state.kind == Kind::kEmpty && endpoint.local) {
+      // An empty folder where a formatted drive was: a replaced drive.
+      Format fresh{layout.deployment_id, expected, reference->sets};
+      if (auto s = drives[i].write(fresh, false); !s) return std::unexpected(s.error());
+      formats[i] = fresh;
+      slot.replaced = true;
+      spdlog::warn("drive {} is new or was replaced: formatted it; it will be healed", slot.path);
+    } else {
+      // Another node's empty drive is its own to format; missing,
+      // unreadable and unreachable drives are offline for now.
+      slot.reachable = false;
+      slot.missing = state.kind == Kind::kMissing;
+    }
+    layout.drives.push_back(std::move(slot));
+  }
+  if (auto absent = below_quorum(layout, formats, read_quorum); !absent.empty()) {
+    return std::unexpected(wait_for("too few drives answer with this deployment's format:" +
+                                    absent)
+                               .error());
+  }
+  return layout;
+}
+
 }  // namespace silo::server

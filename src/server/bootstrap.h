@@ -10,10 +10,14 @@
 // folder without format.json is a replaced drive: formatted, then healed.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cluster/topology.h"
 #include "common/error.h"
+#include "storage/format.h"
 
 namespace silo::server {
 
@@ -43,5 +47,45 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
 // drive that was there (same drive id). False when it is not empty or the
 // format cannot be written.
 bool format_replacement(const PoolLayout& layout, size_t index);
+
+// ---- Distributed deployments
+
+// What bootstrap can learn of one drive of a distributed deployment.
+struct DriveState {
+  enum class Kind {
+    kFormatted,    // format.json read: `format`
+    kEmpty,        // the folder exists and holds no format.json
+    kMissing,      // the folder does not exist
+    kUnreadable,   // the folder or its format.json cannot be read: `why`
+    kUnreachable,  // its node does not answer (yet): `why`
+  };
+  Kind kind = Kind::kUnreachable;
+  std::optional<storage::Format> format;
+  std::string why;
+};
+
+// Reads and writes one drive's format, on this node or through its node.
+struct FormatAccess {
+  std::function<DriveState()> read;
+  // Writes format.json into the (empty or, with `create`, missing) folder.
+  std::function<Status(const storage::Format&, bool create)> write;
+};
+
+// The local implementation of FormatAccess for a folder on this node.
+FormatAccess local_format_access(const std::string& path);
+
+// One round of bringing a distributed pool up, from every drive's state:
+//  - a deployment with formatted drives: the layout most of them carry;
+//    this node formats its own empty drives as replacements; drives of nodes
+//    that do not answer are offline (reachable = false). Waits while a set
+//    has fewer formatted drives than `read_quorum` (nodes still starting).
+//  - a new deployment (no drive formatted): once every drive answers, the
+//    first node (Topology::first_node) creates missing folders and formats
+//    every drive; the others wait until they find their drives formatted.
+// Fails on what waiting cannot fix (a foreign drive, drives out of place, a
+// command line that disagrees with format.json); a wait is kServiceUnavailable
+// with the reason in its message.
+Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
+                                   std::vector<FormatAccess>& drives, size_t read_quorum);
 
 }  // namespace silo::server

@@ -1,0 +1,84 @@
+#include "cluster/topology.h"
+
+#include <gtest/gtest.h>
+
+namespace silo::cluster {
+namespace {
+
+std::vector<std::string> nodes_of(const Topology& t) {
+  std::vector<std::string> out;
+  for (const auto& d : t.drives) out.push_back(d.node);
+  return out;
+}
+
+TEST(TopologyTest, PlainFoldersAreOneLocalNode) {
+  auto t = parse_topology({"/srv/d{1...4}"}, "", 9000);
+  ASSERT_TRUE(t) << t.error().text();
+  EXPECT_FALSE(t->distributed());
+  EXPECT_EQ(t->drives.size(), 4u);
+  EXPECT_EQ(t->set_size, 4u);
+  EXPECT_EQ(t->local_count(), 4u);
+  EXPECT_EQ(t->drives[2].display(), "/srv/d3");
+}
+
+TEST(TopologyTest, FourNodesOfTwoDrivesAreOneSetSpreadOverTheNodes) {
+  auto t = parse_topology({"http://10.0.0.{1...4}:9000/srv/disk{1...2}"}, "10.0.0.2", 9000);
+  ASSERT_TRUE(t) << t.error().text();
+  ASSERT_TRUE(t->distributed());
+  EXPECT_EQ(t->nodes, (std::vector<std::string>{"10.0.0.1:9000", "10.0.0.2:9000",
+                                                "10.0.0.3:9000", "10.0.0.4:9000"}));
+  EXPECT_EQ(t->self, "10.0.0.2:9000");
+  EXPECT_EQ(t->first_node(), "10.0.0.1:9000");
+  EXPECT_EQ(t->set_size, 8u);
+  EXPECT_EQ(t->max_per_node, 2u);
+  // Interleaved: disk1 of every node, then disk2 of every node.
+  EXPECT_EQ(t->drives[0].display(), "http://10.0.0.1:9000/srv/disk1");
+  EXPECT_EQ(t->drives[1].display(), "http://10.0.0.2:9000/srv/disk1");
+  EXPECT_EQ(t->drives[4].display(), "http://10.0.0.1:9000/srv/disk2");
+  EXPECT_EQ(t->local_count(), 2u);
+  EXPECT_TRUE(t->drives[1].local && t->drives[5].local && !t->drives[0].local);
+}
+
+TEST(TopologyTest, SeveralNodesOnOneMachineAreACommaSeparatedList) {
+  auto t = parse_topology({"http://127.0.0.1:9101/srv/n1/d{1...2},http://127.0.0.1:9102/srv/n2/"
+                           "d{1...2},http://127.0.0.1:9103/srv/n3/d{1...2},"
+                           "http://127.0.0.1:9104/srv/n4/d{1...2}"},
+                          "127.0.0.1", 9103);
+  ASSERT_TRUE(t) << t.error().text();
+  EXPECT_EQ(t->nodes.size(), 4u);
+  EXPECT_EQ(t->self, "127.0.0.1:9103");
+  EXPECT_EQ(nodes_of(*t)[2], "127.0.0.1:9103");
+  EXPECT_EQ(t->drives[2].path, "/srv/n3/d1");
+  EXPECT_TRUE(t->drives[2].local);
+  EXPECT_EQ(t->local_count(), 2u);
+}
+
+TEST(TopologyTest, AnAddressWithoutHostRecognizesLoopbackNames) {
+  auto t = parse_topology({"http://localhost:{9001...9002}/d{1...2}"}, "", 9002);
+  ASSERT_TRUE(t) << t.error().text();
+  EXPECT_EQ(t->self, "localhost:9002");
+}
+
+TEST(TopologyTest, MistakesAreRefusedWithWhatToChange) {
+  struct Case {
+    std::vector<std::string> args;
+    uint16_t port;
+    std::string says;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"http://10.0.0.1/srv/d1"}, 9000, "no port"},
+           {{"https://10.0.0.1:9000/d1"}, 9000, "https"},
+           {{"http://10.0.0.1:9000"}, 9000, "no drive folder"},
+           {{"/srv/d1", "http://10.0.0.1:9000/d2"}, 9000, "mix"},
+           {{"http://10.0.0.{1...2}:9000/d1"}, 9100, "none of the endpoints"},
+           {{"http://10.0.0.1:9000/d{1...2},http://10.0.0.2:9000/d1"}, 9000, "same number"},
+           {{"http://10.0.0.1:9000/d1,http://10.0.0.1:9000/d1"}, 9000, "twice"},
+       }) {
+    auto t = parse_topology(c.args, "10.0.0.1", c.port);
+    ASSERT_FALSE(t) << c.args[0];
+    EXPECT_NE(t.error().text().find(c.says), std::string::npos) << t.error().text();
+  }
+}
+
+}  // namespace
+}  // namespace silo::cluster
