@@ -29,6 +29,10 @@ class AdminApi {
   // names no paths (the health endpoint answers it without credentials).
   // Never blocks.
   virtual std::pair<bool, std::string> cluster_health() = 0;
+  // Whether this node can serve reads and writes: every erasure set has
+  // enough drives online for its write quorum (full drives count: they
+  // serve reads and deletes). Never blocks.
+  virtual bool ready() = 0;
   // The bucket's quota and usage: {"bucket", "quota" (bytes or null),
   // "usage": {"objects", "bytes"}}; NoSuchBucket when it does not exist. May block.
   virtual Result<std::string> quota_json(const std::string& bucket) = 0;

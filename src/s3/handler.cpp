@@ -81,8 +81,18 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
   std::string_view raw_query =
       qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
 
-  if (raw_path == "/silo/health/live" || raw_path == "/silo/health/ready") {
+  if (raw_path == "/silo/health/live") {
     co_await exchange.send(health_response(req));
+    co_return;
+  }
+  if (raw_path == "/silo/health/ready") {
+    // 503 while the node cannot reach write quorum, so load balancers send
+    // requests elsewhere.
+    auto res = health_response(req);
+    if (services_.admin && !services_.admin->ready()) {
+      res.result(bhttp::status::service_unavailable);
+    }
+    co_await exchange.send(std::move(res));
     co_return;
   }
   if (raw_path == "/silo/health/cluster") {

@@ -187,6 +187,13 @@ class ServerAdmin final : public s3::AdminApi {
     }
     return {healthy, nlohmann::json{{"writable", healthy}, {"sets", sets}}.dump()};
   }
+  bool ready() override {
+    for (size_t s = 0; s < pools_.set_count(); ++s) {
+      auto room = pools_.set(s).room("", "", std::nullopt, false);
+      if (room.online < room.needed) return false;
+    }
+    return true;
+  }
   Result<std::string> quota_json(const std::string& bucket) override {
     auto quota = pools_.quotas().quota(bucket);
     if (!quota) return std::unexpected(quota.error());

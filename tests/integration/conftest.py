@@ -38,8 +38,9 @@ def free_port():
 class SiloServer:
     """One `silo server` process. Stopped by the test (or fixture) that made it."""
 
-    def __init__(self, drives, extra_args=(), env=None, preexec_fn=None):
+    def __init__(self, drives, extra_args=(), env=None, preexec_fn=None, log_dir=None):
         self.drives = [str(d) for d in drives]
+        self.log_dir = Path(log_dir) if log_dir else Path(self.drives[0]).parent
         self.extra_args = list(extra_args)
         self.preexec_fn = preexec_fn
         self.env = dict(os.environ)
@@ -58,8 +59,7 @@ class SiloServer:
         """Starts the process on `port` (a free one when None) and waits until
         it answers its liveness check."""
         self.port = port or free_port()
-        log_dir = Path(self.drives[0]).parent
-        self.log_path = log_dir / f"silo-{self.port}.log"
+        self.log_path = self.log_dir / f"silo-{self.port}.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [str(SILO_BIN), "server", "--address", f"127.0.0.1:{self.port}",

@@ -2,6 +2,7 @@
 the drive timeout, health checks, credentials and the startup banner."""
 
 import os
+import shutil
 import subprocess
 import time
 
@@ -12,6 +13,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, SILO_BIN, SiloServer, free_port
+from ec_helpers import wait_for
 
 
 def signed(method, url, host, body=b""):
@@ -64,6 +66,18 @@ def test_abandoned_multipart_uploads_expire(make_server):
 def test_health_endpoints_need_no_credentials(server):
     for path in ("/silo/health/live", "/silo/health/ready"):
         assert requests.get(server.endpoint + path, timeout=5).status_code == 200
+
+
+@pytest.mark.sdk_independent
+def test_ready_answers_503_while_a_set_lacks_write_quorum(make_server, tmp_path):
+    drives = [tmp_path / f"d{i}" for i in range(1, 5)]
+    srv = make_server(drives=drives)
+    assert requests.get(srv.endpoint + "/silo/health/ready", timeout=5).status_code == 200
+    for d in drives[:2]:
+        shutil.rmtree(d)
+    wait_for(lambda: requests.get(srv.endpoint + "/silo/health/ready",
+                                  timeout=5).status_code == 503, 10, "ready to answer 503")
+    assert requests.get(srv.endpoint + "/silo/health/live", timeout=5).status_code == 200
 
 
 def _listening_addresses(port):

@@ -1,0 +1,95 @@
+"""Local clusters for tests: several `silo server` processes on 127.0.0.1,
+each with its own port and drive folders, all given the same endpoints, as
+the README shows for one machine."""
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from conftest import SiloServer, free_port
+
+
+class Cluster:
+    """`nodes` nodes of `drives_per_node` drives each under `base`. Started
+    by start(), stopped by stop() (the fixture does it)."""
+
+    def __init__(self, base, nodes=4, drives_per_node=2, extra_args=(), env=None):
+        self.base = Path(base)
+        self.ports = [free_port() for _ in range(nodes)]
+        self.drives_per_node = drives_per_node
+        self.arg = ",".join(
+            f"http://127.0.0.1:{port}{self.base}/n{i + 1}/d{{1...{drives_per_node}}}"
+            for i, port in enumerate(self.ports))
+        self.nodes = [SiloServer([self.arg], extra_args=extra_args, env=env,
+                                 log_dir=self.base) for _ in self.ports]
+
+    def node_drives(self, i):
+        return [self.base / f"n{i + 1}" / f"d{d + 1}" for d in range(self.drives_per_node)]
+
+    def start(self, timeout=30):
+        """Starts every node at once (each waits for the others to agree on
+        the format) and waits until all of them are ready."""
+        errors = []
+
+        def start_one(node, port):
+            try:
+                node.start(timeout=timeout, port=port)
+            except Exception as e:  # noqa: BLE001 (reported below)
+                errors.append(e)
+
+        threads = [threading.Thread(target=start_one, args=(n, p))
+                   for n, p in zip(self.nodes, self.ports)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            self.stop()
+            raise errors[0]
+        self.wait_ready(range(len(self.nodes)), timeout)
+        return self
+
+    def start_node(self, i, timeout=30):
+        self.nodes[i].start(timeout=timeout, port=self.ports[i])
+        self.wait_ready([i], timeout)
+
+    def wait_ready(self, which, timeout=30):
+        deadline = time.time() + timeout
+        for i in which:
+            node = self.nodes[i]
+            while True:
+                try:
+                    r = requests.get(node.endpoint + "/silo/health/ready", timeout=2)
+                    if r.status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.time() > deadline:
+                    raise RuntimeError(f"node {i + 1} did not become ready:\n{node.read_log()}")
+                time.sleep(0.1)
+
+    def client(self, i, **config):
+        return self.nodes[i].client(**config)
+
+    def kill(self, i):
+        self.nodes[i].kill()
+
+    def freeze(self, i):
+        self.nodes[i].proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self, i):
+        self.nodes[i].proc.send_signal(signal.SIGCONT)
+
+    def stop(self):
+        for node in self.nodes:
+            if node.proc and node.proc.poll() is None:
+                node.proc.send_signal(signal.SIGCONT)
+        for node in self.nodes:
+            node.stop()
+
+    def logs(self):
+        return "\n".join(f"--- node {i + 1}\n{n.read_log()[-3000:]}"
+                         for i, n in enumerate(self.nodes))
