@@ -132,7 +132,7 @@ Result<int> parity_from_env(const char* name, int fallback, size_t set_size) {
 class ServerAdmin final : public s3::AdminApi {
  public:
   ServerAdmin(object::Pools& pools, object::Healer& healer,
-              std::vector<std::shared_ptr<storage::ManagedDrive>>& drives, size_t set_size,
+              std::vector<std::shared_ptr<storage::Drive>>& drives, size_t set_size,
               std::string deployment_id, object::ErasureSetOptions options)
       : pools_(pools), healer_(healer), drives_(drives), set_size_(set_size),
         deployment_id_(std::move(deployment_id)), options_(options), started_ns_(now_ns()) {}
@@ -235,7 +235,7 @@ class ServerAdmin final : public s3::AdminApi {
 
   object::Pools& pools_;
   object::Healer& healer_;
-  std::vector<std::shared_ptr<storage::ManagedDrive>>& drives_;
+  std::vector<std::shared_ptr<storage::Drive>>& drives_;
   size_t set_size_;
   std::string deployment_id_;
   object::ErasureSetOptions options_;
@@ -244,7 +244,7 @@ class ServerAdmin final : public s3::AdminApi {
 
 // Usable space: the free space of the drives above their reserves, times
 // the data share of a stripe.
-uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::ManagedDrive>>& drives,
+uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::Drive>>& drives,
                       size_t set_size, int parity) {
   uint64_t total = 0;
   for (const auto& d : drives) {
@@ -255,7 +255,7 @@ uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::ManagedDrive>>&
 }
 
 // One banner line per drive at its reserve: it serves reads, not writes.
-std::string full_drive_lines(const std::vector<std::shared_ptr<storage::ManagedDrive>>& drives) {
+std::string full_drive_lines(const std::vector<std::shared_ptr<storage::Drive>>& drives) {
   std::string out;
   for (const auto& d : drives) {
     auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true);
@@ -360,12 +360,16 @@ int run_server(const ServerConfig& config) {
   auto call_timeout = std::chrono::milliseconds(*drive_timeout / 1'000'000);
   // A drive whose calls wait a whole timeout without any answer hangs.
   drive_options.stall_after = call_timeout;
-  std::vector<std::shared_ptr<storage::ManagedDrive>> drives;
+  // Every drive in set order; the ones on this node are also managed here
+  // (monitored, reopened, replaced), each with its index in `drives`.
+  std::vector<std::shared_ptr<storage::Drive>> drives;
+  std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> local;
   for (const auto& slot : layout->drives) {
     auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
     if (slot.reachable && !d->open_now()) {
       spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
     }
+    local.emplace_back(drives.size(), d);
     drives.push_back(std::move(d));
   }
   object::ErasureSetOptions set_options;
@@ -393,17 +397,17 @@ int run_server(const ServerConfig& config) {
   for (const auto& slot : layout->drives) any_replaced = any_replaced || slot.replaced;
   if (any_replaced) healer.start_background_heal("replaced drive(s)");
   // A drive folder that comes back empty while running is a replacement too.
-  for (size_t i = 0; i < drives.size(); ++i) {
-    drives[i]->set_replacement([&layout = *layout, i] { return format_replacement(layout, i); },
-                               [&healer] { healer.start_background_heal("replaced drive"); });
+  for (auto& [i, d] : local) {
+    d->set_replacement([&layout = *layout, i] { return format_replacement(layout, i); },
+                       [&healer] { healer.start_background_heal("replaced drive"); });
   }
   ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options);
 
   // Watches drive identity; takes vanished drives offline and brings them back.
   // Stopped and joined on every way out of this function.
-  std::jthread monitor([&drives](std::stop_token stop) {
+  std::jthread monitor([&local](std::stop_token stop) {
     while (!stop.stop_requested()) {
-      for (auto& d : drives) d->check();
+      for (auto& [i, d] : local) d->check();
       for (int i = 0; i < 10 && !stop.stop_requested(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
