@@ -231,12 +231,8 @@ FormatAccess local_format_access(const std::string& path) {
     }
     return state;
   };
-  access.write = [path](const Format& format, bool create) -> Status {
-    if (create) {
-      if (auto s = storage::make_dirs_durable(path); !s) return s;
-    }
-    return storage::write_format(path, format);
-  };
+  access.write = [path](const Format& format) { return storage::write_format(path, format); };
+  access.create = [path] { return storage::make_dirs_durable(path); };
   return access;
 }
 
@@ -262,6 +258,25 @@ Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
                  unreachable)
             .error());
   }
+  // Every node creates its own missing folders; the formatting waits for
+  // all of them.
+  std::string missing;
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (states[i].kind != Kind::kMissing) continue;
+    if (drives[i].create) {
+      if (auto s = drives[i].create(); !s) {
+        return fail(s.error().code, "cannot create drive folder " + topology.drives[i].path +
+                                        ": " + std::string(s.error().text()));
+      }
+      continue;
+    }
+    missing += "\n  " + topology.drives[i].display();
+  }
+  if (!missing.empty()) {
+    return std::unexpected(
+        wait_for("waiting for the nodes of these drives to create their folders:" + missing)
+            .error());
+  }
   if (topology.self != topology.first_node()) {
     return std::unexpected(
         wait_for("waiting for " + topology.first_node() + " to format the new deployment")
@@ -278,7 +293,7 @@ Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
   }
   for (size_t i = 0; i < n; ++i) {
     Format f{layout.deployment_id, layout.drives[i].drive_id, sets};
-    if (auto s = drives[i].write(f, states[i].kind == Kind::kMissing); !s) {
+    if (auto s = drives[i].write(f); !s) {
       return fail(s.error().code, "cannot format drive " + topology.drives[i].display() + ": " +
                                       std::string(s.error().text()));
     }
@@ -346,7 +361,7 @@ Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
     } else if (state.kind == Kind::kEmpty && endpoint.local) {
       // An empty folder where a formatted drive was: a replaced drive.
       Format fresh{layout.deployment_id, expected, reference->sets};
-      if (auto s = drives[i].write(fresh, false); !s) return std::unexpected(s.error());
+      if (auto s = drives[i].write(fresh); !s) return std::unexpected(s.error());
       formats[i] = fresh;
       slot.replaced = true;
       spdlog::warn("drive {} is new or was replaced: formatted it; it will be healed", slot.path);

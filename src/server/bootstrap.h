@@ -67,8 +67,11 @@ struct DriveState {
 // Reads and writes one drive's format, on this node or through its node.
 struct FormatAccess {
   std::function<DriveState()> read;
-  // Writes format.json into the (empty or, with `create`, missing) folder.
-  std::function<Status(const storage::Format&, bool create)> write;
+  // Writes format.json into the existing, empty folder.
+  std::function<Status(const storage::Format&)> write;
+  // Creates the missing folder (set for this node's drives only: each node
+  // creates its own).
+  std::function<Status()> create;
 };
 
 // The local implementation of FormatAccess for a folder on this node.
@@ -79,9 +82,10 @@ FormatAccess local_format_access(const std::string& path);
 //    this node formats its own empty drives as replacements; drives of nodes
 //    that do not answer are offline (reachable = false). Waits while a set
 //    has fewer formatted drives than `read_quorum` (nodes still starting).
-//  - a new deployment (no drive formatted): once every drive answers, the
-//    first node (Topology::first_node) creates missing folders and formats
-//    every drive; the others wait until they find their drives formatted.
+//  - a new deployment (no drive formatted): once every drive answers, each
+//    node creates its missing folders, and once every folder exists the
+//    first node (Topology::first_node) formats every drive; the others wait
+//    until they find their drives formatted.
 // Fails on what waiting cannot fix (a foreign drive, drives out of place, a
 // command line that disagrees with format.json); a wait is kServiceUnavailable
 // with the reason in its message.

@@ -75,6 +75,25 @@ TEST_F(ClusterBootstrapTest, ANewDeploymentWaitsForEveryDrive) {
   EXPECT_FALSE(std::filesystem::exists(root_.path() + "/n1d1/.silo/format.json"));
 }
 
+TEST_F(ClusterBootstrapTest, EachNodeCreatesItsOwnFoldersBeforeTheFirstFormats) {
+  auto first = topology(1);
+  auto drives = accesses(first);
+  for (size_t i = 0; i < drives.size(); ++i) {
+    if (!first.drives[i].local) drives[i].create = nullptr;  // another node's folder
+  }
+  auto r = prepare_cluster(first, drives, 2);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().text().find("create their folders"), std::string::npos)
+      << r.error().text();
+  EXPECT_TRUE(std::filesystem::is_directory(root_.path() + "/n1d1"));
+  EXPECT_FALSE(std::filesystem::exists(root_.path() + "/n2d1"));
+  auto second = topology(2);
+  auto drives2 = accesses(second);
+  ASSERT_FALSE(prepare_cluster(second, drives2, 2));  // creates node 2's, waits for node 1
+  auto made = prepare_cluster(first, drives, 2);
+  ASSERT_TRUE(made) << made.error().text();
+}
+
 TEST_F(ClusterBootstrapTest, ANodeThatIsDownLeavesItsDrivesOfflineAboveReadQuorum) {
   auto first = topology(1);
   auto drives = accesses(first);
