@@ -201,6 +201,12 @@ ErrorInfo info(ErrorCode code) {
       return {"SlowDown", 503,
               "Not enough drives are online to write this object. Bring drives back online, "
               "then retry."};
+    case E::kLockTimeout:
+      return {"SlowDown", 503,
+              "Another request is changing this object, or too few nodes answered. Please retry."};
+    case E::kLockLost:
+      return {"SlowDown", 503,
+              "The lock on this object was lost before the change was written. Please retry."};
     case E::kInvalidPartNumber:
       return {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"};
     case E::kBucketNameUnavailable:

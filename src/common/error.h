@@ -91,6 +91,12 @@ enum class ErrorCode {
   kDriveTimeout,
   kInsufficientReadQuorum,
   kInsufficientWriteQuorum,
+  // A key's (or upload's) lock was not granted before its deadline: another
+  // request holds it, or too few nodes answered (object/key_locks.h).
+  kLockTimeout,
+  // A distributed lock could no longer be confirmed on a quorum of nodes
+  // before the change it guarded was written; nothing was written.
+  kLockLost,
   // A memory-only lookup would have had to touch the disk; the caller retries
   // on a thread that may block. Never meant for clients.
   kWouldBlock,

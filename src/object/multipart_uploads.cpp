@@ -147,7 +147,8 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
                                               const CompleteOptions& options) {
   size_t n = set_.size();
   if (parts.empty()) return fail(ErrorCode::kMalformedXML);
-  auto upload_guard = set_.upload_locks().lock(bucket, upload_id);
+  auto upload_guard = set_.upload_locks().lock(set_.lock_deadline(), bucket, upload_id);
+  if (!upload_guard) return std::unexpected(upload_guard.error());
   // Read under the lock: an abort or another completion may have won.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
@@ -183,10 +184,12 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   auto checksums = complete_checksums(*up, rec.parts, options.checksum);
   if (!checksums) return std::unexpected(checksums.error());
   rec.checksums = std::move(*checksums);
-  auto guard = set_.locks().lock(bucket, key);
+  auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+  if (!guard) return std::unexpected(guard.error());
   if (auto s = writes_.check_preconditions(bucket, key, options.preconditions); !s) {
     return std::unexpected(s.error());
   }
+  if (!upload_guard->held() || !guard->held()) return fail(ErrorCode::kLockLost);
   // Shared with the tasks, which may outlive this call (parallel.h).
   auto mine = std::make_shared<std::vector<ObjectRecord>>(n, rec);
   for (size_t j = 0; j < n; ++j) (*mine)[j].erasure.index = rec.erasure.distribution[j];
@@ -207,10 +210,12 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
 
 Status MultipartUploads::abort(std::string_view bucket, std::string_view key,
                                std::string_view upload_id) {
-  auto guard = set_.upload_locks().lock(bucket, upload_id);
+  auto guard = set_.upload_locks().lock(set_.lock_deadline(), bucket, upload_id);
+  if (!guard) return std::unexpected(guard.error());
   // Read under the lock: a completion that ran meanwhile has removed it.
   auto up = read_upload_quorum(bucket, key, upload_id);
   if (!up) return std::unexpected(up.error());
+  if (!guard->held()) return fail(ErrorCode::kLockLost);
   Deadline deadline = set_.deadline();
   auto r = set_.pool().run(set_.size(), deadline, [&set = set_, deadline, upload = *up](size_t j) {
     return set.drive(j).abort_upload(deadline, upload);

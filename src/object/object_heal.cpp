@@ -37,7 +37,8 @@ bool shards_present(storage::Drive& drive, Deadline deadline, const ObjectRecord
 
 Result<HealResult> ObjectHeal::heal(std::string_view bucket, std::string_view key, bool deep) {
   size_t n = set_.size();
-  auto guard = set_.locks().lock(bucket, key);
+  auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+  if (!guard) return std::unexpected(guard.error());
   HealResult result;
   auto records = reads_.read_all(bucket, key, true);
   auto q = pick_quorum(records);

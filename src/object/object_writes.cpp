@@ -164,10 +164,14 @@ class ErasureWriter final : public ObjectWriter {
       if (has_data(j) && set_.drive(j).online()) ++reachable;
     }
     if (reachable < write_quorum(layout_)) return fail(ErrorCode::kInsufficientWriteQuorum);
-    auto guard = set_.locks().lock(bucket_, key_);
+    auto guard = set_.locks().lock(set_.lock_deadline(), bucket_, key_);
+    if (!guard) return std::unexpected(guard.error());
     if (auto s = writes_.check_preconditions(bucket_, key_, options_.preconditions); !s) {
       return std::unexpected(s.error());
     }
+    // Checked last before writing: a distributed lock may have lapsed while
+    // the preconditions were read (key_locks.h).
+    if (!guard->held()) return fail(ErrorCode::kLockLost);
     auto job = std::make_shared<Commit>();
     job->bucket = bucket_;
     job->key = key_;
@@ -207,7 +211,9 @@ class ErasureWriter final : public ObjectWriter {
     size_t n = set_.size();
     std::vector<char> holds(n);
     for (size_t j = 0; j < n; ++j) holds[j] = staged_->holds(j) ? 1 : 0;
-    auto guard = set_.upload_locks().lock(bucket_, upload_->upload_id);
+    auto guard = set_.upload_locks().lock(set_.lock_deadline(), bucket_, upload_->upload_id);
+    if (!guard) return std::unexpected(guard.error());
+    if (!guard->held()) return fail(ErrorCode::kLockLost);
     auto results = commit_part_everywhere(set_, *upload_, part, staged_->id(), std::move(holds));
     auto t = tally(results, ErrorCode::kNoSuchUpload);
     if (t.ok < write_quorum(layout_)) {
@@ -271,7 +277,9 @@ Status ObjectWrites::check_preconditions(std::string_view bucket, std::string_vi
 
 Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key) {
   size_t n = set_.size();
-  auto guard = set_.locks().lock(bucket, key);
+  auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  if (!guard->held()) return fail(ErrorCode::kLockLost);
   Deadline deadline = set_.deadline();
   auto r = set_.pool().run(
       n, deadline,

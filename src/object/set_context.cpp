@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "object/local_key_locks.h"
+
 namespace silo::object {
 
 const erasure::Codec& CodecCache::get(uint32_t k, uint32_t m) {
@@ -15,6 +17,9 @@ SetContext::SetContext(std::vector<std::shared_ptr<storage::Drive>> drives,
                        ErasureSetOptions options)
     : drives_(std::move(drives)),
       options_(options),
+      locks_(options_.key_locks ? options_.key_locks : std::make_shared<LocalKeyLocks>()),
+      upload_locks_(options_.upload_locks ? options_.upload_locks
+                                          : std::make_shared<LocalKeyLocks>()),
       // Drive tasks mostly wait for fsync; more of them in flight means
       // bigger RocksDB write groups (4 drives: 32 threads, +10% 4 KiB PUTs).
       pool_(std::max<size_t>(8, drives_.size() * 8)) {}

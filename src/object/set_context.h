@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "erasure/codec.h"
-#include "object/ns_lock.h"
+#include "object/key_locks.h"
 #include "object/parallel.h"
 #include "storage/drive.h"
 
@@ -46,6 +46,17 @@ struct ErasureSetOptions {
   // others; every round gets a fresh deadline (each stripe of a stream is
   // one), so this bounds a single call, not a whole request.
   std::chrono::milliseconds drive_timeout{30'000};
+  // How long a change waits for the lock of its key or upload before it
+  // fails with kLockTimeout (503 SlowDown). Locks are held only around
+  // commits, so waiting this long means something is stuck.
+  std::chrono::milliseconds lock_timeout{30'000};
+  // Who serializes the changes to a (bucket, key) and to a (bucket, upload
+  // id). Null: in-process LocalKeyLocks of this set (one node). A cluster's
+  // server passes distributed locks (cluster/dist_locks.h), one instance
+  // for keys and one for uploads, which every set of the node may share:
+  // each key and upload belongs to one set.
+  std::shared_ptr<KeyLocks> key_locks;
+  std::shared_ptr<KeyLocks> upload_locks;
 };
 
 // Reed-Solomon codecs by (k, m), built on first use: building one computes
@@ -80,9 +91,11 @@ class SetContext {
   DrivePool& pool() { return pool_; }
   // Serializes changes to one (bucket, key): commits, deletes, heals and
   // settling, so preconditions hold at the moment of the commit.
-  NamespaceLocks& locks() { return locks_; }
+  KeyLocks& locks() { return *locks_; }
   // Serializes part commits, completion and abort of one (bucket, upload id).
-  NamespaceLocks& upload_locks() { return upload_locks_; }
+  KeyLocks& upload_locks() { return *upload_locks_; }
+  // The deadline of a lock acquisition that starts now.
+  Deadline lock_deadline() const { return Deadline::after(options_.lock_timeout); }
   const erasure::Codec& codec(uint32_t k, uint32_t m) { return codecs_.get(k, m); }
 
   // REQUIRES: no operation runs on the set (the listener is read unlocked).
@@ -136,8 +149,8 @@ class SetContext {
  private:
   std::vector<std::shared_ptr<storage::Drive>> drives_;
   ErasureSetOptions options_;
-  NamespaceLocks locks_;
-  NamespaceLocks upload_locks_;
+  std::shared_ptr<KeyLocks> locks_;
+  std::shared_ptr<KeyLocks> upload_locks_;
   CodecCache codecs_;
   std::function<void(std::string, std::string)> on_damage_;
   // Last: destroyed first, so every task still running has finished before

@@ -78,7 +78,9 @@ size_t Settlement::resolve_pending() {
   size_t settled = 0;
   for (const auto& [name, marks] : pending) {
     const auto& [bucket, key] = name;
-    auto guard = set_.locks().lock(bucket, key);
+    // A key whose lock is not granted now stays pending for the next pass.
+    auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+    if (!guard) continue;
     auto records = reads_.read_all(bucket, key, false);
     std::optional<storage::ObjectRecord> now;
     for (size_t j = 0; j < set_.size(); ++j) {

@@ -730,6 +730,7 @@ Status LocalDrive::commit_object(Deadline deadline, std::string_view bucket, std
       return s;
     }
   }
+  auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
   if (auto s = replace_current(batch, bucket, key, record.data_uuid, replaced, garbage); !s) {
@@ -762,6 +763,7 @@ Status LocalDrive::delete_object(Deadline deadline, std::string_view bucket, std
     return fail(ErrorCode::kNoSuchKey);
   }
   if (!st.ok()) return std::unexpected(io_error(st));
+  auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
   if (auto s = replace_current(batch, bucket, key, {}, replaced, garbage, /*is_delete=*/true); !s) {
@@ -870,6 +872,10 @@ Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std:
   return {};
 }
 
+std::unique_lock<std::mutex> LocalDrive::lock_replaced(std::string_view rkey) {
+  return std::unique_lock(replaced_mu_[std::hash<std::string_view>{}(rkey) % replaced_mu_.size()]);
+}
+
 void LocalDrive::drop_marker_later(std::string rkey, std::string marker) {
   std::lock_guard lock(marker_mu_);
   markers_.emplace_back(std::move(rkey), std::move(marker));
@@ -886,16 +892,18 @@ void LocalDrive::drop_markers() {
     bool stop = marker_stop_;
     lock.unlock();
     // Only a mark that is still the same one goes: a later change to the
-    // key writes a mark with another number, and that one must stay. (One
-    // written between this check and the write below would go too; that
-    // change is still settled in-process as usual, only a crash before it
-    // settles, within microseconds, would leave it undecided.)
-    rocksdb::WriteBatch batch;
+    // key wrote another mark or the version it set aside, and that must
+    // stay (checked and deleted under the key's r/ lock, which such a
+    // change holds until its batch is written).
     for (const auto& [rkey, marker] : batch_of) {
+      auto replacing = lock_replaced(rkey);
       std::string now;
-      if (db_->Get(rocksdb::ReadOptions(), rkey, &now).ok() && now == marker) batch.Delete(rkey);
+      if (db_->Get(rocksdb::ReadOptions(), rkey, &now).ok() && now == marker) {
+        rocksdb::WriteBatch batch;
+        batch.Delete(rkey);
+        (void)write(batch, /*sync=*/false);
+      }
     }
-    if (batch.Count() > 0) (void)write(batch, /*sync=*/false);
     lock.lock();
     if (stop && markers_.empty()) return;
   }
@@ -1100,6 +1108,7 @@ Status LocalDrive::complete_upload(Deadline deadline, const UploadRecord& upload
   if (deadline.expired()) return too_late(root_, "complete_upload");
   ScanDeadline scan(deadline);
   std::string okey = object_key(kObjectSpace, upload.bucket, upload.key);
+  auto replacing = lock_replaced(object_key(kReplacedSpace, upload.bucket, upload.key));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
   if (auto s = replace_current(batch, upload.bucket, upload.key, record.data_uuid, replaced,

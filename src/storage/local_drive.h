@@ -15,6 +15,7 @@
 // released and the write retried, so deletes work on a full drive.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -133,6 +134,12 @@ class LocalDrive final : public Drive {
                          std::string_view new_data_uuid, Replaced replaced,
                          std::vector<std::string>& garbage, bool is_delete = false);
 
+  // The lock that orders the changes of one key's r/ record: a commit,
+  // delete or completion holds it from reading r/ to writing its batch, so
+  // the marker thread, which deletes a mark only while it is still the same
+  // mark, cannot delete the version a change just set aside. Striped by key.
+  std::unique_lock<std::mutex> lock_replaced(std::string_view rkey);
+
   // Deletes the r/ mark of a finished new key, `rkey` holding `marker`, on
   // the marker thread (started at the first call).
   void drop_marker_later(std::string rkey, std::string marker);
@@ -149,6 +156,7 @@ class LocalDrive final : public Drive {
   std::vector<std::pair<std::string, std::string>> markers_;  // (r/ key, mark) to drop
   bool marker_stop_ = false;
   std::thread marker_thread_;
+  std::array<std::mutex, 4096> replaced_mu_;
   std::unique_ptr<SpaceGuard> space_;
   std::atomic<bool> store_stopped_{false};  // a write failed for lack of room
 };

@@ -522,6 +522,31 @@ TEST_F(LocalDriveTest, UndoRestoresReplacedInlineData) {
   EXPECT_FALSE(fs::exists(data_dir(uuid)));
 }
 
+// The mark of a new key is dropped on a background thread after the change
+// settles. A delete of the key right after sets the version aside in the
+// same r/ record: the drop must not take that away, or taking the failed
+// delete back would find nothing to restore.
+TEST_F(LocalDriveTest, ADeleteRightAfterANewKeySettlesKeepsWhatItSetAside) {
+  ASSERT_TRUE(drive_->make_bucket(kNoDeadline, {"bkt", 1}));
+  constexpr int kKeys = 2000;
+  auto key = [](int i) { return std::to_string(i) + "-key"; };
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", key(i), inline_record(), "",
+                                      Replaced::kKeep));
+    ASSERT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", key(i)));  // mark dropped later
+    // A delete that fails elsewhere, set aside here while the mark goes...
+    ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", key(i), Replaced::kKeep));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // ...and taken back: every key is there again.
+  int lost = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_TRUE(drive_->undo_replace(kNoDeadline, "bkt", key(i), nullptr));
+    lost += drive_->read_object(kNoDeadline, "bkt", key(i), false) ? 0 : 1;
+  }
+  EXPECT_EQ(lost, 0);
+}
+
 TEST_F(LocalDriveTest, UndoOfANewKeyRemovesItOnlyWhenItIsTheCommittedVersion) {
   make_bucket("bkt");
   std::string uuid = new_uuid(), staged = new_uuid();
