@@ -11,6 +11,7 @@
 
 #include "auth/auth_result.h"
 #include "http/exchange.h"
+#include "http/server.h"
 #include "iam/credentials.h"
 #include "object/object_layer.h"
 #include "s3/admin.h"
@@ -36,6 +37,10 @@ struct Services {
   S3Config config;
   AdminApi* admin = nullptr;
   std::string root_access_key;
+  // Answers `/silo/internode/...` (node-to-node calls, authenticated by the
+  // internode token, not SigV4): cluster::DriveService in a cluster; null on
+  // a single node, where those paths are ordinary (refused) S3 requests.
+  http::RequestHandler* internode = nullptr;
 };
 
 // Decoded query parameters in wire order.

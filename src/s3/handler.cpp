@@ -109,6 +109,11 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     co_return;
   }
 
+  if (services_.internode && raw_path.starts_with("/silo/internode/")) {
+    co_await services_.internode->handle(exchange);
+    co_return;
+  }
+
   Context ctx{exchange, services_, new_request_id(), {}, {}, {}, {}, false};
   auto started = std::chrono::steady_clock::now();
   Status result = co_await [&]() -> awaitable<Status> {

@@ -1,0 +1,351 @@
+#include "cluster/internode_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "cluster/internode_auth.h"
+#include "cluster/wire.h"
+
+namespace silo::cluster {
+
+namespace {
+
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void append(Slist& list, const std::string& line) {
+  curl_slist* next = curl_slist_append(list.get(), line.c_str());
+  if (!next) return;
+  (void)list.release();
+  list.reset(next);
+}
+
+long millis(std::chrono::steady_clock::duration d) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+bool unreachable(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// Where a response body goes: a string, or the caller's buffer. An error
+// response's body (its message) always goes to `error`.
+struct InternodeClient::Sink {
+  CURL* curl = nullptr;
+  std::string* text = nullptr;
+  std::span<uint8_t> into;
+  size_t filled = 0;
+  long status = -1;
+  std::string error;
+  bool overflow = false;
+};
+
+namespace {
+
+size_t on_write(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<InternodeClient::Sink*>(user);
+  size_t len = size * n;
+  if (sink->status < 0) curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &sink->status);
+  if (sink->status != 200) {
+    if (sink->error.size() < 4096) sink->error.append(data, std::min<size_t>(len, 4096));
+  } else if (sink->text) {
+    sink->text->append(data, len);
+  } else {
+    if (len > sink->into.size() - sink->filled) {
+      sink->overflow = true;
+      return 0;
+    }
+    std::memcpy(sink->into.data() + sink->filled, data, len);
+    sink->filled += len;
+  }
+  return len;
+}
+
+}  // namespace
+
+// Idle easy handles, and the connection cache and DNS cache they share.
+struct InternodeClient::Pool {
+  std::mutex mu;
+  std::vector<CURL*> idle;
+  CURLSH* share = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Pool*>(user)->locks[data].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* user) {
+    static_cast<Pool*>(user)->locks[data].unlock();
+  }
+
+  Pool() {
+    share = curl_share_init();
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &Pool::lock);
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Pool::unlock);
+    curl_share_setopt(share, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
+  ~Pool() {
+    for (CURL* c : idle) curl_easy_cleanup(c);
+    curl_share_cleanup(share);
+  }
+
+  CURL* acquire() {
+    {
+      std::lock_guard lock(mu);
+      if (!idle.empty()) {
+        CURL* c = idle.back();
+        idle.pop_back();
+        return c;
+      }
+    }
+    CURL* c = curl_easy_init();
+    if (!c) return nullptr;
+    curl_easy_setopt(c, CURLOPT_SHARE, share);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "silo-internode/1");
+    return c;
+  }
+  void release(CURL* c) {
+    std::lock_guard lock(mu);
+    idle.push_back(c);
+  }
+};
+
+// ---- PeerHealth
+
+PeerHealth::PeerHealth(InternodeClient& client, std::string base_url)
+    : client_(client), base_url_(std::move(base_url)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+PeerHealth::~PeerHealth() { stop(); }
+
+void PeerHealth::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PeerHealth::mark_offline() {
+  online_.store(false, std::memory_order_relaxed);
+  suspect();
+}
+
+void PeerHealth::suspect() {
+  {
+    std::lock_guard lock(mu_);
+    suspect_ = true;
+  }
+  cv_.notify_all();
+}
+
+void PeerHealth::send_later(std::string path_and_query) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || later_.size() > 10000) return;
+    later_.push_back(std::move(path_and_query));
+  }
+  cv_.notify_all();
+}
+
+void PeerHealth::run() {
+  const auto interval = client_.options_.probe_interval;
+  auto next_probe = std::chrono::steady_clock::now();
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_until(lock, next_probe, [&] { return stopping_ || suspect_ || !later_.empty(); });
+    if (stopping_) break;
+    std::deque<std::string> later;
+    later.swap(later_);
+    bool probe_now = suspect_ || std::chrono::steady_clock::now() >= next_probe;
+    suspect_ = false;
+    lock.unlock();
+    for (const auto& call : later) {
+      if (!online()) break;
+      InternodeClient::Sink sink;
+      std::string ignored;
+      sink.text = &ignored;
+      int code = 0;
+      (void)client_.exchange(base_url_, call, {},
+                             Deadline::after(client_.options_.background_timeout), sink, &code);
+    }
+    if (probe_now) {
+      probe();
+      next_probe = std::chrono::steady_clock::now() + interval;
+    }
+    lock.lock();
+  }
+}
+
+// Online when the node answers at all: one that refuses our token is
+// reachable, and its calls say why they fail.
+void PeerHealth::probe() {
+  auto r = client_.ping(base_url_, Deadline::after(client_.options_.probe_timeout));
+  bool answered = r || (r.error().code != ErrorCode::kDriveOffline &&
+                        r.error().code != ErrorCode::kDriveTimeout);
+  online_.store(answered, std::memory_order_relaxed);
+}
+
+// ---- InternodeClient
+
+InternodeClient::InternodeClient(std::string token, InternodeOptions options)
+    : token_(std::move(token)), options_(options) {
+  global_init_once();
+  pool_ = std::make_unique<Pool>();
+}
+
+InternodeClient::~InternodeClient() {
+  // Probe threads call exchange(): stop them before the pool goes.
+  std::lock_guard lock(peers_mu_);
+  for (auto& [url, peer] : peers_) peer->stop();
+}
+
+std::shared_ptr<PeerHealth> InternodeClient::peer(const std::string& base_url) {
+  std::lock_guard lock(peers_mu_);
+  auto& p = peers_[base_url];
+  if (!p) p = std::make_shared<PeerHealth>(*this, base_url);
+  return p;
+}
+
+Result<std::string> InternodeClient::call(PeerHealth& peer, std::string_view path_and_query,
+                                          std::span<const uint8_t> body, Deadline deadline) {
+  std::string out;
+  Sink sink;
+  sink.text = &out;
+  auto r = checked(peer, path_and_query, body, deadline, sink);
+  if (!r) return std::unexpected(std::move(r.error()));
+  return out;
+}
+
+Status InternodeClient::ping(const std::string& base_url, Deadline deadline) {
+  Sink sink;
+  std::string body;
+  sink.text = &body;
+  int code = 0;
+  std::string path(kDrivePrefix);
+  path += "ping";
+  auto r = exchange(base_url, path, {}, deadline, sink, &code);
+  if (!r) return std::unexpected(std::move(r.error()));
+  return {};
+}
+
+Result<size_t> InternodeClient::call_into(PeerHealth& peer, std::string_view path_and_query,
+                                          std::span<const uint8_t> body, Deadline deadline,
+                                          std::span<uint8_t> out) {
+  Sink sink;
+  sink.into = out;
+  return checked(peer, path_and_query, body, deadline, sink);
+}
+
+Result<size_t> InternodeClient::checked(PeerHealth& peer, std::string_view path_and_query,
+                                        std::span<const uint8_t> body, Deadline deadline,
+                                        Sink& sink) {
+  if (!peer.online()) {
+    return fail(ErrorCode::kDriveOffline, "peer " + peer.base_url() + " is offline");
+  }
+  int code = 0;
+  auto r = exchange(peer.base_url(), path_and_query, body, deadline, sink, &code);
+  if (!r) {
+    if (unreachable(static_cast<CURLcode>(code))) peer.mark_offline();
+    if (code == CURLE_OPERATION_TIMEDOUT) peer.suspect();
+  }
+  return r;
+}
+
+Result<size_t> InternodeClient::exchange(const std::string& base_url,
+                                         std::string_view path_and_query,
+                                         std::span<const uint8_t> body, Deadline deadline,
+                                         Sink& sink, int* curl_code) {
+  *curl_code = CURLE_OK;
+  if (deadline.expired()) {
+    return fail(ErrorCode::kDriveTimeout, "internode call to " + base_url + " started too late");
+  }
+  CURL* c = pool_->acquire();
+  if (!c) return fail(ErrorCode::kInternalError, "curl_easy_init failed");
+  std::string url = base_url;
+  url += path_and_query;
+  Slist headers;
+  append(headers, std::string(kTokenHeader) + ": " + token_);
+  append(headers, "Expect:");
+  append(headers, "Content-Type: application/octet-stream");
+  long total_ms = 0;  // none
+  long connect_ms = millis(options_.connect_timeout);
+  if (!deadline.is_never()) {
+    total_ms = std::max(1L, millis(deadline.remaining()));
+    connect_ms = std::min(connect_ms, total_ms);
+    append(headers, std::string(kDeadlineHeader) + ": " + std::to_string(total_ms));
+  }
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  // Not copied: libcurl reads the caller's buffer while perform() runs.
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                   body.empty() ? "" : reinterpret_cast<const char*>(body.data()));
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  sink.curl = c;
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  CURLcode rc = curl_easy_perform(c);
+  if (sink.status < 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &sink.status);
+  std::string error_name;
+  curl_header* h = nullptr;
+  if (rc == CURLE_OK && curl_easy_header(c, std::string(kErrorHeader).c_str(), 0, CURLH_HEADER, -1,
+                                         &h) == CURLHE_OK) {
+    error_name = h->value;
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  pool_->release(c);
+
+  *curl_code = rc;
+  if (rc != CURLE_OK) {
+    if (sink.overflow) return fail(ErrorCode::kInternalError, "internode: answer too large");
+    std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      return fail(ErrorCode::kDriveTimeout, base_url + " did not answer in time: " + why);
+    }
+    return fail(ErrorCode::kDriveOffline, base_url + " unreachable: " + why);
+  }
+  if (sink.status == 200) return sink.text ? sink.text->size() : sink.filled;
+  if (!error_name.empty()) return fail(Error(error_code_from_name(error_name), sink.error));
+  if (sink.status == 403) {
+    return fail(ErrorCode::kAccessDenied, base_url + " refused the internode token");
+  }
+  return fail(ErrorCode::kInternalError,
+              base_url + " answered HTTP " + std::to_string(sink.status) + " to an internode call");
+}
+
+}  // namespace silo::cluster

@@ -1,0 +1,134 @@
+// InternodeClient: the blocking HTTP/1.1 client a node uses to call its
+// peers (RemoteDrive's RPCs), over libcurl.
+//
+// - Connections are kept alive and reused: easy handles come from a pool and
+//   share one connection cache (a curl share), so a call to a peer takes an
+//   idle connection to it when there is one, whichever thread makes it.
+// - Every call ends by its Deadline (the whole transfer, connect included);
+//   the time left is sent along so the peer gives its drive the same limit.
+// - Failures: a peer that cannot be reached (refused, reset, no answer) is
+//   kDriveOffline and marks the peer offline; a call that outlives its
+//   deadline is kDriveTimeout and has the peer probed at once (a slow drive
+//   is not a dead node; a frozen node fails its probe); an error the remote
+//   drive returned comes back as that Error (code and message).
+// - PeerHealth: one per peer, shared by every RemoteDrive on it. While the
+//   peer is offline, calls fail at once with kDriveOffline; a background
+//   thread pings each peer every probe_interval and brings it back online.
+//
+// Thread-safe: call from any number of threads (never a network thread: a
+// call blocks for up to its deadline).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "common/deadline.h"
+#include "common/error.h"
+
+namespace silo::cluster {
+
+class InternodeClient;
+
+struct InternodeOptions {
+  // Longest wait for a TCP connection (shorter when the deadline is nearer).
+  std::chrono::milliseconds connect_timeout{2000};
+  // How often each peer is pinged, and how long a ping may take.
+  std::chrono::milliseconds probe_interval{1000};
+  std::chrono::milliseconds probe_timeout{1000};
+  // Deadline of best-effort background calls (lease releases).
+  std::chrono::milliseconds background_timeout{5000};
+};
+
+// Whether one peer node answers. Made by InternodeClient::peer().
+class PeerHealth {
+ public:
+  PeerHealth(InternodeClient& client, std::string base_url);
+  ~PeerHealth();
+  PeerHealth(const PeerHealth&) = delete;
+  PeerHealth& operator=(const PeerHealth&) = delete;
+
+  // `http://host:port`, no trailing slash.
+  const std::string& base_url() const { return base_url_; }
+  bool online() const { return online_.load(std::memory_order_relaxed); }
+  // A call could not reach the peer: calls fail fast until a probe answers.
+  void mark_offline();
+  // A call timed out: probe now instead of at the next interval.
+  void suspect();
+  // Sends `path_and_query` (a call with no body) from the probe thread, best
+  // effort: dropped when the peer is offline or the call fails. For cleanup
+  // that must not block the thread that triggers it (lease releases).
+  void send_later(std::string path_and_query);
+  // Stops the probe thread. Idempotent; the destructor calls it.
+  void stop();
+
+ private:
+  void run();
+  void probe();
+  InternodeClient& client_;
+  const std::string base_url_;
+  std::atomic<bool> online_{true};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool suspect_ = false;
+  std::deque<std::string> later_;
+  std::thread thread_;
+};
+
+class InternodeClient {
+ public:
+  // `token`: internode_token() of the root credentials.
+  explicit InternodeClient(std::string token, InternodeOptions options = {});
+  ~InternodeClient();
+  InternodeClient(const InternodeClient&) = delete;
+  InternodeClient& operator=(const InternodeClient&) = delete;
+
+  const InternodeOptions& options() const { return options_; }
+  // Where one response body goes (internal to the implementation).
+  struct Sink;
+
+  // The health of the peer at `base_url` (`http://host:port`): made and its
+  // probe started on first use, then shared.
+  std::shared_ptr<PeerHealth> peer(const std::string& base_url);
+
+  // POSTs `body` to base_url + `path_and_query` and returns the response
+  // body. Fails fast with kDriveOffline while the peer is offline.
+  Result<std::string> call(PeerHealth& peer, std::string_view path_and_query,
+                           std::span<const uint8_t> body, Deadline deadline);
+  // One round trip to the peer's drive service, whatever its known state
+  // (a probe): success, or why it failed.
+  Status ping(const std::string& base_url, Deadline deadline);
+  // As call(), the response body read straight into `out`; returns its size.
+  // A body larger than `out` is kInternalError.
+  Result<size_t> call_into(PeerHealth& peer, std::string_view path_and_query,
+                           std::span<const uint8_t> body, Deadline deadline,
+                           std::span<uint8_t> out);
+
+ private:
+  friend class PeerHealth;
+  struct Pool;
+  // One HTTP exchange whatever the peer's state, without touching it.
+  Result<size_t> exchange(const std::string& base_url, std::string_view path_and_query,
+                          std::span<const uint8_t> body, Deadline deadline, Sink& sink,
+                          int* curl_code);
+  Result<size_t> checked(PeerHealth& peer, std::string_view path_and_query,
+                         std::span<const uint8_t> body, Deadline deadline, Sink& sink);
+
+  const std::string token_;
+  const InternodeOptions options_;
+  std::unique_ptr<Pool> pool_;
+  std::mutex peers_mu_;
+  std::map<std::string, std::shared_ptr<PeerHealth>> peers_;
+};
+
+}  // namespace silo::cluster

@@ -1,0 +1,479 @@
+#include "cluster/remote_drive.h"
+
+#include <vector>
+
+#include "cluster/wire.h"
+#include "common/strings.h"
+
+namespace silo::cluster {
+
+namespace {
+
+using storage::BucketRecord;
+using storage::ObjectRecord;
+using storage::PartRecord;
+using storage::UploadRecord;
+
+Status status_of(const Result<std::string>& r) {
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+template <typename T, typename Decode>
+Result<std::vector<T>> decode_list(const Result<std::string>& r, Decode decode) {
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  auto n = in.u64();
+  if (!n) return std::unexpected(n.error());
+  std::vector<T> out;
+  for (uint64_t i = 0; i < *n; ++i) {
+    auto bytes = in.bytes();
+    if (!bytes) return std::unexpected(bytes.error());
+    auto item = decode(*bytes);
+    if (!item) return std::unexpected(item.error());
+    out.push_back(std::move(*item));
+  }
+  return out;
+}
+
+std::string_view flag(bool b) { return b ? "1" : "0"; }
+std::string_view keep(storage::Replaced r) { return flag(r == storage::Replaced::kKeep); }
+
+std::string framed(std::string_view a, std::string_view b) {
+  WireWriter w;
+  w.bytes(a);
+  w.bytes(b);
+  return w.take();
+}
+
+// ---- Streams and cursors
+
+class RemoteShardWriter final : public storage::ShardWriter {
+ public:
+  RemoteShardWriter(RemoteDrive& drive, std::string staged_id, std::string name)
+      : drive_(drive), staged_id_(std::move(staged_id)), name_(std::move(name)) {}
+  Status write(Deadline deadline, std::span<const uint8_t> data) override {
+    std::string_view body(reinterpret_cast<const char*>(data.data()), data.size());
+    return status_of(
+        drive_.rpc(deadline, "write_staged", {{"staged", staged_id_}, {"name", name_}}, body));
+  }
+  Status close(Deadline deadline) override {
+    return status_of(
+        drive_.rpc(deadline, "close_staged", {{"staged", staged_id_}, {"name", name_}}));
+  }
+
+ private:
+  RemoteDrive& drive_;
+  const std::string staged_id_, name_;
+};
+
+class RemoteShardReader final : public storage::ShardReader {
+ public:
+  RemoteShardReader(RemoteDrive& drive, std::string uuid, std::string name, uint64_t size)
+      : drive_(drive), uuid_(std::move(uuid)), name_(std::move(name)), size_(size) {}
+  Result<size_t> read_at(Deadline deadline, uint64_t offset, std::span<uint8_t> out) override {
+    if (out.empty() || offset >= size_) return size_t{0};
+    auto off = std::to_string(offset);
+    auto len = std::to_string(out.size());
+    return drive_.rpc_into(deadline, "read_shard",
+                           {{"uuid", uuid_}, {"name", name_}, {"offset", off}, {"len", len}}, out);
+  }
+  uint64_t size() const override { return size_; }
+
+ private:
+  RemoteDrive& drive_;
+  const std::string uuid_, name_;
+  const uint64_t size_;
+};
+
+// Released from the peer's probe thread: a lease may be dropped on a thread
+// that must not wait for the network. A lost release expires on the peer.
+class RemoteLease final : public storage::DataLease {
+ public:
+  RemoteLease(std::shared_ptr<PeerHealth> peer, std::string release)
+      : peer_(std::move(peer)), release_(std::move(release)) {}
+  ~RemoteLease() override { peer_->send_later(std::move(release_)); }
+
+ private:
+  std::shared_ptr<PeerHealth> peer_;
+  std::string release_;
+};
+
+// A page of records and whether the remote has more after it.
+struct PageHeader {
+  bool more = false;
+  uint64_t count = 0;
+};
+
+Result<PageHeader> page_header(WireReader& in) {
+  auto more = in.u64();
+  auto count = in.u64();
+  if (!more || !count) return fail(ErrorCode::kInternalError, "internode: bad page");
+  return PageHeader{*more != 0, *count};
+}
+
+class RemoteObjectCursor final : public storage::ObjectCursor {
+ public:
+  RemoteObjectCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
+      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline) {}
+  void seek(std::string_view key) override { fetch(std::string(key), false); }
+  bool valid() const override { return status_ && pos_ < keys_.size(); }
+  void next() override {
+    if (!valid()) return;
+    if (++pos_ == keys_.size() && more_) fetch(keys_.back(), true);
+  }
+  std::string_view key() const override { return keys_[pos_]; }
+  Result<ObjectRecord> record() const override { return storage::decode_object(records_[pos_]); }
+  Status status() const override { return status_; }
+
+ private:
+  void fetch(std::string start, bool exclusive) {
+    keys_.clear();
+    records_.clear();
+    pos_ = 0;
+    more_ = false;
+    auto page = std::to_string(drive_.scan_page());
+    auto r = drive_.rpc(
+        deadline_, "scan_objects",
+        {{"bucket", bucket_}, {"start", start}, {"exclusive", flag(exclusive)}, {"limit", page}});
+    if (!r) {
+      status_ = std::unexpected(r.error());
+      return;
+    }
+    status_ = parse(*r);
+  }
+  Status parse(std::string_view body) {
+    WireReader in(body);
+    auto header = page_header(in);
+    if (!header) return std::unexpected(header.error());
+    for (uint64_t i = 0; i < header->count; ++i) {
+      auto key = in.bytes();
+      auto rec = in.bytes();
+      if (!key || !rec) return fail(ErrorCode::kInternalError, "internode: bad page");
+      keys_.emplace_back(*key);
+      records_.emplace_back(*rec);
+    }
+    more_ = header->more && !keys_.empty();
+    return {};
+  }
+
+  RemoteDrive& drive_;
+  const std::string bucket_;
+  const Deadline deadline_;
+  std::vector<std::string> keys_, records_;
+  size_t pos_ = 0;
+  bool more_ = false;
+  Status status_;
+};
+
+class RemoteUploadCursor final : public storage::UploadCursor {
+ public:
+  RemoteUploadCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
+      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline) {}
+  void seek(std::string_view key, std::string_view upload_id) override {
+    fetch(std::string(key), std::string(upload_id), false);
+  }
+  bool valid() const override { return status_ && pos_ < records_.size(); }
+  void next() override {
+    if (!valid()) return;
+    if (++pos_ == records_.size() && more_) {
+      const auto& last = records_.back();
+      fetch(last.key, last.upload_id, true);
+    }
+  }
+  Result<UploadRecord> record() const override { return records_[pos_]; }
+  Status status() const override { return status_; }
+
+ private:
+  void fetch(std::string key, std::string upload_id, bool exclusive) {
+    records_.clear();
+    pos_ = 0;
+    more_ = false;
+    auto page = std::to_string(drive_.scan_page());
+    auto r = drive_.rpc(deadline_, "scan_uploads",
+                        {{"bucket", bucket_},
+                         {"start", key},
+                         {"start_id", upload_id},
+                         {"exclusive", flag(exclusive)},
+                         {"limit", page}});
+    if (!r) {
+      status_ = std::unexpected(r.error());
+      return;
+    }
+    status_ = parse(*r);
+  }
+  Status parse(std::string_view body) {
+    WireReader in(body);
+    auto header = page_header(in);
+    if (!header) return std::unexpected(header.error());
+    for (uint64_t i = 0; i < header->count; ++i) {
+      auto bytes = in.bytes();
+      if (!bytes) return std::unexpected(bytes.error());
+      auto rec = storage::decode_upload(*bytes);
+      if (!rec) return std::unexpected(rec.error());
+      records_.push_back(std::move(*rec));
+    }
+    more_ = header->more && !records_.empty();
+    return {};
+  }
+
+  RemoteDrive& drive_;
+  const std::string bucket_;
+  const Deadline deadline_;
+  std::vector<UploadRecord> records_;
+  size_t pos_ = 0;
+  bool more_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+RemoteDrive::RemoteDrive(std::shared_ptr<InternodeClient> client, std::string base_url,
+                         std::string path, RemoteDriveOptions options)
+    : client_(std::move(client)),
+      peer_(client_->peer(base_url)),
+      path_(std::move(path)),
+      options_(options) {}
+
+std::string RemoteDrive::target(std::string_view call, Args args) const {
+  std::string out(kDrivePrefix);
+  out += call;
+  out += "?drive=";
+  out += uri_encode(path_, false);
+  for (const auto& [name, value] : args) {
+    out += '&';
+    out += name;
+    out += '=';
+    out += uri_encode(value, false);
+  }
+  return out;
+}
+
+Result<std::string> RemoteDrive::rpc(Deadline deadline, std::string_view call, Args args,
+                                     std::string_view body) {
+  return client_->call(*peer_, target(call, args),
+                       {reinterpret_cast<const uint8_t*>(body.data()), body.size()}, deadline);
+}
+
+Result<size_t> RemoteDrive::rpc_into(Deadline deadline, std::string_view call, Args args,
+                                     std::span<uint8_t> out) {
+  return client_->call_into(*peer_, target(call, args), {}, deadline, out);
+}
+
+Status RemoteDrive::ping(Deadline deadline) { return client_->ping(peer_->base_url(), deadline); }
+
+Result<RemoteFormat> RemoteDrive::read_format(Deadline deadline) {
+  auto r = rpc(deadline, "read_format", {});
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  auto state = in.u64();
+  if (!state || *state > 2) return fail(ErrorCode::kInternalError, "internode: bad format answer");
+  RemoteFormat out;
+  out.state = static_cast<RemoteFormat::State>(*state);
+  if (out.state == RemoteFormat::State::kFormatted) {
+    auto bytes = in.bytes();
+    if (!bytes) return std::unexpected(bytes.error());
+    auto f = decode_format(*bytes);
+    if (!f) return std::unexpected(f.error());
+    out.format = std::move(*f);
+  }
+  return out;
+}
+
+Status RemoteDrive::write_format(Deadline deadline, const storage::Format& format) {
+  return status_of(rpc(deadline, "write_format", {}, encode_format(format)));
+}
+
+// ---- Buckets
+
+Status RemoteDrive::make_bucket(Deadline deadline, const BucketRecord& bucket) {
+  return status_of(rpc(deadline, "make_bucket", {}, storage::encode(bucket)));
+}
+
+Result<BucketRecord> RemoteDrive::stat_bucket(Deadline deadline, std::string_view bucket) {
+  auto r = rpc(deadline, "stat_bucket", {{"bucket", bucket}});
+  if (!r) return std::unexpected(r.error());
+  return storage::decode_bucket(*r);
+}
+
+Result<std::vector<BucketRecord>> RemoteDrive::list_buckets(Deadline deadline) {
+  return decode_list<BucketRecord>(rpc(deadline, "list_buckets", {}), storage::decode_bucket);
+}
+
+Status RemoteDrive::delete_bucket(Deadline deadline, std::string_view bucket) {
+  return status_of(rpc(deadline, "delete_bucket", {{"bucket", bucket}}));
+}
+
+Status RemoteDrive::update_bucket(Deadline deadline, const BucketRecord& bucket) {
+  return status_of(rpc(deadline, "update_bucket", {}, storage::encode(bucket)));
+}
+
+Result<storage::BucketUsage> RemoteDrive::bucket_usage(Deadline deadline, std::string_view bucket) {
+  auto r = rpc(deadline, "bucket_usage", {{"bucket", bucket}});
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  auto objects = in.u64();
+  auto bytes = in.u64();
+  if (!objects || !bytes) return fail(ErrorCode::kInternalError, "internode: bad usage");
+  return storage::BucketUsage{static_cast<int64_t>(*objects), static_cast<int64_t>(*bytes)};
+}
+
+Result<storage::DiskInfo> RemoteDrive::disk_info(Deadline deadline, bool refresh) {
+  auto r = rpc(deadline, "disk_info", {{"refresh", flag(refresh)}});
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  storage::DiskInfo info;
+  for (uint64_t* field : {&info.total, &info.free, &info.reserve, &info.ballast}) {
+    auto v = in.u64();
+    if (!v) return std::unexpected(v.error());
+    *field = *v;
+  }
+  return info;
+}
+
+// ---- Objects
+
+Result<ObjectRecord> RemoteDrive::read_object(Deadline deadline, std::string_view bucket,
+                                              std::string_view key, bool with_data) {
+  auto r =
+      rpc(deadline, "read_object", {{"bucket", bucket}, {"key", key}, {"data", flag(with_data)}});
+  if (!r) return std::unexpected(r.error());
+  return storage::decode_object(*r);
+}
+
+Status RemoteDrive::commit_object(Deadline deadline, std::string_view bucket, std::string_view key,
+                                  const ObjectRecord& record, std::string_view staged_id,
+                                  storage::Replaced replaced) {
+  return status_of(
+      rpc(deadline, "commit_object",
+          {{"bucket", bucket}, {"key", key}, {"staged", staged_id}, {"keep", keep(replaced)}},
+          storage::encode(record)));
+}
+
+Status RemoteDrive::delete_object(Deadline deadline, std::string_view bucket, std::string_view key,
+                                  storage::Replaced replaced) {
+  return status_of(
+      rpc(deadline, "delete_object", {{"bucket", bucket}, {"key", key}, {"keep", keep(replaced)}}));
+}
+
+Status RemoteDrive::finish_replace(Deadline deadline, std::string_view bucket,
+                                   std::string_view key) {
+  return status_of(rpc(deadline, "finish_replace", {{"bucket", bucket}, {"key", key}}));
+}
+
+Status RemoteDrive::undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
+                                 const ObjectRecord* committed) {
+  return status_of(rpc(deadline, "undo_replace", {{"bucket", bucket}, {"key", key}},
+                       committed ? storage::encode(*committed) : std::string()));
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> RemoteDrive::pending_replaces(
+    Deadline deadline) {
+  auto r = rpc(deadline, "pending_replaces", {});
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  auto n = in.u64();
+  if (!n) return std::unexpected(n.error());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (uint64_t i = 0; i < *n; ++i) {
+    auto b = in.bytes();
+    auto k = in.bytes();
+    if (!b || !k) return fail(ErrorCode::kInternalError, "internode: bad pending list");
+    out.emplace_back(*b, *k);
+  }
+  return out;
+}
+
+// No RPC until the first seek: every cursor is positioned before use.
+Result<std::unique_ptr<storage::ObjectCursor>> RemoteDrive::scan_objects(Deadline deadline,
+                                                                         std::string_view bucket) {
+  if (deadline.expired()) return fail(ErrorCode::kDriveTimeout, endpoint() + ": scan_objects late");
+  if (!online()) return fail(ErrorCode::kDriveOffline, endpoint() + " is offline");
+  return std::make_unique<RemoteObjectCursor>(*this, std::string(bucket), deadline);
+}
+
+// ---- Shard files
+
+Result<std::unique_ptr<storage::ShardWriter>> RemoteDrive::create_staged(Deadline deadline,
+                                                                         std::string_view staged_id,
+                                                                         std::string_view name) {
+  auto r = rpc(deadline, "create_staged", {{"staged", staged_id}, {"name", name}});
+  if (!r) return std::unexpected(r.error());
+  return std::make_unique<RemoteShardWriter>(*this, std::string(staged_id), std::string(name));
+}
+
+void RemoteDrive::remove_staged(Deadline deadline, std::string_view staged_id) {
+  (void)rpc(deadline, "remove_staged", {{"staged", staged_id}});
+}
+
+Result<std::unique_ptr<storage::ShardReader>> RemoteDrive::open_shard(Deadline deadline,
+                                                                      std::string_view data_uuid,
+                                                                      std::string_view name) {
+  auto r = rpc(deadline, "shard_size", {{"uuid", data_uuid}, {"name", name}});
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  auto size = in.u64();
+  if (!size) return std::unexpected(size.error());
+  return std::make_unique<RemoteShardReader>(*this, std::string(data_uuid), std::string(name),
+                                             *size);
+}
+
+Result<std::unique_ptr<storage::DataLease>> RemoteDrive::lease_data(Deadline deadline,
+                                                                    std::string_view data_uuid) {
+  auto r = rpc(deadline, "lease_data", {{"uuid", data_uuid}});
+  if (!r) return std::unexpected(r.error());
+  WireReader in(*r);
+  auto id = in.u64();
+  if (!id) return std::unexpected(id.error());
+  auto ids = std::to_string(*id);
+  return std::make_unique<RemoteLease>(peer_, target("release_lease", {{"lease", ids}}));
+}
+
+// ---- Multipart uploads
+
+Status RemoteDrive::put_upload(Deadline deadline, const UploadRecord& upload) {
+  return status_of(rpc(deadline, "put_upload", {}, storage::encode(upload)));
+}
+
+Result<UploadRecord> RemoteDrive::read_upload(Deadline deadline, std::string_view bucket,
+                                              std::string_view key, std::string_view upload_id) {
+  auto r = rpc(deadline, "read_upload", {{"bucket", bucket}, {"key", key}, {"upload", upload_id}});
+  if (!r) return std::unexpected(r.error());
+  return storage::decode_upload(*r);
+}
+
+Status RemoteDrive::commit_part(Deadline deadline, const UploadRecord& upload,
+                                const PartRecord& part, std::string_view staged_id,
+                                std::string_view name) {
+  return status_of(rpc(deadline, "commit_part", {{"staged", staged_id}, {"name", name}},
+                       framed(storage::encode(upload), storage::encode(part))));
+}
+
+Result<std::vector<PartRecord>> RemoteDrive::list_parts(Deadline deadline,
+                                                        const UploadRecord& upload, uint32_t after,
+                                                        size_t limit) {
+  auto a = std::to_string(after);
+  auto l = std::to_string(limit);
+  return decode_list<PartRecord>(
+      rpc(deadline, "list_parts", {{"after", a}, {"limit", l}}, storage::encode(upload)),
+      storage::decode_part);
+}
+
+Status RemoteDrive::complete_upload(Deadline deadline, const UploadRecord& upload,
+                                    const ObjectRecord& record, storage::Replaced replaced) {
+  return status_of(rpc(deadline, "complete_upload", {{"keep", keep(replaced)}},
+                       framed(storage::encode(upload), storage::encode(record))));
+}
+
+Status RemoteDrive::abort_upload(Deadline deadline, const UploadRecord& upload) {
+  return status_of(rpc(deadline, "abort_upload", {}, storage::encode(upload)));
+}
+
+Result<std::unique_ptr<storage::UploadCursor>> RemoteDrive::scan_uploads(Deadline deadline,
+                                                                         std::string_view bucket) {
+  if (deadline.expired()) return fail(ErrorCode::kDriveTimeout, endpoint() + ": scan_uploads late");
+  if (!online()) return fail(ErrorCode::kDriveOffline, endpoint() + " is offline");
+  return std::make_unique<RemoteUploadCursor>(*this, std::string(bucket), deadline);
+}
+
+}  // namespace silo::cluster

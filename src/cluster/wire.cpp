@@ -1,0 +1,73 @@
+#include "cluster/wire.h"
+
+namespace silo::cluster {
+
+void WireWriter::u64(uint64_t v) {
+  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void WireWriter::bytes(std::string_view b) {
+  u64(b.size());
+  out_.append(b);
+}
+
+Result<uint64_t> WireReader::u64() {
+  if (in_.size() < 8) return fail(ErrorCode::kInternalError, "internode: truncated message");
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t(static_cast<uint8_t>(in_[i])) << (8 * i);
+  in_.remove_prefix(8);
+  return v;
+}
+
+Result<std::string_view> WireReader::bytes() {
+  auto n = u64();
+  if (!n) return std::unexpected(n.error());
+  if (*n > in_.size()) return fail(ErrorCode::kInternalError, "internode: truncated message");
+  auto out = in_.substr(0, *n);
+  in_.remove_prefix(*n);
+  return out;
+}
+
+ErrorCode error_code_from_name(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kWouldBlock); ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    if (error_code_name(code) == name) return code;
+  }
+  return ErrorCode::kInternalError;
+}
+
+std::string encode_format(const storage::Format& format) {
+  WireWriter w;
+  w.bytes(format.deployment_id);
+  w.bytes(format.drive_id);
+  w.u64(format.sets.size());
+  for (const auto& set : format.sets) {
+    w.u64(set.size());
+    for (const auto& id : set) w.bytes(id);
+  }
+  return w.take();
+}
+
+Result<storage::Format> decode_format(std::string_view bytes) {
+  WireReader r(bytes);
+  storage::Format f;
+  auto dep = r.bytes();
+  auto drive = r.bytes();
+  auto sets = r.u64();
+  if (!dep || !drive || !sets) return fail(ErrorCode::kInternalError, "internode: bad format");
+  f.deployment_id = *dep;
+  f.drive_id = *drive;
+  for (uint64_t s = 0; s < *sets; ++s) {
+    auto n = r.u64();
+    if (!n || *n > bytes.size()) return fail(ErrorCode::kInternalError, "internode: bad format");
+    auto& set = f.sets.emplace_back();
+    for (uint64_t i = 0; i < *n; ++i) {
+      auto id = r.bytes();
+      if (!id) return std::unexpected(id.error());
+      set.emplace_back(*id);
+    }
+  }
+  return f;
+}
+
+}  // namespace silo::cluster

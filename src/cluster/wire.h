@@ -1,0 +1,59 @@
+// The internode drive protocol on the wire, shared by DriveService (server)
+// and RemoteDrive (client), so the two cannot drift apart.
+//
+// A call is `POST /silo/internode/v1/drive/<call>?drive=<root>&<args>`:
+// short string arguments (bucket, key, ids, numbers) travel URL-encoded in
+// the query; records travel in the body as the storage record codec encodes
+// them (storage/record.h), several of them framed by WireWriter; shard data
+// travels raw. The caller's time left rides in kDeadlineHeader. Success is
+// 200 with the call's answer in the body; a drive error is a 4xx/5xx with
+// its code's name in kErrorHeader and its message as the body, so the
+// caller gets back the very Error the remote drive returned.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "storage/format.h"
+
+namespace silo::cluster {
+
+inline constexpr std::string_view kDrivePrefix = "/silo/internode/v1/drive/";
+// Milliseconds the caller will still wait; absent: no limit.
+inline constexpr std::string_view kDeadlineHeader = "x-silo-deadline-ms";
+// The ErrorCode name (common/error.h) of a failed call.
+inline constexpr std::string_view kErrorHeader = "x-silo-error";
+
+// Appends length-prefixed fields (u64 little-endian lengths and numbers).
+class WireWriter {
+ public:
+  void u64(uint64_t v);
+  void bytes(std::string_view b);
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// Reads what WireWriter wrote; any overrun is an error, never garbage.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view in) : in_(in) {}
+  Result<uint64_t> u64();
+  Result<std::string_view> bytes();
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+// ErrorCode by its name (error_code_name); kInternalError when unknown.
+ErrorCode error_code_from_name(std::string_view name);
+
+// storage::Format framed for the format calls.
+std::string encode_format(const storage::Format& format);
+Result<storage::Format> decode_format(std::string_view bytes);
+
+}  // namespace silo::cluster
