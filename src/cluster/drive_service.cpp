@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/internode_auth.h"
+#include "cluster/internode_http.h"
 #include "cluster/wire.h"
 #include "common/strings.h"
 #include "http/blocking.h"
@@ -74,22 +74,6 @@ Result<std::pair<std::string_view, std::string_view>> two_fields(std::string_vie
   return std::pair(*a, *b);
 }
 
-http::StringResponse plain(const http::RequestHeader& req, bhttp::status status) {
-  http::StringResponse res{status, req.version()};
-  res.set(bhttp::field::server, "Silo");
-  res.set(bhttp::field::content_type, "application/octet-stream");
-  return res;
-}
-
-// How long the caller still waits, from its header; never() without one.
-Deadline deadline_of(const http::RequestHeader& req) {
-  auto it = req.find(kDeadlineHeader);
-  if (it == req.end()) return Deadline::never();
-  auto ms = parse_u64(std::string_view(it->value().data(), it->value().size()));
-  if (!ms) return Deadline::never();
-  return Deadline::after(std::chrono::milliseconds(*ms));
-}
-
 }  // namespace
 
 DriveService::DriveService(std::map<std::string, std::shared_ptr<storage::Drive>> local_drives,
@@ -108,7 +92,7 @@ bool DriveService::handles(std::string_view raw_path) { return raw_path.starts_w
 
 http::StringResponse DriveService::malformed_request(ErrorCode code) {
   http::RequestHeader req;
-  auto res = plain(req, bhttp::status::bad_request);
+  auto res = plain_response(req, bhttp::status::bad_request);
   res.set(kErrorHeader, error_code_name(code));
   res.prepare_payload();
   return res;
@@ -116,13 +100,8 @@ http::StringResponse DriveService::malformed_request(ErrorCode code) {
 
 awaitable<void> DriveService::handle(http::Exchange& exchange) {
   const auto& req = exchange.request();
-  auto token = req.find(kTokenHeader);
-  if (token == req.end() ||
-      !internode_token_ok(token_, std::string_view(token->value().data(), token->value().size()))) {
-    auto res = plain(req, bhttp::status::forbidden);
-    res.body() = "internode token refused";
-    res.prepare_payload();
-    co_await exchange.send(std::move(res));
+  if (!token_accepted(req, token_)) {
+    co_await exchange.send(forbidden_response(req));
     co_return;
   }
   writers_.sweep();
@@ -167,15 +146,12 @@ awaitable<void> DriveService::handle(http::Exchange& exchange) {
     result = co_await http::run_blocking(blocking_, [this, &call] { return dispatch(call); });
   }
 
-  auto res = plain(req, bhttp::status::ok);
-  if (result) {
-    res.body() = std::move(*result);
-  } else {
-    int status = error_http_status(result.error().code);
-    res.result(static_cast<unsigned>(status >= 400 ? status : 500));
-    res.set(kErrorHeader, error_code_name(result.error().code));
-    res.body() = std::string(result.error().text());
+  if (!result) {
+    co_await exchange.send(error_response(req, result.error()));
+    co_return;
   }
+  auto res = plain_response(req, bhttp::status::ok);
+  res.body() = std::move(*result);
   res.prepare_payload();
   co_await exchange.send(std::move(res));
 }

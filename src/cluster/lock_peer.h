@@ -1,7 +1,7 @@
 // LockPeer: how a distributed lock talks to one node's LockServer. The
 // transport seam: LocalLockPeer calls a LockServer in this process (this
-// node's own table, and every node in tests); the internode HTTP client
-// (/silo/internode/v1/lock/...) will be another implementation.
+// node's own table, and every node in tests); RemoteLockPeer
+// (remote_lock_peer.h) calls another node's over /silo/internode/v1/lock/.
 //
 // Every call carries a deadline. A call that starts after it answers kError
 // at once; an implementation bounds its wait for the node by it (a remote

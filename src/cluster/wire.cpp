@@ -11,6 +11,25 @@ void WireWriter::bytes(std::string_view b) {
   out_.append(b);
 }
 
+std::string encode_lock_request(const LockRequest& r) {
+  WireWriter w;
+  w.bytes(r.resource);
+  w.bytes(r.owner);
+  w.bytes(r.uid);
+  return w.take();
+}
+
+Result<LockRequest> decode_lock_request(std::string_view bytes) {
+  WireReader in(bytes);
+  auto resource = in.bytes();
+  auto owner = in.bytes();
+  auto uid = in.bytes();
+  if (!resource || !owner || !uid || !in.done() || resource->empty() || uid->empty()) {
+    return fail(ErrorCode::kInvalidRequest, "internode: malformed lock request");
+  }
+  return LockRequest{std::string(*resource), std::string(*owner), std::string(*uid)};
+}
+
 Result<uint64_t> WireReader::u64() {
   if (in_.size() < 8) return fail(ErrorCode::kInternalError, "internode: truncated message");
   uint64_t v = 0;

@@ -1,5 +1,6 @@
-// The internode drive protocol on the wire, shared by DriveService (server)
-// and RemoteDrive (client), so the two cannot drift apart.
+// The internode protocol on the wire, shared by the services (DriveService,
+// LockService) and their clients (RemoteDrive, RemoteLockPeer), so the two
+// sides cannot drift apart.
 //
 // A call is `POST /silo/internode/v1/drive/<call>?drive=<root>&<args>`:
 // short string arguments (bucket, key, ids, numbers) travel URL-encoded in
@@ -15,12 +16,18 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/lock_server.h"
 #include "common/error.h"
 #include "storage/format.h"
 
 namespace silo::cluster {
 
 inline constexpr std::string_view kDrivePrefix = "/silo/internode/v1/drive/";
+// `POST <kLockPrefix><call>` (lock, rlock, unlock, runlock, refresh), the
+// body encode_lock_request(); 200 with kLockGranted or kLockRefused.
+inline constexpr std::string_view kLockPrefix = "/silo/internode/v1/lock/";
+inline constexpr std::string_view kLockGranted = "granted";
+inline constexpr std::string_view kLockRefused = "refused";
 // Milliseconds the caller will still wait; absent: no limit.
 inline constexpr std::string_view kDeadlineHeader = "x-silo-deadline-ms";
 // The ErrorCode name (common/error.h) of a failed call.
@@ -51,6 +58,10 @@ class WireReader {
 
 // ErrorCode by its name (error_code_name); kInternalError when unknown.
 ErrorCode error_code_from_name(std::string_view name);
+
+// A lock call's three strings (resource, owner, uid) framed by WireWriter.
+std::string encode_lock_request(const LockRequest& r);
+Result<LockRequest> decode_lock_request(std::string_view bytes);
 
 // storage::Format framed for the format calls.
 std::string encode_format(const storage::Format& format);

@@ -50,6 +50,12 @@ struct ErasureSetOptions {
   // fails with kLockTimeout (503 SlowDown). Locks are held only around
   // commits, so waiting this long means something is stuck.
   std::chrono::milliseconds lock_timeout{30'000};
+  // How long settlement (resolve_pending: at start, and on every scanner
+  // pass) waits for each pending key's lock. A key it cannot lock stays
+  // pending for the next pass, so a long wait only delays the others: with
+  // distributed locks and most nodes still starting, every pending key
+  // would otherwise cost a full lock_timeout before the node serves.
+  std::chrono::milliseconds settle_lock_timeout{1'000};
   // Who serializes the changes to a (bucket, key) and to a (bucket, upload
   // id). Null: in-process LocalKeyLocks of this set (one node). A cluster's
   // server passes distributed locks (cluster/dist_locks.h), one instance
@@ -96,6 +102,10 @@ class SetContext {
   KeyLocks& upload_locks() { return *upload_locks_; }
   // The deadline of a lock acquisition that starts now.
   Deadline lock_deadline() const { return Deadline::after(options_.lock_timeout); }
+  // The deadline of settlement's acquisition of one pending key's lock.
+  Deadline settle_lock_deadline() const {
+    return Deadline::after(options_.settle_lock_timeout);
+  }
   const erasure::Codec& codec(uint32_t k, uint32_t m) { return codecs_.get(k, m); }
 
   // REQUIRES: no operation runs on the set (the listener is read unlocked).

@@ -78,8 +78,8 @@ size_t Settlement::resolve_pending() {
   size_t settled = 0;
   for (const auto& [name, marks] : pending) {
     const auto& [bucket, key] = name;
-    // A key whose lock is not granted now stays pending for the next pass.
-    auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+    // A key whose lock is not granted soon stays pending for the next pass.
+    auto guard = set_.locks().lock(set_.settle_lock_deadline(), bucket, key);
     if (!guard) continue;
     auto records = reads_.read_all(bucket, key, false);
     std::optional<storage::ObjectRecord> now;

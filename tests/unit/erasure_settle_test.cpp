@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "hooked_drive.h"
 #include "object/erasure_set.h"
+#include "object/local_key_locks.h"
 #include "storage/local_drive.h"
 #include "temp_dir.h"
 
@@ -45,8 +47,7 @@ class ErasureSettleTest : public ::testing::Test {
     ASSERT_TRUE(set_->make_bucket("bkt"));
   }
 
-  std::unique_ptr<ErasureSet> make_set() {
-    ErasureSetOptions o;
+  std::unique_ptr<ErasureSet> make_set(ErasureSetOptions o = {}) {
     o.standard_parity = 2;
     std::vector<std::shared_ptr<storage::Drive>> drives(hooked_.begin(), hooked_.end());
     return std::make_unique<ErasureSet>(std::move(drives), o);
@@ -148,6 +149,39 @@ TEST_F(ErasureSettleTest, InterruptedCreateOfANewKeyBelowReadQuorumIsTakenBackAt
   auto after = set_->open_object("bkt", "new");
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().code, ErrorCode::kNoSuchKey);
+}
+
+// Settlement does not wait a whole lock_timeout for a key it cannot lock (a
+// cluster starting with most nodes down): the key stays pending, the next
+// pass settles it.
+TEST_F(ErasureSettleTest, SettlementLeavesAKeyItCannotLockSoonForTheNextPass) {
+  ASSERT_TRUE(put("other", pattern(10, 'x')));
+  auto model = local_[0]->read_object(kNoDeadline, "bkt", "other", false);
+  ASSERT_TRUE(model);
+  ASSERT_TRUE(local_[0]->commit_object(kNoDeadline, "bkt", "new", *model, "",
+                                       storage::Replaced::kKeep));
+  ErasureSetOptions o;
+  o.key_locks = std::make_shared<LocalKeyLocks>();
+  o.settle_lock_timeout = std::chrono::milliseconds(100);
+  set_ = make_set(o);  // the restart
+  // Another request holds the key's lock (on its own thread: the striped
+  // mutexes are not recursive).
+  std::promise<void> locked, done;
+  std::thread holder([&] {
+    auto held = o.key_locks->lock(Deadline::after(std::chrono::seconds(5)), "bkt", "new");
+    EXPECT_TRUE(held);
+    locked.set_value();
+    done.get_future().wait();
+  });
+  locked.get_future().wait();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(set_->resolve_pending(), 0u);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(90));
+  EXPECT_LT(took, std::chrono::seconds(2));
+  done.set_value();
+  holder.join();
+  EXPECT_EQ(set_->resolve_pending(), 1u);
 }
 
 // A crash after one drive committed a new version: at the next start that

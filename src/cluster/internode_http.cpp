@@ -1,0 +1,50 @@
+#include "cluster/internode_http.h"
+
+#include "cluster/internode_auth.h"
+#include "cluster/wire.h"
+#include "common/strings.h"
+
+namespace silo::cluster {
+
+namespace bhttp = boost::beast::http;
+
+bool token_accepted(const http::RequestHeader& req, std::string_view expected) {
+  auto token = req.find(kTokenHeader);
+  return token != req.end() &&
+         internode_token_ok(expected,
+                            std::string_view(token->value().data(), token->value().size()));
+}
+
+Deadline deadline_of(const http::RequestHeader& req) {
+  auto it = req.find(kDeadlineHeader);
+  if (it == req.end()) return Deadline::never();
+  auto ms = parse_u64(std::string_view(it->value().data(), it->value().size()));
+  if (!ms) return Deadline::never();
+  return Deadline::after(std::chrono::milliseconds(*ms));
+}
+
+http::StringResponse plain_response(const http::RequestHeader& req, bhttp::status status) {
+  http::StringResponse res{status, req.version()};
+  res.set(bhttp::field::server, "Silo");
+  res.set(bhttp::field::content_type, "application/octet-stream");
+  return res;
+}
+
+http::StringResponse forbidden_response(const http::RequestHeader& req) {
+  auto res = plain_response(req, bhttp::status::forbidden);
+  res.body() = "internode token refused";
+  res.prepare_payload();
+  return res;
+}
+
+http::StringResponse error_response(const http::RequestHeader& req, const Error& error) {
+  auto res = plain_response(req, bhttp::status::ok);
+  int status = error_http_status(error.code);
+  res.result(static_cast<unsigned>(status >= 400 ? status : 500));
+  res.set(kErrorHeader, error_code_name(error.code));
+  res.body() = std::string(error.text());
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace silo::cluster
