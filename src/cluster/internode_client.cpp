@@ -275,7 +275,7 @@ Result<size_t> InternodeClient::checked(PeerHealth& peer, std::string_view path_
     return fail(ErrorCode::kDriveOffline, "peer " + peer.base_url() + " is offline");
   }
   int code = 0;
-  auto r = exchange(peer.base_url(), path_and_query, body, deadline, sink, &code);
+  auto r = exchange(peer.base_url(), path_and_query, body, deadline, sink, &code, &peer);
   if (!r) {
     if (unreachable(static_cast<CURLcode>(code))) peer.mark_offline();
     if (code == CURLE_OPERATION_TIMEDOUT) peer.suspect();
@@ -283,10 +283,20 @@ Result<size_t> InternodeClient::checked(PeerHealth& peer, std::string_view path_
   return r;
 }
 
+namespace {
+
+// libcurl's progress callback: called during a transfer, and about once a
+// second while it waits; nonzero aborts it.
+int abandon_when_offline(void* watched, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const PeerHealth*>(watched)->online() ? 0 : 1;
+}
+
+}  // namespace
+
 Result<size_t> InternodeClient::exchange(const std::string& base_url,
                                          std::string_view path_and_query,
                                          std::span<const uint8_t> body, Deadline deadline,
-                                         Sink& sink, int* curl_code) {
+                                         Sink& sink, int* curl_code, const PeerHealth* watched) {
   *curl_code = CURLE_OK;
   if (deadline.expired()) {
     return fail(ErrorCode::kDriveTimeout, "internode call to " + base_url + " started too late");
@@ -318,6 +328,9 @@ Result<size_t> InternodeClient::exchange(const std::string& base_url,
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   sink.curl = c;
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, watched ? 0L : 1L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, watched ? &abandon_when_offline : nullptr);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<PeerHealth*>(watched));
   CURLcode rc = curl_easy_perform(c);
   if (sink.status < 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &sink.status);
   std::string error_name;
@@ -336,6 +349,9 @@ Result<size_t> InternodeClient::exchange(const std::string& base_url,
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return fail(ErrorCode::kDriveTimeout, base_url + " did not answer in time: " + why);
+    }
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+      return fail(ErrorCode::kDriveOffline, "peer " + base_url + " went offline during the call");
     }
     return fail(ErrorCode::kDriveOffline, base_url + " unreachable: " + why);
   }

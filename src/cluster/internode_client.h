@@ -118,9 +118,12 @@ class InternodeClient {
   friend class PeerHealth;
   struct Pool;
   // One HTTP exchange whatever the peer's state, without touching it.
+  // With `watched`, the exchange is abandoned (kDriveOffline) as soon as
+  // that peer is found offline: a call to a node that froze ends when its
+  // probe fails, within about a second, not at its deadline.
   Result<size_t> exchange(const std::string& base_url, std::string_view path_and_query,
                           std::span<const uint8_t> body, Deadline deadline, Sink& sink,
-                          int* curl_code);
+                          int* curl_code, const PeerHealth* watched = nullptr);
   Result<size_t> checked(PeerHealth& peer, std::string_view path_and_query,
                          std::span<const uint8_t> body, Deadline deadline, Sink& sink);
 

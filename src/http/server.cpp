@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <future>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -61,6 +62,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   RequestHandler& handler;
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
+  // Set once stop()'s close of the acceptor ran on its strand.
+  std::promise<void> closed;
   std::atomic<size_t> active{0};
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
   std::vector<std::unique_ptr<asio::io_context>> loops;
@@ -268,14 +271,27 @@ Status Server::start() {
 
 void Server::join() {
   stop();
+  // The address is free once join returns (a server started on it next
+  // must be able to bind): wait for the close stop() posted, which runs if
+  // the acceptor's loop still runs; closed here if that loop has stopped.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (closed_.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready) {
+    if (state_->io.stopped() || std::chrono::steady_clock::now() > give_up) {
+      boost::system::error_code ec;
+      state_->acceptor.close(ec);
+      break;
+    }
+  }
   state_->join_loops();
 }
 
 void Server::stop() {
   if (state_->stopping.exchange(true)) return;
+  closed_ = state_->closed.get_future().share();
   asio::post(state_->acceptor.get_executor(), [s = state_] {
     boost::system::error_code ec;
     s->acceptor.close(ec);
+    s->closed.set_value();
   });
 }
 

@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -77,6 +78,7 @@ class Server {
  private:
   struct State;
   std::shared_ptr<State> state_;
+  std::shared_future<void> closed_;  // of the close stop() posted
 };
 
 }  // namespace silo::http

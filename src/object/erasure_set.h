@@ -95,6 +95,8 @@ class ErasureSet final : public ObjectLayer {
   Result<size_t> heal_bucket(std::string_view bucket);
   // Settles the changes a crash left undecided; see Settlement::resolve_pending.
   size_t resolve_pending();
+  // Drives of the set known to be unreachable now. Never blocks.
+  size_t offline_drives() const { return set_.offline_drives(); }
 
   // Whether the drives have room for a write of `size` bytes to `key`
   // (object/capacity.h, set_room).

@@ -93,8 +93,10 @@ void Healer::heal_one(size_t set, const std::string& bucket, const std::string& 
 void Healer::worker() {
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || !queue_.empty(); });
     if (stop_) return;
+    requeue_partial();
+    if (queue_.empty()) continue;
     auto item = std::move(queue_.front());
     queue_.pop_front();
     queued_.erase(item);
@@ -102,7 +104,20 @@ void Healer::worker() {
     // Let the read that found the damage finish before rewriting under it.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     heal_one(std::get<0>(item), std::get<1>(item), std::get<2>(item));
+    bool partial = pools_.set(std::get<0>(item)).offline_drives() > 0;
     lock.lock();
+    if (partial && partial_.size() < options_.max_queue) partial_.insert(std::move(item));
+  }
+}
+
+void Healer::requeue_partial() {
+  for (auto it = partial_.begin(); it != partial_.end() && queue_.size() < options_.max_queue;) {
+    if (pools_.set(std::get<0>(*it)).offline_drives() > 0) {
+      ++it;
+      continue;
+    }
+    if (queued_.insert(*it).second) queue_.push_back(*it);
+    it = partial_.erase(it);
   }
 }
 

@@ -1,7 +1,9 @@
 // Healer: background healing for a Pools.
 //
-// - Heal on read: readers report damaged objects; they are queued (bounded,
-//   de-duplicated) and healed by a worker thread.
+// - Heal on read: readers report damaged objects (and writers objects that
+//   missed drives); they are queued (bounded, de-duplicated) and healed by a
+//   worker thread. What could not be healed because drives of the set were
+//   offline is kept and queued again when they are all back.
 // - Full heal: walks every object of every set (or one bucket/prefix) and
 //   heals each, at a bounded rate unless asked to run flat out. Used at start
 //   for replaced drives, by the periodic scanner, and by `silo admin heal`.
@@ -85,6 +87,9 @@ class Healer {
   std::pair<uint64_t, uint64_t> count(const std::vector<std::string>& buckets,
                                       const std::string& prefix);
   void heal_one(size_t set, const std::string& bucket, const std::string& key);
+  // Moves the partial heals of sets whose drives are all online back to the
+  // queue. REQUIRES: mu_ held.
+  void requeue_partial();
 
   Pools& pools_;
   HealerOptions options_;
@@ -92,6 +97,11 @@ class Healer {
   std::condition_variable cv_;
   std::deque<std::tuple<size_t, std::string, std::string>> queue_;
   std::set<std::tuple<size_t, std::string, std::string>> queued_;
+  // Objects healed while drives of their set were offline (writes that
+  // missed a node, damage found meanwhile): queued again once every drive
+  // of the set is back, so a returning node gets its shards without waiting
+  // for the scanner. Bounded by max_queue.
+  std::set<std::tuple<size_t, std::string, std::string>> partial_;
   bool stop_ = false;
   bool scan_requested_ = false;
   std::string scan_reason_;

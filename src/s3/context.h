@@ -38,7 +38,7 @@ struct Services {
   AdminApi* admin = nullptr;
   std::string root_access_key;
   // Answers `/silo/internode/...` (node-to-node calls, authenticated by the
-  // internode token, not SigV4): cluster::DriveService in a cluster; null on
+  // internode token, not SigV4): cluster::InternodeRouter in a cluster; null on
   // a single node, where those paths are ordinary (refused) S3 requests.
   http::RequestHandler* internode = nullptr;
 };

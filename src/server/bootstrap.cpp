@@ -294,8 +294,12 @@ Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
   for (size_t i = 0; i < n; ++i) {
     Format f{layout.deployment_id, layout.drives[i].drive_id, sets};
     if (auto s = drives[i].write(f); !s) {
-      return fail(s.error().code, "cannot format drive " + topology.drives[i].display() + ": " +
-                                      std::string(s.error().text()));
+      // Its node may have gone on already (it found its drives formatted
+      // and restarts its listener): the next round finds the deployment
+      // formatted in part and completes it as any other.
+      return std::unexpected(wait_for("formatting drive " + topology.drives[i].display() +
+                                      " failed: " + std::string(s.error().text()))
+                                 .error());
     }
   }
   spdlog::info("formatted a new deployment of {} drives on {} nodes", n, topology.nodes.size());
@@ -361,7 +365,11 @@ Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
     } else if (state.kind == Kind::kEmpty && endpoint.local) {
       // An empty folder where a formatted drive was: a replaced drive.
       Format fresh{layout.deployment_id, expected, reference->sets};
-      if (auto s = drives[i].write(fresh); !s) return std::unexpected(s.error());
+      if (auto s = drives[i].write(fresh); !s) {
+        return std::unexpected(wait_for("formatting drive " + slot.path + " failed: " +
+                                        std::string(s.error().text()))
+                                   .error());
+      }
       formats[i] = fresh;
       slot.replaced = true;
       spdlog::warn("drive {} is new or was replaced: formatted it; it will be healed", slot.path);

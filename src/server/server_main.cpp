@@ -4,9 +4,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <malloc.h>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 #include <thread>
@@ -17,13 +20,22 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/units.h"
+#include "cluster/dist_locks.h"
+#include "cluster/drive_service.h"
 #include "cluster/endpoints.h"
+#include "cluster/internode_auth.h"
+#include "cluster/internode_client.h"
+#include "cluster/internode_router.h"
+#include "cluster/lock_service.h"
+#include "cluster/remote_lock_peer.h"
+#include "cluster/topology.h"
 #include "http/server.h"
 #include "object/capacity.h"
 #include "object/healer.h"
 #include "object/pools.h"
 #include "s3/handler.h"
 #include "server/bootstrap.h"
+#include "server/cluster_start.h"
 #include "storage/managed_drive.h"
 
 namespace silo::server {
@@ -126,6 +138,19 @@ Result<int> parity_from_env(const char* name, int fallback, size_t set_size) {
   const char* v = std::getenv(name);
   if (!v || !*v) return std::min<int>(fallback, static_cast<int>(set_size / 2));
   return cluster::parse_parity(v, set_size);
+}
+
+// SIGINT/SIGTERM while a node waits for the others to start: the wait ends
+// (asio's signal_set takes the signals over once the node serves).
+std::atomic<bool> g_stop_while_starting{false};
+
+const std::atomic<bool>& stop_requested_while_starting() {
+  struct sigaction action {};
+  action.sa_handler = [](int) { g_stop_while_starting.store(true); };
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  return g_stop_while_starting;
 }
 
 // The admin API over this server's layers.
@@ -271,22 +296,18 @@ std::string full_drive_lines(const std::vector<std::shared_ptr<storage::Drive>>&
 
 int run_server(const ServerConfig& config) {
   init_logging(config.debug);
-  auto drive_paths = cluster::expand_all(config.drives);
-  if (!drive_paths) {
-    std::cerr << "silo server: " << drive_paths.error().text() << "\n";
-    return 2;
-  }
-  auto set_size = cluster::choose_set_size(drive_paths->size());
-  if (!set_size) {
-    std::cerr << "silo server: " << set_size.error().text() << "\n";
-    return 2;
-  }
   http::ServerOptions http_options;
   if (!parse_address(config.address, http_options.host, http_options.port)) {
     std::cerr << "silo server: --address must look like :9000 or 127.0.0.1:9000, not '"
               << config.address << "'\n";
     return 2;
   }
+  auto topology = cluster::parse_topology(config.drives, http_options.host, http_options.port);
+  if (!topology) {
+    std::cerr << "silo server: " << topology.error().text() << "\n";
+    return 2;
+  }
+  auto set_size = std::optional<size_t>(topology->set_size);
   storage::ManagedDriveOptions drive_options;
   if (!config.min_free.empty()) {
     auto min_free = storage::parse_min_free(config.min_free);
@@ -351,31 +372,97 @@ int run_server(const ServerConfig& config) {
     return 2;
   }
 
-  // Reads need k = set size - parity drives of a set.
-  auto layout = prepare_drives(*drive_paths, *set_size, *set_size - static_cast<size_t>(*standard));
-  if (!layout) {
-    std::cerr << "silo server: " << layout.error().text() << "\n";
-    return 1;
-  }
+  unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+  // Blocking threads mostly wait for fsync; small synced writes are grouped
+  // by RocksDB only among threads that wait together, so the pool is sized
+  // for many concurrent requests, not for the cores (measured: 32 threads
+  // give ~10% more 4 KiB PUTs than 16 at 32 clients).
+  asio::thread_pool blocking(std::max(32u, cores * 16));
   auto call_timeout = std::chrono::milliseconds(*drive_timeout / 1'000'000);
   // A drive whose calls wait a whole timeout without any answer hangs.
   drive_options.stall_after = call_timeout;
+  // Reads need k = set size - parity drives of a set.
+  size_t read_quorum = *set_size - static_cast<size_t>(*standard);
+  std::string token = cluster::internode_token(user, password);
+  std::shared_ptr<cluster::InternodeClient> internode_client;
+  Result<PoolLayout> layout = fail(ErrorCode::kInternalError, "no layout");
   // Every drive in set order; the ones on this node are also managed here
   // (monitored, reopened, replaced), each with its index in `drives`.
   std::vector<std::shared_ptr<storage::Drive>> drives;
   std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> local;
-  for (const auto& slot : layout->drives) {
-    auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
-    if (slot.reachable && !d->open_now()) {
-      spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
+  // Distributed: the node's lock table, served from the start (settling at
+  // start takes key locks on every node) until the node stops.
+  auto lock_server = std::make_shared<cluster::LockServer>();
+  cluster::LockService lock_service(lock_server, token);
+  std::unique_ptr<StartingListener> starting;
+  if (topology->distributed()) {
+    internode_client = std::make_shared<cluster::InternodeClient>(token);
+    std::cout << "Joining a deployment of " << topology->nodes.size() << " nodes ("
+              << topology->drives.size() << " drives) as " << topology->self << std::endl;
+    auto listener = StartingListener::start(*topology, http_options, token, blocking, lock_service);
+    if (!listener) {
+      std::cerr << "silo server: " << listener.error().text() << "\n";
+      return 1;
     }
-    local.emplace_back(drives.size(), d);
-    drives.push_back(std::move(d));
+    starting = std::move(*listener);
+    layout = join_cluster(*topology, internode_client, read_quorum, stop_requested_while_starting());
+    if (!layout) {
+      std::cerr << "silo server: " << layout.error().text() << "\n";
+      return 1;
+    }
+    spdlog::info("joined deployment {}: opening the drives", layout->deployment_id);
+    // This node's drives by their folders from here on (replacements are
+    // formatted there).
+    for (size_t i = 0; i < topology->drives.size(); ++i) {
+      if (topology->drives[i].local) layout->drives[i].path = topology->drives[i].path;
+    }
+    drives = cluster_drives(*topology, *layout, drive_options, internode_client, local);
+  } else {
+    std::vector<std::string> paths;
+    for (const auto& d : topology->drives) paths.push_back(d.path);
+    layout = prepare_drives(paths, *set_size, read_quorum);
+    if (!layout) {
+      std::cerr << "silo server: " << layout.error().text() << "\n";
+      return 1;
+    }
+    for (const auto& slot : layout->drives) {
+      auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
+      if (slot.reachable && !d->open_now()) {
+        spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
+      }
+      local.emplace_back(drives.size(), d);
+      drives.push_back(std::move(d));
+    }
+  }
+  if (topology->distributed() && topology->max_per_node > static_cast<size_t>(*standard)) {
+    spdlog::warn("one node holds {} drives of an erasure set but the parity is EC:{}: reads "
+                 "stop while that node is down",
+                 topology->max_per_node, *standard);
   }
   object::ErasureSetOptions set_options;
   set_options.standard_parity = *standard;
   set_options.reduced_parity = std::min(*reduced, *standard == 0 ? 0 : *reduced);
   set_options.drive_timeout = call_timeout;
+  if (topology->distributed()) {
+    // Key and upload locks on a majority of the nodes, one peer per node.
+    std::vector<std::shared_ptr<cluster::LockPeer>> lock_peers;
+    for (const auto& node : topology->nodes) {
+      if (node == topology->self) {
+        lock_peers.push_back(std::make_shared<cluster::LocalLockPeer>(lock_server));
+      } else {
+        lock_peers.push_back(
+            std::make_shared<cluster::RemoteLockPeer>(internode_client, "http://" + node));
+      }
+    }
+    auto dist_locks = [&](std::string prefix) {
+      cluster::DistLocksOptions o;
+      o.owner = topology->self;
+      o.prefix = std::move(prefix);
+      return std::make_shared<cluster::DistLocks>(lock_peers, o);
+    };
+    set_options.key_locks = dist_locks("k:");
+    set_options.upload_locks = dist_locks("u:");
+  }
   std::vector<std::unique_ptr<object::ErasureSet>> sets;
   for (size_t s = 0; s < drives.size() / *set_size; ++s) {
     std::vector<std::shared_ptr<storage::Drive>> members(drives.begin() + static_cast<long>(s * *set_size),
@@ -417,23 +504,30 @@ int run_server(const ServerConfig& config) {
   iam::CredentialStore credentials;
   credentials.add(user, password);
 
-  unsigned cores = std::max(2u, std::thread::hardware_concurrency());
   // The main loop runs the acceptor, signals and timers; connections get
   // one event loop per core of their own (http::Server).
   asio::io_context io(1);
   http_options.threads = cores;
-  // Blocking threads mostly wait for fsync; small synced writes are grouped
-  // by RocksDB only among threads that wait together, so the pool is sized
-  // for many concurrent requests, not for the cores (measured: 32 threads
-  // give ~10% more 4 KiB PUTs than 16 at 32 clients).
-  asio::thread_pool blocking(std::max(32u, cores * 16));
   s3::S3Config s3_config;
   s3_config.region = config.region;
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
   s3::Services services{layer, credentials, blocking, std::move(s3_config), &admin, user};
+  // This node's drives and locks for the other nodes.
+  std::unique_ptr<cluster::DriveService> drive_service;
+  std::unique_ptr<cluster::InternodeRouter> internode_router;
+  if (topology->distributed()) {
+    std::map<std::string, std::shared_ptr<storage::Drive>> own;
+    for (auto& [i, d] : local) own[topology->drives[i].path] = d;
+    drive_service = std::make_unique<cluster::DriveService>(std::move(own), token, blocking);
+    internode_router =
+        std::make_unique<cluster::InternodeRouter>(drive_service.get(), &lock_service);
+    services.internode = internode_router.get();
+  }
   s3::S3Handler handler(services);
   http::Server server(io, http_options, handler);
+  // The starting listener hands the address over.
+  if (starting) starting->stop();
   if (auto s = server.start(); !s) {
     std::cerr << "silo server: " << s.error().text() << "\n";
     return 1;

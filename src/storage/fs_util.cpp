@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 namespace silo::storage {
 
@@ -57,7 +59,11 @@ void remove_tree(const std::string& path) {
 }
 
 Status write_file_durable(const std::string& path, std::string_view contents) {
-  std::string tmp = path + ".tmp";
+  // A name of this writer's own: two threads writing the same file (a
+  // node formatting its drive while the first node formats it through the
+  // internode protocol) must not rename each other's half-written file.
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail(ErrorCode::kInternalError, "create " + tmp + ": " + errno_text(errno));
   size_t done = 0;

@@ -3,13 +3,29 @@ each with its own port and drive folders, all given the same endpoints, as
 the README shows for one machine."""
 
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
 
 import requests
 
-from conftest import SiloServer, free_port
+from conftest import SiloServer
+from ec_helpers import drive_states
+
+
+def free_ports(n):
+    """`n` distinct free ports (held open together while they are picked)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 class Cluster:
@@ -18,7 +34,7 @@ class Cluster:
 
     def __init__(self, base, nodes=4, drives_per_node=2, extra_args=(), env=None):
         self.base = Path(base)
-        self.ports = [free_port() for _ in range(nodes)]
+        self.ports = free_ports(nodes)
         self.drives_per_node = drives_per_node
         self.arg = ",".join(
             f"http://127.0.0.1:{port}{self.base}/n{i + 1}/d{{1...{drives_per_node}}}"
@@ -29,7 +45,7 @@ class Cluster:
     def node_drives(self, i):
         return [self.base / f"n{i + 1}" / f"d{d + 1}" for d in range(self.drives_per_node)]
 
-    def start(self, timeout=30):
+    def start(self, timeout=60):
         """Starts every node at once (each waits for the others to agree on
         the format) and waits until all of them are ready."""
         errors = []
@@ -52,20 +68,23 @@ class Cluster:
         self.wait_ready(range(len(self.nodes)), timeout)
         return self
 
-    def start_node(self, i, timeout=30):
+    def start_node(self, i, timeout=60):
         self.nodes[i].start(timeout=timeout, port=self.ports[i])
         self.wait_ready([i], timeout)
 
-    def wait_ready(self, which, timeout=30):
+    def wait_ready(self, which, timeout=60, all_online=True):
+        """Waits until the nodes `which` answer ready and (with
+        `all_online`) see every drive of the cluster online."""
         deadline = time.time() + timeout
         for i in which:
             node = self.nodes[i]
             while True:
                 try:
                     r = requests.get(node.endpoint + "/silo/health/ready", timeout=2)
-                    if r.status_code == 200:
+                    if r.status_code == 200 and (
+                            not all_online or set(drive_states(node).values()) == {"online"}):
                         break
-                except requests.RequestException:
+                except (requests.RequestException, AssertionError):
                     pass
                 if time.time() > deadline:
                     raise RuntimeError(f"node {i + 1} did not become ready:\n{node.read_log()}")

@@ -1,0 +1,188 @@
+"""Distributed mode: real 4-node clusters of `silo server` processes on
+127.0.0.1, each node with its own port and two drive folders, driven by
+boto3 through every node, with nodes killed (SIGKILL) and frozen
+(SIGSTOP)."""
+
+import os
+import time
+from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from cluster import Cluster
+from ec_helpers import wait_for
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    c = Cluster(tmp_path).start()
+    yield c
+    c.stop()
+
+
+def shard_files(drive):
+    data = drive / "data"
+    return [p for p in data.rglob("*") if p.is_file()] if data.exists() else []
+
+
+def test_any_node_serves_any_request(cluster):
+    cluster.client(0).create_bucket(Bucket="shared")
+    body = os.urandom(3 * MIB + 17)
+    cluster.client(1).put_object(Bucket="shared", Key="photos/a.jpg", Body=body)
+    cluster.client(2).put_object(Bucket="shared", Key="small", Body=b"tiny")
+    for i in range(4):
+        s3 = cluster.client(i)
+        assert "shared" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        assert s3.get_object(Bucket="shared", Key="photos/a.jpg")["Body"].read() == body
+        assert s3.get_object(Bucket="shared", Key="small")["Body"].read() == b"tiny"
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="shared")["Contents"]]
+        assert keys == ["photos/a.jpg", "small"]
+    cluster.client(3).delete_object(Bucket="shared", Key="small")
+    with pytest.raises(ClientError) as e:
+        cluster.client(0).get_object(Bucket="shared", Key="small")
+    assert e.value.response["Error"]["Code"] == "NoSuchKey"
+
+
+def test_shards_spread_over_every_node(cluster):
+    s3 = cluster.client(0)
+    s3.create_bucket(Bucket="spread")
+    s3.put_object(Bucket="spread", Key="big", Body=os.urandom(4 * MIB))
+    # One set of 8 drives, EC 4+4: every drive of every node holds a shard.
+    for n in range(4):
+        for drive in cluster.node_drives(n):
+            assert shard_files(drive), f"no shard on {drive}"
+
+
+def test_internode_calls_need_the_token(cluster):
+    url = cluster.nodes[0].endpoint + "/silo/internode/v1/drive/read_format"
+    for headers in ({}, {"x-silo-internode-token": "0" * 64}):
+        r = requests.post(url, params={"drive": str(cluster.node_drives(0)[0])},
+                          headers=headers, timeout=5)
+        assert r.status_code == 403, r.text
+
+
+def test_one_node_down_reads_and_writes_go_on(cluster):
+    s3 = cluster.client(0)
+    s3.create_bucket(Bucket="bkt")
+    before = {f"k{i}": os.urandom(200_000 + i) for i in range(6)}
+    for k, v in before.items():
+        s3.put_object(Bucket="bkt", Key=k, Body=v)
+    cluster.kill(3)
+    written = {f"w{i}": os.urandom(300_000 + i) for i in range(6)}
+    for i, (k, v) in enumerate(written.items()):
+        cluster.client(i % 3).put_object(Bucket="bkt", Key=k, Body=v)
+    for i in range(3):
+        for k, v in {**before, **written}.items():
+            assert cluster.client(i).get_object(Bucket="bkt", Key=k)["Body"].read() == v
+    # Back: it rejoins and serves everything, old and new...
+    cluster.start_node(3)
+    s3_back = cluster.client(3)
+    for k, v in {**before, **written}.items():
+        assert s3_back.get_object(Bucket="bkt", Key=k)["Body"].read() == v
+    # ...and the writes it missed are healed onto its drives (the queue of
+    # partial writes, not the daily scanner).
+    for drive in cluster.node_drives(3):
+        wait_for(lambda: len(shard_files(drive)) >= len(before) + len(written), 60,
+                 f"the missed shards to be healed onto {drive}")
+
+
+def test_two_nodes_down_reads_go_on_and_writes_are_refused(cluster):
+    s3 = cluster.client(0)
+    s3.create_bucket(Bucket="bkt")
+    body = os.urandom(MIB)
+    s3.put_object(Bucket="bkt", Key="k", Body=body)
+    cluster.kill(2)
+    cluster.kill(3)
+    assert s3.get_object(Bucket="bkt", Key="k")["Body"].read() == body
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket="bkt", Key="new", Body=b"x" * 1000)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    wait_for(lambda: requests.get(cluster.nodes[0].endpoint + "/silo/health/ready",
+                                  timeout=5).status_code == 503, 10, "ready to answer 503")
+
+
+def test_a_frozen_node_does_not_freeze_the_cluster(cluster):
+    s3 = cluster.client(0)
+    s3.create_bucket(Bucket="bkt")
+    s3.put_object(Bucket="bkt", Key="before", Body=b"y" * 100_000)
+    cluster.freeze(3)
+    try:
+        started = time.monotonic()
+        s3.put_object(Bucket="bkt", Key="during", Body=b"z" * 100_000)
+        assert s3.get_object(Bucket="bkt", Key="before")["Body"].read() == b"y" * 100_000
+        assert s3.get_object(Bucket="bkt", Key="during")["Body"].read() == b"z" * 100_000
+        # Bounded by the internode deadlines, not by TCP timeouts.
+        assert time.monotonic() - started < 30
+    finally:
+        cluster.thaw(3)
+
+
+def test_a_new_deployment_waits_for_every_node(tmp_path):
+    c = Cluster(tmp_path)
+    try:
+        for i in range(3):
+            c.nodes[i].start(port=c.ports[i])
+        time.sleep(1.5)
+        for i in range(3):
+            r = requests.get(c.nodes[i].endpoint + "/silo/health/ready", timeout=5)
+            assert r.status_code == 503
+            assert c.nodes[i].proc.poll() is None
+        with pytest.raises(ClientError):
+            c.client(0).list_buckets()
+        c.start_node(3)
+        c.wait_ready(range(4))
+        c.client(1).create_bucket(Bucket="late")
+        assert "late" in [b["Name"] for b in c.client(3).list_buckets()["Buckets"]]
+    finally:
+        c.stop()
+
+
+def test_concurrent_writes_through_every_node(cluster):
+    cluster.client(0).create_bucket(Bucket="many")
+    bodies = {f"obj-{i}": os.urandom(50_000 + i * 1000) for i in range(24)}
+
+    def put(item):
+        i, (k, v) = item
+        cluster.client(i % 4).put_object(Bucket="many", Key=k, Body=v)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, enumerate(bodies.items())))
+    s3 = cluster.client(2)
+    for k, v in bodies.items():
+        assert s3.get_object(Bucket="many", Key=k)["Body"].read() == v
+
+
+def test_conditional_writes_through_every_node_have_one_winner(cluster):
+    """If-None-Match: * and If-Match for one key, sent through all four
+    nodes at once: the distributed key lock lets exactly one win."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "consistency"))
+    from test_conditional import body, one_winner, race, with_headers
+
+    s3 = cluster.client(0)
+    s3.create_bucket(Bucket="cond")
+    for round_ in range(4):
+        key = f"new-{round_}"
+        clients = [with_headers(cluster.client(i % 4), "PutObject", {"If-None-Match": "*"})
+                   for i in range(8)]
+        bodies = [body(i + 100 * round_, 200_000) for i in range(8)]
+        w = one_winner(race([lambda c=c, b=b: c.put_object(Bucket="cond", Key=key, Body=b)
+                             for c, b in zip(clients, bodies)]))
+        for i in range(4):
+            assert cluster.client(i).get_object(Bucket="cond", Key=key)["Body"].read() == \
+                bodies[w]
+    s3.put_object(Bucket="cond", Key="k", Body=b"base")
+    for round_ in range(3):
+        etag = s3.head_object(Bucket="cond", Key="k")["ETag"]
+        clients = [with_headers(cluster.client(i % 4), "PutObject", {"If-Match": etag})
+                   for i in range(8)]
+        bodies = [body(i + 1000 * round_, 3000) for i in range(8)]
+        w = one_winner(race([lambda c=c, b=b: c.put_object(Bucket="cond", Key="k", Body=b)
+                             for c, b in zip(clients, bodies)]))
+        assert cluster.client(3).get_object(Bucket="cond", Key="k")["Body"].read() == bodies[w]
+
