@@ -17,6 +17,10 @@ from ec_helpers import wait_for
 
 MIB = 1024 * 1024
 
+# What these check is the servers' distribution, not an SDK: they run once,
+# not again with the newer boto3 (each test starts four server processes).
+pytestmark = pytest.mark.sdk_independent
+
 
 @pytest.fixture
 def cluster(tmp_path):
