@@ -30,9 +30,10 @@ SetRoom set_room(const SetContext& set, std::string_view key, std::string_view s
     ++room.online;
     auto d = drive.disk_info(deadline, refresh);
     if (!d) {
-      // A drive that cannot tell (or is not measured) gets its shard and
-      // refuses it itself if it must.
-      if (d.error().code == ErrorCode::kNotImplemented) ++room.writable;
+      // A drive that cannot tell now (a remote one that answered late) gets
+      // its shard and refuses it itself if it must: a late answer is no
+      // reason to call the set full.
+      ++room.writable;
       continue;
     }
     // Of unknown size, a write needs more than the last bytes above the

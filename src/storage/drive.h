@@ -234,19 +234,13 @@ class Drive {
   // ---- Capacity
   // Size, free space and reserve of the drive (storage/space.h): from
   // memory, measured at most a second ago, or now with `refresh`.
-  virtual Result<DiskInfo> disk_info(Deadline, bool /*refresh*/) {
-    return fail(ErrorCode::kNotImplemented);
-  }
+  virtual Result<DiskInfo> disk_info(Deadline deadline, bool refresh) = 0;
   // What `bucket` holds on this drive (its current object records), counted
   // by every change in the batch that makes it.
-  virtual Result<BucketUsage> bucket_usage(Deadline, std::string_view) {
-    return fail(ErrorCode::kNotImplemented);
-  }
+  virtual Result<BucketUsage> bucket_usage(Deadline deadline, std::string_view bucket) = 0;
   // Replaces the record of an existing bucket (its settings, such as the
   // quota); kNoSuchBucket when it does not exist.
-  virtual Status update_bucket(Deadline, const BucketRecord&) {
-    return fail(ErrorCode::kNotImplemented);
-  }
+  virtual Status update_bucket(Deadline deadline, const BucketRecord& bucket) = 0;
   // Periodic upkeep, every second from the drive monitor (LocalDrive:
   // measures free space, keeps the ballast, resumes a stopped store).
   virtual void maintain() {}
