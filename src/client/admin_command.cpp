@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -203,12 +204,94 @@ int fail(const AdminOptions& o, int rc, const std::string& code, int http_status
 
 }  // namespace
 
+// ---- decommission and rebalance
+
+namespace {
+
+std::string job_line(const nlohmann::json& j) {
+  char line[256];
+  double eta = j.contains("eta_seconds") && j["eta_seconds"].is_number()
+                   ? j["eta_seconds"].get<double>()
+                   : -1;
+  std::snprintf(line, sizeof line, "%s: %.1f%%, %llu object(s) and %s moved, %s left, %s/s%s%s",
+                j.value("state", "").c_str(), j.value("percent", 0.0),
+                static_cast<unsigned long long>(u64(j, "objects_moved")),
+                human_bytes(static_cast<double>(u64(j, "bytes_moved"))).c_str(), human_bytes(static_cast<double>(u64(j, "bytes_left"))).c_str(),
+                human_bytes(j.value("bytes_per_second", 0.0)).c_str(),
+                eta >= 0 ? ", about " : "",
+                eta >= 0 ? (std::to_string(static_cast<long long>(eta + 0.5)) + " s left").c_str()
+                         : "");
+  std::string out = line;
+  if (u64(j, "objects_failed")) out += ", " + std::to_string(u64(j, "objects_failed")) + " failed";
+  return out;
+}
+
+}  // namespace
+
+S3Result<int> run_pool_job(const AdminOptions& o, S3Client& c) {
+  std::string path = "pools/" + o.action;
+  std::string query = o.pool.empty() ? "" : "pool=" + uri_encode(o.pool, false);
+  std::string what = o.action == "decommission" ? "Decommission of pool " + o.pool : "Rebalance";
+  S3Result<std::string> body = o.job_action == "status"
+                                   ? c.admin("GET", path, query)
+                                   : c.admin("POST", path,
+                                             query + (query.empty() ? "" : "&") + "action=" +
+                                                 o.job_action);
+  if (!body) return std::unexpected(body.error());
+  auto j = nlohmann::json::parse(*body, nullptr, false);
+  bool follow = !o.no_wait && !o.json && o.job_action != "cancel" && o.job_action != "stop" &&
+                j.is_object() && j.value("state", "") == "running";
+  bool tty = ::isatty(STDERR_FILENO);
+  auto last_line = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  while (follow) {
+    auto now = std::chrono::steady_clock::now();
+    if (tty || now - last_line >= std::chrono::seconds(5)) {
+      std::cerr << (tty ? "\r\033[K" : "") << what << " " << job_line(j) << (tty ? "" : "\n")
+                << std::flush;
+      last_line = now;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    body = c.admin("GET", path, query);
+    if (!body) return std::unexpected(body.error());
+    j = nlohmann::json::parse(*body, nullptr, false);
+    if (!j.is_object() || j.value("state", "") != "running") {
+      if (tty) std::cerr << "\r\033[K" << std::flush;
+      break;
+    }
+  }
+  if (o.json) {
+    if (j.is_object()) j["status"] = "success";
+    std::cout << (j.is_object() ? j.dump() : *body) << "\n";
+    return 0;
+  }
+  if (!j.is_object()) {
+    std::cout << *body << "\n";
+    return 0;
+  }
+  std::string state = j.value("state", "");
+  std::cout << what << " " << job_line(j) << "\n";
+  if (!j.value("error", "").empty()) std::cout << "  last error: " << j.value("error", "") << "\n";
+  if (o.action == "decommission" && state == "complete") {
+    std::cout << "  The pool is empty: remove its argument from the command line of every node "
+                 "and restart them.\n";
+  }
+  if (state == "running" && (o.no_wait || o.job_action == "start")) {
+    std::cout << "  Follow it with: silo admin " << o.action << " status " << o.alias
+              << (o.pool.empty() ? "" : " " + o.pool) << "\n";
+  }
+  return state == "failed" ? 1 : 0;
+}
+
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
-  auto* cmd = app.add_subcommand("admin", "Administer a Silo server (info, heal)");
-  cmd->add_option("ACTION", o.action, "info or heal")->required()->check(CLI::IsMember({"info", "heal"}));
-  cmd->add_option("ALIAS", o.alias,
+  auto* cmd = app.add_subcommand("admin",
+                                 "Administer a Silo server (info, heal, decommission, rebalance)");
+  cmd->add_option("ACTION", o.action, "info, heal, decommission or rebalance")
+      ->required()
+      ->check(CLI::IsMember({"info", "heal", "decommission", "rebalance"}));
+  cmd->add_option("ALIAS", o.words,
                   "Alias of the server (instead of --endpoint and the keys); heal takes "
-                  "ALIAS[/BUCKET[/PREFIX]]");
+                  "ALIAS[/BUCKET[/PREFIX]]; decommission takes start|status|cancel ALIAS POOL, "
+                  "rebalance start|status|stop ALIAS");
   cmd->add_option("--endpoint", o.endpoint, "Server URL (default http://127.0.0.1:9000)");
   cmd->add_option("--access-key", o.access_key, "Root access key (or SILO_ACCESS_KEY / SILO_ROOT_USER)");
   cmd->add_option("--secret-key", o.secret_key, "Root secret key (or SILO_SECRET_KEY / SILO_ROOT_PASSWORD)");
@@ -216,11 +299,37 @@ CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
   cmd->add_option("--bucket", o.bucket, "heal: only this bucket");
   cmd->add_option("--prefix", o.prefix, "heal: only keys with this prefix (with --bucket)");
   cmd->add_flag("--json", o.json, "Print the server's JSON answer");
+  cmd->add_flag("--no-wait", o.no_wait,
+                "decommission, rebalance: answer at once instead of following the progress");
   return cmd;
 }
 
 int run_admin(const AdminOptions& options) {
   AdminOptions o = options;
+  if (o.action == "decommission" || o.action == "rebalance") {
+    bool decommission = o.action == "decommission";
+    // The ALIAS may be left out for --endpoint.
+    size_t want = decommission ? 3 : 2;
+    if (o.words.size() != want && o.words.size() != want - 1) {
+      return fail(o, 2, "LocalError", 0,
+                  decommission ? "usage: silo admin decommission start|status|cancel ALIAS POOL"
+                               : "usage: silo admin rebalance start|status|stop ALIAS");
+    }
+    o.job_action = o.words[0];
+    auto valid = decommission ? std::vector<std::string>{"start", "status", "cancel"}
+                              : std::vector<std::string>{"start", "status", "stop"};
+    if (std::find(valid.begin(), valid.end(), o.job_action) == valid.end()) {
+      return fail(o, 2, "LocalError", 0,
+                  "'" + o.job_action + "' is not one of " + valid[0] + ", " + valid[1] + ", " +
+                      valid[2]);
+    }
+    if (o.words.size() == want) o.alias = o.words[1];
+    if (decommission) o.pool = o.words.back();
+  } else if (o.words.size() > 1) {
+    return fail(o, 2, "LocalError", 0, "too many arguments: " + o.words[1]);
+  } else if (!o.words.empty()) {
+    o.alias = o.words[0];
+  }
   if (auto slash = o.alias.find('/'); slash != std::string::npos) {
     // ALIAS/BUCKET/PREFIX: what to heal.
     std::string path = o.alias.substr(slash + 1);
@@ -257,6 +366,14 @@ int run_admin(const AdminOptions& options) {
   config.stall_timeout = std::chrono::hours(24);
   auto client = S3Client::create(config);
   if (!client) return fail(o, 2, "LocalError", 0, std::string(client.error().text()));
+  if (o.action == "decommission" || o.action == "rebalance") {
+    auto r = run_pool_job(o, **client);
+    if (!r) {
+      auto e = r.error();
+      return fail(o, 1, e.code, e.http_status, o.json ? e.message : e.describe());
+    }
+    return *r;
+  }
   std::string query;
   if (!o.bucket.empty()) query = "bucket=" + uri_encode(o.bucket, false);
   if (!o.prefix.empty()) query += (query.empty() ? "" : "&") + std::string("prefix=") + uri_encode(o.prefix, false);

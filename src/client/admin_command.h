@@ -9,18 +9,34 @@
 //                                            server), showing objects and bytes scanned
 //                                            and healed, rate and ETA while it runs, then
 //                                            what was fixed (--json: the final record)
+//   silo admin decommission start|status|cancel ALIAS POOL
+//                                            drain pool POOL (its number, or its
+//                                            command-line argument) into the others so it
+//                                            can be removed; start and status follow the
+//                                            progress (objects, bytes, rate, ETA) until it
+//                                            ends (--no-wait: answer at once)
+//   silo admin rebalance start|status|stop ALIAS
+//                                            even out the pools' used share after an
+//                                            expansion, progress as above
 // An ALIAS (see alias_config.h) gives the endpoint and keys. Otherwise credentials: --access-key/--secret-key, or SILO_ACCESS_KEY/SILO_SECRET_KEY,
 // or SILO_ROOT_USER/SILO_ROOT_PASSWORD (the root user is required).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace silo::client {
 
 struct AdminOptions {
-  std::string action;  // info | heal
+  std::string action;  // info | heal | decommission | rebalance
+  // What follows ACTION: [ALIAS] for info and heal, JOB_ACTION ALIAS [POOL]
+  // for decommission and rebalance.
+  std::vector<std::string> words;
   std::string alias;   // optional: endpoint and keys from this alias
+  std::string job_action;  // decommission: start|status|cancel; rebalance: start|status|stop
+  std::string pool;
+  bool no_wait = false;
   std::string endpoint = "http://127.0.0.1:9000";
   std::string access_key;
   std::string secret_key;

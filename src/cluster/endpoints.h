@@ -2,7 +2,7 @@
 //
 // Arguments may use `{a...b}` ranges, several per argument
 // (`/mnt/d{1...2}/s{1...4}` is 8 drives); zero-padded bounds keep their
-// width (`{01...16}`). All drives of one invocation form one pool, cut into
+// width (`{01...16}`). The drives of one pool (cluster/topology.h) are cut into
 // equal erasure sets of 2-16 drives.
 #pragma once
 

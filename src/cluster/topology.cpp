@@ -83,7 +83,7 @@ size_t Topology::local_count() const {
 }
 
 Result<Topology> parse_topology(const std::vector<std::string>& args, const std::string& own_host,
-                                uint16_t own_port) {
+                                uint16_t own_port, bool may_be_foreign) {
   std::vector<std::string> pieces;
   for (const auto& arg : args) {
     // A comma-separated list of endpoints is one argument (one pool);
@@ -100,6 +100,7 @@ Result<Topology> parse_topology(const std::vector<std::string>& args, const std:
   auto expanded = expand_all(pieces);
   if (!expanded) return std::unexpected(expanded.error());
   Topology t;
+  for (const auto& arg : args) t.spec += (t.spec.empty() ? "" : " ") + arg;
   size_t urls = 0;
   for (const auto& e : *expanded) urls += e.find("://") != std::string::npos ? 1 : 0;
   if (urls == 0) {
@@ -129,7 +130,7 @@ Result<Topology> parse_topology(const std::vector<std::string>& args, const std:
     if (local) t.self = node;
     by_node[node].push_back({node, p->path, local});
   }
-  if (t.self.empty()) {
+  if (t.self.empty() && !may_be_foreign) {
     return fail(ErrorCode::kInvalidArgument,
                 "none of the endpoints is this node (--address " + own_host + ":" +
                     std::to_string(own_port) +
@@ -160,6 +161,66 @@ Result<Topology> parse_topology(const std::vector<std::string>& args, const std:
     }
   }
   return t;
+}
+
+Topology Deployment::all_drives() const {
+  Topology all;
+  all.nodes = nodes;
+  all.self = self;
+  for (const auto& p : pools) all.drives.insert(all.drives.end(), p.drives.begin(), p.drives.end());
+  return all;
+}
+
+Result<Deployment> parse_deployment(const std::vector<std::string>& args,
+                                    const std::string& own_host, uint16_t own_port) {
+  auto grouped = [](const std::string& a) {
+    return a.find("...") != std::string::npos || a.find(',') != std::string::npos;
+  };
+  size_t groups = static_cast<size_t>(std::count_if(args.begin(), args.end(), grouped));
+  std::vector<std::vector<std::string>> pool_args;
+  if (args.size() > 1 && groups == args.size()) {
+    for (const auto& a : args) pool_args.push_back({a});
+  } else if (groups > 0 && args.size() > 1) {
+    return fail(ErrorCode::kInvalidArgument,
+                "some drive arguments use {a...b} ranges or comma lists and some do not; give "
+                "every pool as one argument with ranges (e.g. /srv/pool1/d{1...4} "
+                "/srv/pool2/d{1...4}), or every drive as its own argument (one pool)");
+  } else {
+    pool_args.push_back(args);
+  }
+  Deployment d;
+  std::set<std::string> seen_nodes;
+  std::set<std::string> seen_drives;
+  for (size_t p = 0; p < pool_args.size(); ++p) {
+    auto t = parse_topology(pool_args[p], own_host, own_port, pool_args.size() > 1);
+    if (!t) {
+      if (pool_args.size() == 1) return std::unexpected(t.error());
+      return fail(t.error().code, "pool " + std::to_string(p + 1) + " (" + pool_args[p][0] +
+                                      "): " + std::string(t.error().text()));
+    }
+    if (p > 0 && t->distributed() != d.pools[0].distributed()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "pools mix plain folders and http:// endpoints; give every pool the same kind");
+    }
+    for (const auto& drive : t->drives) {
+      if (!seen_drives.insert(drive.display()).second) {
+        return fail(ErrorCode::kInvalidArgument,
+                    "drive '" + drive.display() + "' is in more than one pool");
+      }
+    }
+    for (const auto& n : t->nodes) {
+      if (seen_nodes.insert(n).second) d.nodes.push_back(n);
+    }
+    if (!t->self.empty()) d.self = t->self;
+    d.pools.push_back(std::move(*t));
+  }
+  if (d.distributed() && d.self.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "none of the endpoints is this node (--address " + own_host + ":" +
+                    std::to_string(own_port) +
+                    "); give every node the same endpoints and each its own --address");
+  }
+  return d;
 }
 
 }  // namespace silo::cluster

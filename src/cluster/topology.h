@@ -11,6 +11,11 @@
 // interleaved by node before they are cut into erasure sets (the first drive
 // of every node, then the second, ...), so a set spreads over the nodes and
 // losing one node costs each set at most its parity.
+//
+// Pools: a deployment grows by pools, each its own arguments' erasure sets.
+// When every argument holds a {a...b} range or a comma-separated list, each
+// argument is one pool (`silo server /a/d{1...4} /b/d{1...4}`: two pools);
+// arguments without either are together one pool (`silo server /d1 /d2`).
 #pragma once
 
 #include <cstdint>
@@ -29,14 +34,19 @@ struct DriveEndpoint {
   std::string display() const { return node.empty() ? path : "http://" + node + path; }
 };
 
+// One pool.
 struct Topology {
+  // The argument it came from (for plain folders without ranges, all of
+  // them, space-separated): how a pool is named to the user.
+  std::string spec;
   // In erasure-set order: set s is drives[s*set_size, (s+1)*set_size).
   std::vector<DriveEndpoint> drives;
   size_t set_size = 1;
   // Nodes in order of first appearance on the command line; empty when the
   // arguments are plain folders.
   std::vector<std::string> nodes;
-  // This node's "host:port" (empty for plain folders).
+  // This node's "host:port" (empty for plain folders, and in a pool where
+  // this node owns no drive).
   std::string self;
 
   // The most drives of one erasure set that a single node holds: what
@@ -50,14 +60,31 @@ struct Topology {
   size_t local_count() const;
 };
 
-// Parses the drive arguments of `silo server`. `own_host`/`own_port` are
+// A whole deployment: its pools, in command-line order.
+struct Deployment {
+  std::vector<Topology> pools;
+  // Every node of every pool, in order of first appearance.
+  std::vector<std::string> nodes;
+  std::string self;
+  bool distributed() const { return !nodes.empty(); }
+  // Every pool's drives in one list (pool by pool), as one Topology.
+  Topology all_drives() const;
+};
+
+// Parses the drive arguments of `silo server` into pools (see above), each
+// as parse_topology does; this node must own a drive in at least one pool.
+Result<Deployment> parse_deployment(const std::vector<std::string>& args,
+                                    const std::string& own_host, uint16_t own_port);
+
+// Parses the drive arguments of one pool. `own_host`/`own_port` are
 // those of --address; an endpoint is this node's when its port is
 // `own_port` and its host is `own_host` (or, when --address names no host,
 // a name of this machine: localhost, 127.0.0.1 or its host name).
 // Fails, saying what to change, on malformed endpoints, duplicates, mixed
 // folders and endpoints, counts that cannot form equal sets, or a topology
-// in which this node owns no drive.
+// in which this node owns no drive (unless `may_be_foreign`: a pool of
+// other nodes).
 Result<Topology> parse_topology(const std::vector<std::string>& args, const std::string& own_host,
-                                uint16_t own_port);
+                                uint16_t own_port, bool may_be_foreign = false);
 
 }  // namespace silo::cluster

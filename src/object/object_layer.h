@@ -75,6 +75,13 @@ struct PutOptions {
   // Bytes the object will have, when the request declared them: writes
   // that cannot fit are refused by begin_put, before any byte is stored.
   std::optional<uint64_t> size;
+  // An object moved between pools keeps what clients saw of it: its ETag
+  // (a multipart one too) and its modification time.
+  struct Preserved {
+    std::string etag;
+    int64_t mod_time_ns = 0;
+  };
+  std::optional<Preserved> preserve;
 };
 
 // What only the caller knows once the whole body was read and checked.

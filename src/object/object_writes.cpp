@@ -146,9 +146,9 @@ class ErasureWriter final : public ObjectWriter {
   Result<ObjectInfo> commit_object(const std::string& etag, const PutFinal& final) {
     size_t n = set_.size();
     ObjectRecord base;
-    base.mod_time_ns = now_ns();
+    base.mod_time_ns = options_.preserve ? options_.preserve->mod_time_ns : now_ns();
     base.size = static_cast<int64_t>(written_);
-    base.etag = etag;
+    base.etag = options_.preserve ? options_.preserve->etag : etag;
     base.storage_class = options_.storage_class;
     base.meta = options_.meta;
     base.checksums = final.checksums;

@@ -5,25 +5,75 @@
 #include <openssl/params.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <random>
 
 #include "common/hash.h"
+#include "common/log.h"
 #include "object/capacity.h"
+#include "object/local_key_locks.h"
 
 namespace silo::object {
 
 namespace {
-std::vector<ErasureSet*> set_pointers(const std::vector<std::unique_ptr<ErasureSet>>& sets) {
+
+std::vector<ErasureSet*> flatten(const std::vector<Pool>& pools) {
   std::vector<ErasureSet*> out;
-  for (const auto& s : sets) out.push_back(s.get());
+  for (const auto& p : pools) {
+    for (const auto& s : p.sets) out.push_back(s.get());
+  }
   return out;
 }
+
+std::vector<Pool> one_pool(std::vector<std::unique_ptr<ErasureSet>> sets) {
+  std::vector<Pool> pools(1);
+  pools[0].sets = std::move(sets);
+  return pools;
+}
+
+// Holds the pool lock of a name from begin_put until the writer goes, and
+// removes the copies other pools kept once the write is committed.
+class PoolWriter final : public ObjectWriter {
+ public:
+  PoolWriter(std::unique_ptr<ObjectWriter> inner, LockGuard guard,
+             std::function<void()> after_commit)
+      : inner_(std::move(inner)), guard_(std::move(guard)),
+        after_commit_(std::move(after_commit)) {}
+
+  Status write(std::span<const uint8_t> data) override { return inner_->write(data); }
+  Result<ObjectInfo> commit(const PutFinal& final) override {
+    if (!guard_.held()) return fail(ErrorCode::kLockLost);
+    auto r = inner_->commit(final);
+    if (r && after_commit_) after_commit_();
+    return r;
+  }
+  uint64_t bytes_written() const override { return inner_->bytes_written(); }
+  std::string md5_hex() override { return inner_->md5_hex(); }
+  Status expect(uint64_t size) override { return inner_->expect(size); }
+
+ private:
+  std::unique_ptr<ObjectWriter> inner_;
+  LockGuard guard_;
+  std::function<void()> after_commit_;
+};
+
 }  // namespace
 
 Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id)
-    : sets_(std::move(sets)),
+    : Pools(one_pool(std::move(sets)), std::move(deployment_id), PoolsOptions{}) {}
+
+Pools::Pools(std::vector<Pool> pools, std::string deployment_id, PoolsOptions options)
+    : pools_(std::move(pools)),
+      flat_(flatten(pools_)),
       siphash_key_(md5_raw(deployment_id)),
-      quotas_(set_pointers(sets_)) {}
+      options_(std::move(options)),
+      quotas_(flat_) {
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    accepting_.push_back(std::make_unique<std::atomic<bool>>(true));
+  }
+  if (!options_.pool_locks) options_.pool_locks = std::make_shared<LocalKeyLocks>();
+}
 
 Result<std::unique_ptr<ObjectWriter>> Pools::admitted(ErasureSet& set, std::string_view bucket,
                                                       std::string_view key,
@@ -40,8 +90,9 @@ Result<std::unique_ptr<ObjectWriter>> Pools::admitted(ErasureSet& set, std::stri
   return w;
 }
 
-size_t Pools::set_index(std::string_view key) const {
-  if (sets_.size() == 1) return 0;
+size_t Pools::set_index(size_t p, std::string_view key) const {
+  size_t sets = pools_[p].sets.size();
+  if (sets == 1) return 0;
   // Fetched once: the lookup walks OpenSSL's provider tables.
   static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "SIPHASH", nullptr);
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
@@ -58,44 +109,219 @@ size_t Pools::set_index(std::string_view key) const {
     for (int i = 7; i >= 0; --i) h = h << 8 | out[i];
   }
   EVP_MAC_CTX_free(ctx);
-  return static_cast<size_t>(h % sets_.size());
+  return static_cast<size_t>(h % sets);
 }
 
 size_t Pools::resolve_pending() {
   size_t n = 0;
-  for (auto& s : sets_) n += s->resolve_pending();
+  for (auto* s : flat_) n += s->resolve_pending();
   return n;
 }
 
+// ---- Choosing and finding pools
+
+uint64_t Pools::pool_free(size_t p) const {
+  uint64_t total = 0;
+  for (const auto& set : pools_[p].sets) {
+    auto room = set->room("", "", std::nullopt, false);
+    if (!room.ok()) return 0;
+    total += room.least_free * room.writable;
+  }
+  return total;
+}
+
+uint64_t Pools::pool_used(size_t p) {
+  uint64_t used = 0;
+  auto buckets = flat_[0]->list_buckets();
+  if (!buckets) return 0;
+  for (const auto& b : *buckets) {
+    if (b.name == kSystemBucket) continue;
+    for (auto& set : pools_[p].sets) {
+      if (auto u = set->bucket_usage(b.name)) used += static_cast<uint64_t>(u->bytes);
+    }
+  }
+  return used;
+}
+
+std::optional<size_t> Pools::choose_pool(std::optional<size_t> exclude) const {
+  if (single()) return exclude == 0 ? std::nullopt : std::optional<size_t>(0);
+  std::vector<uint64_t> weights(pools_.size(), 0);
+  uint64_t total = 0;
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    if (p == exclude || !accepting(p)) continue;
+    // In units of 1 MiB, so that sums cannot overflow.
+    weights[p] = pool_free(p) >> 20;
+    total += weights[p];
+  }
+  if (total == 0) {
+    // Every candidate is full: the first accepting one answers (507).
+    for (size_t p = 0; p < pools_.size(); ++p) {
+      if (p != exclude && accepting(p)) return p;
+    }
+    return std::nullopt;
+  }
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t pick = std::uniform_int_distribution<uint64_t>(0, total - 1)(rng);
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    if (pick < weights[p]) return p;
+    pick -= weights[p];
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<Pools::Holder>> Pools::locate(std::string_view bucket, std::string_view key) {
+  std::vector<Holder> holders;
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    auto info = set_for(p, key).head_object(bucket, key);
+    if (info) {
+      holders.push_back({p, std::move(*info)});
+    } else if (info.error().code != ErrorCode::kNoSuchKey) {
+      return std::unexpected(info.error());
+    }
+  }
+  std::stable_sort(holders.begin(), holders.end(), [](const Holder& a, const Holder& b) {
+    return a.info.mod_time_ns > b.info.mod_time_ns;
+  });
+  return holders;
+}
+
+Result<LockGuard> Pools::pool_lock(std::string_view bucket, std::string_view key) {
+  return options_.pool_locks->lock(Deadline::after(options_.lock_timeout), bucket, key);
+}
+
+Result<size_t> Pools::write_target(const std::vector<Holder>& holders, WritePreconditions& pre) {
+  const ObjectInfo* current = holders.empty() ? nullptr : &holders.front().info;
+  if (pre.if_none_match_any && current) return fail(ErrorCode::kPreconditionFailed);
+  if (pre.if_match) {
+    if (!current) return fail(ErrorCode::kNoSuchKey);
+    if (*pre.if_match != "*" && *pre.if_match != current->etag) {
+      return fail(ErrorCode::kPreconditionFailed);
+    }
+  }
+  if (current && accepting(holders.front().pool)) return holders.front().pool;
+  // Checked here under the pool lock: the target set does not hold the
+  // object the preconditions are about.
+  pre = {};
+  auto p = choose_pool();
+  if (!p) return fail(ErrorCode::kServiceUnavailable, "no pool accepts new objects");
+  return *p;
+}
+
+void Pools::remove_other_copies(std::string_view bucket, std::string_view key,
+                                const std::vector<Holder>& holders, size_t keep) {
+  for (const auto& h : holders) {
+    if (h.pool == keep) continue;
+    if (auto s = set_for(h.pool, key).delete_object(bucket, key); !s) {
+      // Reads take the newest copy, and a decommission removes what is left.
+      spdlog::warn("{}/{}: the older copy in pool {} was not removed: {}", bucket, key,
+                   h.pool + 1, s.error().text());
+    }
+  }
+}
+
+size_t Pools::sync_buckets() {
+  size_t created = 0;
+  for (auto* s : flat_) {
+    auto r = s->make_bucket(kSystemBucket);
+    if (r) ++created;
+  }
+  if (single()) return created;
+  auto buckets = flat_[0]->list_buckets();
+  if (!buckets) return created;
+  for (const auto& b : *buckets) {
+    for (auto* s : flat_) {
+      if (s->head_bucket(b.name)) continue;
+      BucketOptions o;
+      o.location = b.location;
+      if (s->make_bucket(b.name, o)) ++created;
+    }
+  }
+  return created;
+}
+
+Result<MoveOutcome> Pools::move_object(std::string_view bucket, std::string_view key,
+                                       size_t from, std::optional<size_t> to, uint64_t* bytes) {
+  auto guard = pool_lock(bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  auto holders = locate(bucket, key);
+  if (!holders) return std::unexpected(holders.error());
+  auto source = std::find_if(holders->begin(), holders->end(),
+                             [from](const Holder& h) { return h.pool == from; });
+  if (source == holders->end()) return MoveOutcome::kGone;
+  ErasureSet& from_set = set_for(from, key);
+  if (source != holders->begin()) {
+    if (auto s = from_set.delete_object(bucket, key); !s) return std::unexpected(s.error());
+    return MoveOutcome::kStaleRemoved;
+  }
+  if (!to) to = choose_pool(from);
+  if (!to) return fail(ErrorCode::kServiceUnavailable, "no other pool accepts objects");
+  const ObjectInfo& info = source->info;
+  auto reader = from_set.open_object(bucket, key);
+  if (!reader) return std::unexpected(reader.error());
+  ErasureSet& target = set_for(*to, key);
+  PutOptions o;
+  o.meta = info.meta;
+  o.storage_class = info.storage_class == "STANDARD" ? "" : info.storage_class;
+  o.size = static_cast<uint64_t>(info.size);
+  o.preserve = PutOptions::Preserved{info.etag, info.mod_time_ns};
+  auto inner = target.begin_put(bucket, key, std::move(o));
+  if (!inner) return std::unexpected(inner.error());
+  // Capacity only: the bucket's usage does not change.
+  auto writer = capacity_writer(target, std::string(key), info.storage_class, std::move(*inner));
+  if (auto s = writer->expect(static_cast<uint64_t>(info.size)); !s) {
+    return std::unexpected(s.error());
+  }
+  std::vector<uint8_t> buffer(1 << 20);
+  while (true) {
+    auto n = (*reader)->read(buffer);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) break;
+    if (auto s = writer->write(std::span(buffer.data(), *n)); !s) return std::unexpected(s.error());
+  }
+  PutFinal final;
+  final.checksums = info.checksums;
+  if (!guard->held()) return fail(ErrorCode::kLockLost);
+  if (auto c = writer->commit(final); !c) return std::unexpected(c.error());
+  if (auto s = from_set.delete_object(bucket, key); !s) return std::unexpected(s.error());
+  if (bytes) *bytes = static_cast<uint64_t>(info.size);
+  return MoveOutcome::kMoved;
+}
+
+// ---- Buckets
+
 Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options) {
   size_t exists = 0;
-  for (auto& s : sets_) {
+  for (auto* s : flat_) {
     auto r = s->make_bucket(bucket, options);
     if (!r) {
       if (r.error().code != ErrorCode::kBucketAlreadyOwnedByYou) return r;
       ++exists;
     }
   }
-  if (exists == sets_.size()) return fail(ErrorCode::kBucketAlreadyOwnedByYou);
+  if (exists == flat_.size()) return fail(ErrorCode::kBucketAlreadyOwnedByYou);
   quotas_.forget(bucket);
   return {};
 }
 
 Result<BucketInfo> Pools::head_bucket(std::string_view bucket) {
-  return sets_[0]->head_bucket(bucket);
+  return flat_[0]->head_bucket(bucket);
 }
 
-Result<std::vector<BucketInfo>> Pools::list_buckets() { return sets_[0]->list_buckets(); }
+Result<std::vector<BucketInfo>> Pools::list_buckets() {
+  auto list = flat_[0]->list_buckets();
+  if (list) std::erase_if(*list, [](const BucketInfo& b) { return b.name == kSystemBucket; });
+  return list;
+}
 
 Status Pools::delete_bucket(std::string_view bucket) {
   if (auto b = head_bucket(bucket); !b) return std::unexpected(b.error());
-  for (auto& s : sets_) {
+  for (auto* s : flat_) {
     ListParams one;
     one.max_keys = 1;
     auto objects = s->list_objects(bucket, one);
     if (objects && !objects->objects.empty()) return fail(ErrorCode::kBucketNotEmpty);
   }
-  for (auto& s : sets_) {
+  for (auto* s : flat_) {
     auto r = s->delete_bucket(bucket);
     if (!r && r.error().code != ErrorCode::kNoSuchBucket) return r;
   }
@@ -103,36 +329,84 @@ Status Pools::delete_bucket(std::string_view bucket) {
   return {};
 }
 
+// ---- Objects
+
 Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
                                                        std::string_view key, PutOptions options) {
-  ErasureSet& set = set_for(key);
   auto size = options.size;
   std::string storage_class = options.storage_class;
+  if (single()) {
+    ErasureSet& set = only_set_for(key);
+    auto w = set.begin_put(bucket, key, std::move(options));
+    if (!w) return w;
+    return admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
+  }
+  auto guard = pool_lock(bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  auto holders = locate(bucket, key);
+  if (!holders) return std::unexpected(holders.error());
+  auto target = write_target(*holders, options.preconditions);
+  if (!target) return std::unexpected(target.error());
+  ErasureSet& set = set_for(*target, key);
   auto w = set.begin_put(bucket, key, std::move(options));
   if (!w) return w;
-  return admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
+  auto admitted_writer = admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
+  if (!admitted_writer) return admitted_writer;
+  return std::make_unique<PoolWriter>(
+      std::move(*admitted_writer), std::move(*guard),
+      [this, b = std::string(bucket), k = std::string(key), h = std::move(*holders), t = *target] {
+        remove_other_copies(b, k, h, t);
+      });
 }
 
 Result<ObjectInfo> Pools::head_object(std::string_view bucket, std::string_view key) {
-  return set_for(key).head_object(bucket, key);
+  if (single()) return only_set_for(key).head_object(bucket, key);
+  auto holders = locate(bucket, key);
+  if (!holders) return std::unexpected(holders.error());
+  if (holders->empty()) return fail(ErrorCode::kNoSuchKey);
+  return std::move(holders->front().info);
 }
 
 Result<ObjectInfo> Pools::head_object_cached(std::string_view bucket, std::string_view key) {
-  return set_for(key).head_object_cached(bucket, key);
+  if (!single()) return fail(ErrorCode::kWouldBlock);
+  return only_set_for(key).head_object_cached(bucket, key);
 }
 
 Result<std::unique_ptr<ObjectReader>> Pools::open_object_cached(std::string_view bucket,
                                                                 std::string_view key) {
-  return set_for(key).open_object_cached(bucket, key);
+  if (!single()) return fail(ErrorCode::kWouldBlock);
+  return only_set_for(key).open_object_cached(bucket, key);
 }
 
 Result<std::unique_ptr<ObjectReader>> Pools::open_object(std::string_view bucket,
                                                          std::string_view key) {
-  return set_for(key).open_object(bucket, key);
+  if (single()) return only_set_for(key).open_object(bucket, key);
+  // The newest of the copies (usually the only one).
+  std::unique_ptr<ObjectReader> best;
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    auto r = set_for(p, key).open_object(bucket, key);
+    if (!r) {
+      if (r.error().code == ErrorCode::kNoSuchKey) continue;
+      return r;
+    }
+    if (!best || (*r)->info().mod_time_ns > best->info().mod_time_ns) best = std::move(*r);
+  }
+  if (!best) return fail(ErrorCode::kNoSuchKey);
+  return best;
 }
 
 Status Pools::delete_object(std::string_view bucket, std::string_view key) {
-  ErasureSet& set = set_for(key);
+  if (!single()) {
+    auto guard = pool_lock(bucket, key);
+    if (!guard) return std::unexpected(guard.error());
+    auto holders = locate(bucket, key);
+    if (!holders) return std::unexpected(holders.error());
+    for (const auto& h : *holders) {
+      if (auto s = set_for(h.pool, key).delete_object(bucket, key); !s) return s;
+    }
+    return {};
+  }
+  ErasureSet& set = only_set_for(key);
   auto s = set.delete_object(bucket, key);
   if (!s && s.error().code == ErrorCode::kInsufficientWriteQuorum) {
     // Deletes need no room beyond a few bytes of log; drives that cannot
@@ -146,16 +420,22 @@ Status Pools::delete_object(std::string_view bucket, std::string_view key) {
 }
 
 Result<ListResult> Pools::list_objects(std::string_view bucket, const ListParams& params) {
-  if (sets_.size() == 1) return sets_[0]->list_objects(bucket, params);
+  if (flat_.size() == 1) return flat_[0]->list_objects(bucket, params);
   // Each set lists up to max_keys entries; the first max_keys of their union
-  // are the first max_keys overall.
+  // are the first max_keys overall. A key in two pools (while it moves) is
+  // listed once, as its newest copy.
   std::map<std::string, std::optional<ObjectInfo>> merged;  // key or common prefix
   bool any_truncated = false;
-  for (auto& s : sets_) {
+  for (auto* s : flat_) {
     auto r = s->list_objects(bucket, params);
     if (!r) return r;
     any_truncated = any_truncated || r->truncated;
-    for (auto& o : r->objects) merged.emplace(o.key, std::move(o));
+    for (auto& o : r->objects) {
+      auto [it, added] = merged.emplace(o.key, std::nullopt);
+      if (added || (it->second && it->second->mod_time_ns < o.mod_time_ns)) {
+        it->second = std::move(o);
+      }
+    }
     for (auto& p : r->common_prefixes) merged.emplace(p, std::nullopt);
   }
   ListResult out;
@@ -175,23 +455,51 @@ Result<ListResult> Pools::list_objects(std::string_view bucket, const ListParams
   return out;
 }
 
+// ---- Multipart uploads: an upload lives in the pool chosen when it began.
+
+Result<size_t> Pools::upload_pool(std::string_view bucket, std::string_view key,
+                                  std::string_view upload_id) {
+  if (single()) return 0;
+  Result<size_t> found = fail(ErrorCode::kNoSuchUpload);
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    auto u = set_for(p, key).get_upload(bucket, key, upload_id);
+    if (u) return p;
+    if (u.error().code != ErrorCode::kNoSuchUpload) found = std::unexpected(u.error());
+  }
+  return found;
+}
+
 Result<UploadInfo> Pools::create_upload(std::string_view bucket, std::string_view key,
                                         PutOptions options, std::string checksum_algorithm,
                                         std::string checksum_type) {
-  return set_for(key).create_upload(bucket, key, std::move(options), std::move(checksum_algorithm),
-                                    std::move(checksum_type));
+  size_t pool = 0;
+  if (!single()) {
+    // Where the object is now, if that pool still takes objects.
+    auto holders = locate(bucket, key);
+    if (!holders) return std::unexpected(holders.error());
+    WritePreconditions none;
+    auto target = write_target(*holders, none);
+    if (!target) return std::unexpected(target.error());
+    pool = *target;
+  }
+  return set_for(pool, key).create_upload(bucket, key, std::move(options),
+                                          std::move(checksum_algorithm), std::move(checksum_type));
 }
 
 Result<UploadInfo> Pools::get_upload(std::string_view bucket, std::string_view key,
                                      std::string_view upload_id) {
-  return set_for(key).get_upload(bucket, key, upload_id);
+  auto p = upload_pool(bucket, key, upload_id);
+  if (!p) return std::unexpected(p.error());
+  return set_for(*p, key).get_upload(bucket, key, upload_id);
 }
 
 Result<std::unique_ptr<ObjectWriter>> Pools::begin_part(std::string_view bucket,
                                                         std::string_view key,
                                                         std::string_view upload_id,
                                                         uint32_t part_number) {
-  ErasureSet& set = set_for(key);
+  auto p = upload_pool(bucket, key, upload_id);
+  if (!p) return std::unexpected(p.error());
+  ErasureSet& set = set_for(*p, key);
   auto w = set.begin_part(bucket, key, upload_id, part_number);
   if (!w) return w;
   return admitted(set, bucket, key, {}, std::nullopt, std::move(*w));
@@ -200,43 +508,77 @@ Result<std::unique_ptr<ObjectWriter>> Pools::begin_part(std::string_view bucket,
 Result<PartListing> Pools::list_parts(std::string_view bucket, std::string_view key,
                                       std::string_view upload_id, uint32_t marker,
                                       size_t max_parts) {
-  return set_for(key).list_parts(bucket, key, upload_id, marker, max_parts);
+  auto p = upload_pool(bucket, key, upload_id);
+  if (!p) return std::unexpected(p.error());
+  return set_for(*p, key).list_parts(bucket, key, upload_id, marker, max_parts);
 }
 
 Result<ObjectInfo> Pools::complete_upload(std::string_view bucket, std::string_view key,
                                           std::string_view upload_id,
                                           const std::vector<CompletePart>& parts,
                                           const CompleteOptions& options) {
-  ErasureSet& set = set_for(key);
-  auto quota = quotas_.quota(bucket);
-  if (!quota) return std::unexpected(quota.error());
-  if (!*quota) return set.complete_upload(bucket, key, upload_id, parts, options);
-  // The parts were admitted one by one; the object they make must fit too.
-  auto stored = set.list_parts(bucket, key, upload_id, 0, 10000);
-  if (!stored) return std::unexpected(stored.error());
-  uint64_t size = 0;
-  for (const auto& want : parts) {
-    for (const auto& p : stored->parts) {
-      if (p.number == want.number) size += static_cast<uint64_t>(p.size);
+  auto pool = upload_pool(bucket, key, upload_id);
+  if (!pool) return std::unexpected(pool.error());
+  ErasureSet& set = set_for(*pool, key);
+  LockGuard guard;
+  std::vector<Holder> holders;
+  CompleteOptions checked = options;
+  if (!single()) {
+    auto g = pool_lock(bucket, key);
+    if (!g) return std::unexpected(g.error());
+    guard = std::move(*g);
+    auto h = locate(bucket, key);
+    if (!h) return std::unexpected(h.error());
+    holders = std::move(*h);
+    auto current = std::find_if(holders.begin(), holders.end(),
+                                [&](const Holder& x) { return x.pool == *pool; });
+    if (!holders.empty() && current != holders.begin()) {
+      // The object the preconditions are about lives in another pool.
+      auto pre = options.preconditions;
+      const ObjectInfo& newest = holders.front().info;
+      if (pre.if_none_match_any) return fail(ErrorCode::kPreconditionFailed);
+      if (pre.if_match && *pre.if_match != "*" && *pre.if_match != newest.etag) {
+        return fail(ErrorCode::kPreconditionFailed);
+      }
+      checked.preconditions = {};
     }
   }
-  if (auto s = quotas_.claim(bucket, **quota, size); !s) return std::unexpected(s.error());
-  auto r = set.complete_upload(bucket, key, upload_id, parts, options);
-  quotas_.release(bucket, size);
+  auto finish = [&]() -> Result<ObjectInfo> {
+    auto quota = quotas_.quota(bucket);
+    if (!quota) return std::unexpected(quota.error());
+    if (!*quota) return set.complete_upload(bucket, key, upload_id, parts, checked);
+    // The parts were admitted one by one; the object they make must fit too.
+    auto stored = set.list_parts(bucket, key, upload_id, 0, 10000);
+    if (!stored) return std::unexpected(stored.error());
+    uint64_t size = 0;
+    for (const auto& want : parts) {
+      for (const auto& p : stored->parts) {
+        if (p.number == want.number) size += static_cast<uint64_t>(p.size);
+      }
+    }
+    if (auto s = quotas_.claim(bucket, **quota, size); !s) return std::unexpected(s.error());
+    auto r = set.complete_upload(bucket, key, upload_id, parts, checked);
+    quotas_.release(bucket, size);
+    return r;
+  };
+  auto r = finish();
+  if (r && !single()) remove_other_copies(bucket, key, holders, *pool);
   return r;
 }
 
 Status Pools::abort_upload(std::string_view bucket, std::string_view key,
                            std::string_view upload_id) {
-  return set_for(key).abort_upload(bucket, key, upload_id);
+  auto p = upload_pool(bucket, key, upload_id);
+  if (!p) return std::unexpected(p.error());
+  return set_for(*p, key).abort_upload(bucket, key, upload_id);
 }
 
 Result<UploadListing> Pools::list_uploads(std::string_view bucket,
                                           const UploadListParams& params) {
-  if (sets_.size() == 1) return sets_[0]->list_uploads(bucket, params);
+  if (flat_.size() == 1) return flat_[0]->list_uploads(bucket, params);
   std::map<std::string, std::optional<UploadInfo>> merged;
   bool any_truncated = false;
-  for (auto& s : sets_) {
+  for (auto* s : flat_) {
     auto r = s->list_uploads(bucket, params);
     if (!r) return r;
     any_truncated = any_truncated || r->truncated;
@@ -267,7 +609,7 @@ Result<UploadListing> Pools::list_uploads(std::string_view bucket,
 
 Result<size_t> Pools::cleanup_uploads(int64_t older_than_ns) {
   size_t total = 0;
-  for (auto& s : sets_) {
+  for (auto* s : flat_) {
     auto n = s->cleanup_uploads(older_than_ns);
     if (n) total += *n;
   }

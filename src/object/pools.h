@@ -1,30 +1,110 @@
-// Pools: the ObjectLayer the S3 API talks to. Routes each key to one erasure
-// set by SipHash of the key under the deployment id (so every node computes
-// the same placement alone), keeps buckets on every set, merges listings
-// across sets, and admits writes: the drives must have room for them
-// (object/capacity.h) and the bucket's quota must hold them (object/quota.h).
+// Pools: the ObjectLayer the S3 API talks to. A deployment is one pool or
+// more (cluster/topology.h), each a list of erasure sets; within a pool a
+// key's set is SipHash of the key under the deployment id (so every node
+// computes the same placement alone). Buckets live on every set of every
+// pool, listings merge all sets, and writes are admitted only when the
+// drives have room (object/capacity.h) and the bucket's quota holds them
+// (object/quota.h).
+//
+// Across pools (only when there are several):
+// - A new object goes to a pool drawn at random, weighted by the free space
+//   of its drives above their reserves, among the pools that accept new
+//   objects (not being decommissioned); a full pool weighs nothing. An
+//   object that exists already is overwritten in its pool, unless that pool
+//   no longer accepts objects, and then the copy left behind is deleted once
+//   the new one is committed.
+// - A key is found wherever it lives: reads ask every pool and take the
+//   newest copy (two copies exist only for a moment while an object moves,
+//   or after a crash in that moment).
+// - Writes, deletes, completions and moves of one name hold its "pool lock"
+//   (a KeyLocks of its own, distributed in a cluster), so a name's pool is
+//   decided once and conditional writes have one winner across pools.
+// With one pool none of this costs anything: every call goes straight to
+// the key's set.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "object/erasure_set.h"
+#include "object/key_locks.h"
 #include "object/quota.h"
 
 namespace silo::object {
 
+// The bucket that holds Silo's own deployment-wide records (pool jobs):
+// an invalid S3 bucket name, so no request can reach it, and never listed.
+inline constexpr std::string_view kSystemBucket = ".silo.sys";
+
+struct Pool {
+  std::string name;  // the command-line argument it came from
+  std::vector<std::unique_ptr<ErasureSet>> sets;
+};
+
+struct PoolsOptions {
+  // The pool locks (see above); a LocalKeyLocks when null.
+  std::shared_ptr<KeyLocks> pool_locks;
+  std::chrono::milliseconds lock_timeout{30'000};
+};
+
+// What move_object did.
+enum class MoveOutcome { kMoved, kGone, kStaleRemoved };
+
 class Pools final : public ObjectLayer {
  public:
+  // One pool of `sets`.
   Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id);
+  Pools(std::vector<Pool> pools, std::string deployment_id, PoolsOptions options);
 
-  size_t set_count() const { return sets_.size(); }
-  ErasureSet& set(size_t i) { return *sets_[i]; }
+  // Every set of every pool, pool by pool.
+  size_t set_count() const { return flat_.size(); }
+  ErasureSet& set(size_t i) { return *flat_[i]; }
   // ErasureSet::resolve_pending on every set; returns the total settled.
   size_t resolve_pending();
-  // Index of the set that holds `key`.
-  size_t set_index(std::string_view key) const;
   BucketQuotas& quotas() { return quotas_; }
+
+  size_t pool_count() const { return pools_.size(); }
+  const std::string& pool_name(size_t p) const { return pools_[p].name; }
+  size_t pool_set_count(size_t p) const { return pools_[p].sets.size(); }
+  ErasureSet& pool_set(size_t p, size_t i) { return *pools_[p].sets[i]; }
+  // The set of pool `p` that holds `key`.
+  ErasureSet& set_for(size_t p, std::string_view key) { return *pools_[p].sets[set_index(p, key)]; }
+  size_t set_index(size_t p, std::string_view key) const;
+
+  // Whether new objects may go to pool `p` (false while it is being
+  // decommissioned, and once it is). All pools accept at first.
+  void set_accepting(size_t p, bool accepting) { accepting_[p]->store(accepting); }
+  bool accepting(size_t p) const { return accepting_[p]->load(); }
+  // Free bytes above the reserves of pool `p`'s drives, as the drives last
+  // reported them: the weight of the pool for new objects. 0 when a set of
+  // the pool cannot take writes.
+  uint64_t pool_free(size_t p) const;
+  // Bytes the objects of pool `p` hold (the drives' usage counters).
+  uint64_t pool_used(size_t p);
+  // A pool for a new object of `size` bytes, drawn by free space among the
+  // accepting pools other than `exclude`; nullopt when none can take it.
+  std::optional<size_t> choose_pool(std::optional<size_t> exclude = std::nullopt) const;
+
+  // Creates on every set the buckets the first pool has and a set lacks (a
+  // pool added to a deployment), and the system bucket. Returns how many
+  // bucket records were created.
+  size_t sync_buckets();
+
+  // Moves bucket/key out of pool `from` (under the pool lock): to pool `to`,
+  // or to one choose_pool draws; the copy keeps its ETag, modification
+  // time, metadata and checksums, and the source is deleted once the copy
+  // is committed. kGone when `from` no longer holds the key; kStaleRemoved
+  // when a newer copy lives elsewhere (the old one is deleted). `bytes` is
+  // the object's size when moved.
+  Result<MoveOutcome> move_object(std::string_view bucket, std::string_view key, size_t from,
+                                  std::optional<size_t> to, uint64_t* bytes = nullptr);
+
+  // The pool lock of a name (see above); also what serializes the updates
+  // of a record in the system bucket.
+  Result<LockGuard> pool_lock(std::string_view bucket, std::string_view key);
 
   Status make_bucket(std::string_view bucket, const BucketOptions& options = {}) override;
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
@@ -62,7 +142,25 @@ class Pools final : public ObjectLayer {
   Result<size_t> cleanup_uploads(int64_t older_than_ns) override;
 
  private:
-  ErasureSet& set_for(std::string_view key) { return *sets_[set_index(key)]; }
+  struct Holder {
+    size_t pool;
+    ObjectInfo info;
+  };
+  bool single() const { return pools_.size() == 1; }
+  ErasureSet& only_set_for(std::string_view key) { return set_for(0, key); }
+  // The pools that hold bucket/key, newest copy first. Fails when a pool
+  // cannot say (no read quorum) or the bucket does not exist.
+  Result<std::vector<Holder>> locate(std::string_view bucket, std::string_view key);
+  // The pool that holds the upload.
+  Result<size_t> upload_pool(std::string_view bucket, std::string_view key,
+                             std::string_view upload_id);
+  // Where a write of bucket/key goes, given its current holders; checks
+  // `pre` against the newest holder and clears it when the write goes to
+  // another pool (the target set would not see the object it is about).
+  Result<size_t> write_target(const std::vector<Holder>& holders, WritePreconditions& pre);
+  // Deletes the copies of bucket/key in `holders` other than pool `keep`.
+  void remove_other_copies(std::string_view bucket, std::string_view key,
+                           const std::vector<Holder>& holders, size_t keep);
   // The writer of a write to `bucket` in `set`, wrapped to answer for
   // capacity and quota; with `size`, refused at once when it cannot fit.
   Result<std::unique_ptr<ObjectWriter>> admitted(ErasureSet& set, std::string_view bucket,
@@ -70,8 +168,11 @@ class Pools final : public ObjectLayer {
                                                  std::string storage_class,
                                                  std::optional<uint64_t> size,
                                                  std::unique_ptr<ObjectWriter> inner);
-  std::vector<std::unique_ptr<ErasureSet>> sets_;
+  std::vector<Pool> pools_;
+  std::vector<ErasureSet*> flat_;
+  std::vector<std::unique_ptr<std::atomic<bool>>> accepting_;
   std::string siphash_key_;  // 16 bytes derived from the deployment id
+  PoolsOptions options_;
   BucketQuotas quotas_;
 };
 

@@ -40,6 +40,12 @@ class AdminApi {
   // quota_json. May block.
   virtual Result<std::string> set_quota(const std::string& bucket,
                                         std::optional<uint64_t> bytes) = 0;
+  // Pools and the jobs that move objects between them (object/pool_jobs.h):
+  // with `job` empty, every pool and its state; else `job` "decommission"
+  // (`action` start, status or cancel of `pool`, its number or name) or
+  // "rebalance" (start, status or stop). May block.
+  virtual Result<std::string> pools_json(const std::string& job, const std::string& action,
+                                         const std::string& pool) = 0;
 };
 
 }  // namespace silo::s3

@@ -215,6 +215,10 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
     auto answer = co_await quota_call(ctx);
     if (!answer) co_return std::unexpected(answer.error());
     body = std::move(*answer);
+  } else if (path == "/silo/admin/v1/pools" || path.starts_with("/silo/admin/v1/pools/")) {
+    auto answer = co_await pools_call(ctx, path);
+    if (!answer) co_return std::unexpected(answer.error());
+    body = std::move(*answer);
   } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::get) {
     std::string kind(ctx.query.value("kind"));
     if (!kind.empty() && kind != "heal" && kind != "scanner") {
@@ -228,6 +232,28 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
   res.set(bhttp::field::content_type, "application/json");
   res.body() = std::move(body);
   co_return co_await send(ctx, std::move(res));
+}
+
+// GET /silo/admin/v1/pools: every pool. GET .../pools/decommission?pool=P
+// and .../pools/rebalance: a job's status; POST with ?action=start|cancel
+// (decommission) or start|stop (rebalance).
+awaitable<Result<std::string>> S3Handler::pools_call(Context& ctx, std::string_view path) {
+  auto method = ctx.request().method();
+  std::string job(path.substr(std::min(path.size(), std::string_view("/silo/admin/v1/pools/").size())));
+  if (path == "/silo/admin/v1/pools") job.clear();
+  std::string action(ctx.query.value("action")), pool(ctx.query.value("pool"));
+  if (job.empty() || method == bhttp::verb::get) {
+    if (method != bhttp::verb::get) co_return fail(ErrorCode::kMethodNotAllowed);
+    action = "status";
+  } else if (method != bhttp::verb::post) {
+    co_return fail(ErrorCode::kMethodNotAllowed);
+  }
+  if (job == "decommission" && pool.empty()) {
+    co_return fail(ErrorCode::kInvalidArgument, "pool is required (its number or name)");
+  }
+  co_return co_await http::run_blocking(services_.blocking, [&]() -> Result<std::string> {
+    return services_.admin->pools_json(job, job.empty() ? "" : action, pool);
+  });
 }
 
 awaitable<Result<std::string>> S3Handler::quota_call(Context& ctx) {

@@ -58,10 +58,20 @@ std::string below_quorum(const PoolLayout& layout, const std::vector<std::option
   }
   return out;
 }
+// A pool formatted for another deployment than the first pool's.
+Status same_deployment(const std::string& found, const std::string& expected,
+                       const std::string& first_drive) {
+  if (expected.empty() || found == expected) return {};
+  return fail(ErrorCode::kInternalError,
+              "the pool of drive " + first_drive + " belongs to deployment " + found +
+                  ", the first pool to " + expected +
+                  "; a pool joins a deployment only while its drives are empty (wipe them, "
+                  "or remove the pool from the command line)");
+}
 }  // namespace
 
 Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t set_size,
-                                  size_t read_quorum) {
+                                  size_t read_quorum, const std::string& deployment_id) {
   PoolLayout layout;
   layout.set_size = set_size;
   size_t n = paths.size();
@@ -111,8 +121,8 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
                   "some drives cannot be read and none is formatted yet; fix the drives "
                   "listed above and start again");
     }
-    // A new deployment: format every drive.
-    layout.deployment_id = new_uuid();
+    // A new deployment (or a new pool of one): format every drive.
+    layout.deployment_id = deployment_id.empty() ? new_uuid() : deployment_id;
     std::vector<std::vector<std::string>> sets(n / set_size);
     for (size_t i = 0; i < n; ++i) {
       layout.drives[i].drive_id = new_uuid();
@@ -129,6 +139,9 @@ Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t 
   auto best = std::max_element(votes.begin(), votes.end(),
                                [](auto& a, auto& b) { return a.second < b.second; });
   layout.deployment_id = best->first;
+  if (auto s = same_deployment(layout.deployment_id, deployment_id, paths.front()); !s) {
+    return std::unexpected(s.error());
+  }
   const Format* reference = nullptr;
   for (const auto& f : formats) {
     if (f && f->deployment_id == layout.deployment_id) {
@@ -245,7 +258,8 @@ Status wait_for(std::string why) { return fail(ErrorCode::kServiceUnavailable, s
 // A new deployment: formatted by the first node once every drive answers.
 Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
                                       std::vector<FormatAccess>& drives,
-                                      const std::vector<DriveState>& states) {
+                                      const std::vector<DriveState>& states,
+                                      const std::string& deployment_id) {
   std::string unreachable;
   for (size_t i = 0; i < states.size(); ++i) {
     if (states[i].kind == Kind::kUnreachable || states[i].kind == Kind::kUnreadable) {
@@ -284,7 +298,7 @@ Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
   }
   PoolLayout layout;
   layout.set_size = topology.set_size;
-  layout.deployment_id = new_uuid();
+  layout.deployment_id = deployment_id.empty() ? new_uuid() : deployment_id;
   size_t n = topology.drives.size();
   std::vector<std::vector<std::string>> sets(n / topology.set_size);
   for (size_t i = 0; i < n; ++i) {
@@ -309,7 +323,8 @@ Result<PoolLayout> format_new_cluster(const cluster::Topology& topology,
 }  // namespace
 
 Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
-                                   std::vector<FormatAccess>& drives, size_t read_quorum) {
+                                   std::vector<FormatAccess>& drives, size_t read_quorum,
+                                   const std::string& deployment_id) {
   size_t n = topology.drives.size();
   std::vector<DriveState> states(n);
   for (size_t i = 0; i < n; ++i) states[i] = drives[i].read();
@@ -318,13 +333,18 @@ Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
   for (const auto& s : states) {
     if (s.format) votes[s.format->deployment_id]++;
   }
-  if (votes.empty()) return format_new_cluster(topology, drives, states);
+  if (votes.empty()) return format_new_cluster(topology, drives, states, deployment_id);
 
   auto best = std::max_element(votes.begin(), votes.end(),
                                [](auto& a, auto& b) { return a.second < b.second; });
   PoolLayout layout;
   layout.set_size = topology.set_size;
   layout.deployment_id = best->first;
+  if (auto s = same_deployment(layout.deployment_id, deployment_id,
+                               topology.drives.front().display());
+      !s) {
+    return std::unexpected(s.error());
+  }
   const Format* reference = nullptr;
   for (const auto& s : states) {
     if (s.format && s.format->deployment_id == layout.deployment_id) {

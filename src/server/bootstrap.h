@@ -40,8 +40,11 @@ struct PoolLayout {
 // naming the drives that are missing, empty or unreadable, when an erasure
 // set has fewer formatted drives than `read_quorum` (nothing is formatted
 // then, so the drives can still come back).
+// `deployment_id` is the deployment's when another pool already has it: a
+// new pool is formatted with it, and a formatted pool must carry it. Empty
+// for the first pool (a new deployment gets a new id).
 Result<PoolLayout> prepare_drives(const std::vector<std::string>& paths, size_t set_size,
-                                  size_t read_quorum);
+                                  size_t read_quorum, const std::string& deployment_id = {});
 
 // Formats the existing, empty folder of drive `index` as a replacement of the
 // drive that was there (same drive id). False when it is not empty or the
@@ -89,7 +92,9 @@ FormatAccess local_format_access(const std::string& path);
 // Fails on what waiting cannot fix (a foreign drive, drives out of place, a
 // command line that disagrees with format.json); a wait is kServiceUnavailable
 // with the reason in its message.
+// `deployment_id` as for prepare_drives.
 Result<PoolLayout> prepare_cluster(const cluster::Topology& topology,
-                                   std::vector<FormatAccess>& drives, size_t read_quorum);
+                                   std::vector<FormatAccess>& drives, size_t read_quorum,
+                                   const std::string& deployment_id = {});
 
 }  // namespace silo::server

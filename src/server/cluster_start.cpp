@@ -122,7 +122,8 @@ StartingListener::~StartingListener() { stop(); }
 
 Result<PoolLayout> join_cluster(const cluster::Topology& topology,
                                 std::shared_ptr<cluster::InternodeClient> client,
-                                size_t read_quorum, const std::atomic<bool>& stop) {
+                                size_t read_quorum, const std::atomic<bool>& stop,
+                                const std::string& deployment_id) {
   std::vector<FormatAccess> access;
   for (const auto& d : topology.drives) {
     if (d.local) {
@@ -140,7 +141,7 @@ Result<PoolLayout> join_cluster(const cluster::Topology& topology,
   Result<PoolLayout> layout = fail(ErrorCode::kServiceUnavailable, "stopped while starting");
   auto next_log = std::chrono::steady_clock::now();
   while (!stop.load()) {
-    layout = prepare_cluster(topology, access, read_quorum);
+    layout = prepare_cluster(topology, access, read_quorum, deployment_id);
     if (layout || layout.error().code != ErrorCode::kServiceUnavailable) break;
     if (std::chrono::steady_clock::now() >= next_log) {
       spdlog::info("joining the deployment: {}", layout.error().text());

@@ -55,9 +55,11 @@ class StartingListener {
 // fix. `stop` is polled: a stop signal ends the wait with
 // kServiceUnavailable. The layout's drive paths are endpoints as
 // DriveEndpoint::display() writes them.
+// `deployment_id` as for prepare_cluster (pools after the first).
 Result<PoolLayout> join_cluster(const cluster::Topology& topology,
                                 std::shared_ptr<cluster::InternodeClient> client,
-                                size_t read_quorum, const std::atomic<bool>& stop);
+                                size_t read_quorum, const std::atomic<bool>& stop,
+                                const std::string& deployment_id = {});
 
 // The drives of the erasure sets in set order: this node's as ManagedDrives
 // (also returned in `local`, with their index), the others' as RemoteDrives

@@ -32,6 +32,7 @@
 #include "http/server.h"
 #include "object/capacity.h"
 #include "object/healer.h"
+#include "object/pool_jobs.h"
 #include "object/pools.h"
 #include "s3/handler.h"
 #include "server/bootstrap.h"
@@ -156,18 +157,17 @@ const std::atomic<bool>& stop_requested_while_starting() {
 // The admin API over this server's layers.
 class ServerAdmin final : public s3::AdminApi {
  public:
-  ServerAdmin(object::Pools& pools, object::Healer& healer,
-              std::vector<std::shared_ptr<storage::Drive>>& drives, size_t set_size,
+  ServerAdmin(object::Pools& pools, object::Healer& healer, object::PoolJobs& jobs,
+              const std::vector<std::vector<std::shared_ptr<storage::Drive>>>& set_drives,
               std::string deployment_id, object::ErasureSetOptions options)
-      : pools_(pools), healer_(healer), drives_(drives), set_size_(set_size),
+      : pools_(pools), healer_(healer), jobs_(jobs), set_drives_(set_drives),
         deployment_id_(std::move(deployment_id)), options_(options), started_ns_(now_ns()) {}
 
   std::string info_json() override {
     nlohmann::json sets = nlohmann::json::array();
-    for (size_t s = 0; s < drives_.size() / set_size_; ++s) {
+    for (size_t s = 0; s < set_drives_.size(); ++s) {
       nlohmann::json drives = nlohmann::json::array();
-      for (size_t i = 0; i < set_size_; ++i) {
-        auto& d = drives_[s * set_size_ + i];
+      for (const auto& d : set_drives_[s]) {
         nlohmann::json drive = {{"path", d->endpoint()},
                                 {"state", d->online() ? "online" : "offline"}};
         if (auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true)) drive.update(capacity_json(*c));
@@ -179,7 +179,8 @@ class ServerAdmin final : public s3::AdminApi {
     nlohmann::json j = {{"version", "0.1.0"},
                         {"deployment_id", deployment_id_},
                         {"uptime_seconds", (now_ns() - started_ns_) / 1'000'000'000},
-                        {"set_size", set_size_},
+                        {"set_size", set_drives_[0].size()},
+                        {"pools", nlohmann::json::parse(jobs_.pools_json())["pools"]},
                         {"standard_parity", options_.standard_parity},
                         {"reduced_redundancy_parity", options_.reduced_parity},
                         {"sets", sets},
@@ -229,6 +230,13 @@ class ServerAdmin final : public s3::AdminApi {
                         {"usage", {{"objects", usage->objects}, {"bytes", usage->bytes}}}};
     return j.dump();
   }
+  Result<std::string> pools_json(const std::string& job, const std::string& action,
+                                 const std::string& pool) override {
+    if (job.empty()) return jobs_.pools_json();
+    if (job == "decommission") return jobs_.decommission(action, pool);
+    if (job == "rebalance") return jobs_.rebalance(action);
+    return fail(ErrorCode::kInvalidArgument, "job must be decommission or rebalance");
+  }
   Result<std::string> set_quota(const std::string& bucket, std::optional<uint64_t> bytes) override {
     if (auto s = pools_.quotas().set_quota(bucket, bytes); !s) return std::unexpected(s.error());
     spdlog::info("bucket {}: quota {}", bucket, bytes ? format_size(*bytes) : "removed");
@@ -260,23 +268,57 @@ class ServerAdmin final : public s3::AdminApi {
 
   object::Pools& pools_;
   object::Healer& healer_;
-  std::vector<std::shared_ptr<storage::Drive>>& drives_;
-  size_t set_size_;
+  object::PoolJobs& jobs_;
+  const std::vector<std::vector<std::shared_ptr<storage::Drive>>>& set_drives_;
   std::string deployment_id_;
   object::ErasureSetOptions options_;
   int64_t started_ns_;
 };
 
 // Usable space: the free space of the drives above their reserves, times
-// the data share of a stripe.
-uint64_t usable_bytes(const std::vector<std::shared_ptr<storage::Drive>>& drives,
-                      size_t set_size, int parity) {
+// the data share of a stripe of their pool.
+template <typename Parities>
+uint64_t usable_bytes(const std::vector<std::vector<std::shared_ptr<storage::Drive>>>& set_drives,
+                      const Parities& parities, const cluster::Deployment& deployment) {
   uint64_t total = 0;
-  for (const auto& d : drives) {
-    auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), false);
-    if (c && c->free > c->reserve) total += c->free - c->reserve;
+  size_t set = 0;
+  for (size_t p = 0; p < deployment.pools.size(); ++p) {
+    size_t size = deployment.pools[p].set_size;
+    size_t sets = deployment.pools[p].drives.size() / size;
+    for (size_t s = 0; s < sets; ++s, ++set) {
+      uint64_t free = 0;
+      for (const auto& d : set_drives[set]) {
+        auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), false);
+        if (c && c->free > c->reserve) free += c->free - c->reserve;
+      }
+      total += free / size * (size - static_cast<size_t>(parities[p].standard));
+    }
   }
-  return total / set_size * (set_size - static_cast<size_t>(parity));
+  return total;
+}
+
+// The banner's lines of the drives: one line for one pool, else one per pool.
+template <typename Parities>
+std::string pool_lines(const cluster::Deployment& deployment, const Parities& parities) {
+  std::string out;
+  auto drives = [&](size_t p) {
+    const auto& pool = deployment.pools[p];
+    return std::to_string(pool.drives.size()) + " in " +
+           std::to_string(pool.drives.size() / pool.set_size) + " erasure set(s) of " +
+           std::to_string(pool.set_size);
+  };
+  auto parity = [&](size_t p) {
+    return "EC:" + std::to_string(parities[p].standard) + " (STANDARD), EC:" +
+           std::to_string(parities[p].reduced) + " (REDUCED_REDUNDANCY)";
+  };
+  if (deployment.pools.size() == 1) {
+    return "  Drives:      " + drives(0) + "\n  Parity:      " + parity(0) + "\n";
+  }
+  for (size_t p = 0; p < deployment.pools.size(); ++p) {
+    out += "  Pool " + std::to_string(p + 1) + ":      " + drives(p) + ", parity " + parity(p) +
+           "\n";
+  }
+  return out;
 }
 
 // One banner line per drive at its reserve: it serves reads, not writes.
@@ -302,12 +344,11 @@ int run_server(const ServerConfig& config) {
               << config.address << "'\n";
     return 2;
   }
-  auto topology = cluster::parse_topology(config.drives, http_options.host, http_options.port);
-  if (!topology) {
-    std::cerr << "silo server: " << topology.error().text() << "\n";
+  auto deployment = cluster::parse_deployment(config.drives, http_options.host, http_options.port);
+  if (!deployment) {
+    std::cerr << "silo server: " << deployment.error().text() << "\n";
     return 2;
   }
-  auto set_size = std::optional<size_t>(topology->set_size);
   storage::ManagedDriveOptions drive_options;
   if (!config.min_free.empty()) {
     auto min_free = storage::parse_min_free(config.min_free);
@@ -342,11 +383,23 @@ int run_server(const ServerConfig& config) {
   http_options.max_connections = config.max_connections > 0
                                      ? config.max_connections
                                      : std::clamp<size_t>(raise_descriptor_limit() / 2, 16, 10000);
-  auto standard = parity_from_env("SILO_STORAGE_CLASS_STANDARD", cluster::default_parity(*set_size), *set_size);
-  auto reduced = parity_from_env("SILO_STORAGE_CLASS_RRS", 1, *set_size);
-  if (!standard || !reduced) {
-    std::cerr << "silo server: " << (!standard ? standard.error() : reduced.error()).text() << "\n";
-    return 2;
+  // Parity is per pool: its sets may be of another size than the first's.
+  struct PoolParity {
+    int standard = 0;
+    int reduced = 0;
+    size_t read_quorum = 1;  // k = set size - parity drives of a set
+  };
+  std::vector<PoolParity> parities;
+  for (const auto& pool : deployment->pools) {
+    auto standard = parity_from_env("SILO_STORAGE_CLASS_STANDARD",
+                                    cluster::default_parity(pool.set_size), pool.set_size);
+    auto reduced = parity_from_env("SILO_STORAGE_CLASS_RRS", 1, pool.set_size);
+    if (!standard || !reduced) {
+      std::cerr << "silo server: " << (!standard ? standard.error() : reduced.error()).text() << "\n";
+      return 2;
+    }
+    parities.push_back({*standard, std::min(*reduced, *standard == 0 ? 0 : *reduced),
+                        pool.set_size - static_cast<size_t>(*standard)});
   }
 
   const char* user_env = std::getenv("SILO_ROOT_USER");
@@ -381,73 +434,111 @@ int run_server(const ServerConfig& config) {
   auto call_timeout = std::chrono::milliseconds(*drive_timeout / 1'000'000);
   // A drive whose calls wait a whole timeout without any answer hangs.
   drive_options.stall_after = call_timeout;
-  // Reads need k = set size - parity drives of a set.
-  size_t read_quorum = *set_size - static_cast<size_t>(*standard);
   std::string token = cluster::internode_token(user, password);
   std::shared_ptr<cluster::InternodeClient> internode_client;
-  Result<PoolLayout> layout = fail(ErrorCode::kInternalError, "no layout");
-  // Every drive in set order; the ones on this node are also managed here
-  // (monitored, reopened, replaced), each with its index in `drives`.
+  // Each pool's layout, in pool order; the first pool's deployment id is
+  // every pool's.
+  std::vector<PoolLayout> layouts;
+  // Every drive of every pool in set order; the ones on this node are also
+  // managed here (monitored, reopened, replaced).
   std::vector<std::shared_ptr<storage::Drive>> drives;
-  std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> local;
+  struct OwnDrive {
+    size_t index;  // in `drives`
+    size_t pool;
+    size_t slot;   // in its pool's layout
+    std::shared_ptr<storage::ManagedDrive> drive;
+  };
+  std::vector<OwnDrive> local;
+  auto add_pool = [&](PoolLayout layout, std::vector<std::shared_ptr<storage::Drive>> pool_drives,
+                      std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> own) {
+    for (auto& [i, d] : own) local.push_back({drives.size() + i, layouts.size(), i, d});
+    drives.insert(drives.end(), pool_drives.begin(), pool_drives.end());
+    layouts.push_back(std::move(layout));
+  };
   // Distributed: the node's lock table, served from the start (settling at
   // start takes key locks on every node) until the node stops.
   auto lock_server = std::make_shared<cluster::LockServer>();
   cluster::LockService lock_service(lock_server, token);
   std::unique_ptr<StartingListener> starting;
-  if (topology->distributed()) {
+  if (deployment->distributed()) {
     internode_client = std::make_shared<cluster::InternodeClient>(token);
-    std::cout << "Joining a deployment of " << topology->nodes.size() << " nodes ("
-              << topology->drives.size() << " drives) as " << topology->self << std::endl;
-    auto listener = StartingListener::start(*topology, http_options, token, blocking, lock_service);
+    auto all = deployment->all_drives();
+    std::cout << "Joining a deployment of " << deployment->nodes.size() << " nodes ("
+              << all.drives.size() << " drives";
+    if (deployment->pools.size() > 1) std::cout << " in " << deployment->pools.size() << " pools";
+    std::cout << ") as " << deployment->self << std::endl;
+    auto listener = StartingListener::start(all, http_options, token, blocking, lock_service);
     if (!listener) {
       std::cerr << "silo server: " << listener.error().text() << "\n";
       return 1;
     }
     starting = std::move(*listener);
-    layout = join_cluster(*topology, internode_client, read_quorum, stop_requested_while_starting());
-    if (!layout) {
-      std::cerr << "silo server: " << layout.error().text() << "\n";
-      return 1;
-    }
-    spdlog::info("joined deployment {}: opening the drives", layout->deployment_id);
-    // This node's drives by their folders from here on (replacements are
-    // formatted there).
-    for (size_t i = 0; i < topology->drives.size(); ++i) {
-      if (topology->drives[i].local) layout->drives[i].path = topology->drives[i].path;
-    }
-    drives = cluster_drives(*topology, *layout, drive_options, internode_client, local);
-  } else {
-    std::vector<std::string> paths;
-    for (const auto& d : topology->drives) paths.push_back(d.path);
-    layout = prepare_drives(paths, *set_size, read_quorum);
-    if (!layout) {
-      std::cerr << "silo server: " << layout.error().text() << "\n";
-      return 1;
-    }
-    for (const auto& slot : layout->drives) {
-      auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
-      if (slot.reachable && !d->open_now()) {
-        spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
+    for (size_t p = 0; p < deployment->pools.size(); ++p) {
+      const auto& pool = deployment->pools[p];
+      auto layout = join_cluster(pool, internode_client, parities[p].read_quorum,
+                                 stop_requested_while_starting(),
+                                 layouts.empty() ? std::string() : layouts[0].deployment_id);
+      if (!layout) {
+        std::cerr << "silo server: "
+                  << (deployment->pools.size() > 1 ? "pool " + std::to_string(p + 1) + ": " : "")
+                  << layout.error().text() << "\n";
+        return 1;
       }
-      local.emplace_back(drives.size(), d);
-      drives.push_back(std::move(d));
+      // This node's drives by their folders from here on (replacements are
+      // formatted there).
+      for (size_t i = 0; i < pool.drives.size(); ++i) {
+        if (pool.drives[i].local) layout->drives[i].path = pool.drives[i].path;
+      }
+      std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> own;
+      auto pool_drives = cluster_drives(pool, *layout, drive_options, internode_client, own);
+      add_pool(std::move(*layout), std::move(pool_drives), std::move(own));
+    }
+    spdlog::info("joined deployment {}: drives open", layouts[0].deployment_id);
+  } else {
+    for (size_t p = 0; p < deployment->pools.size(); ++p) {
+      const auto& pool = deployment->pools[p];
+      std::vector<std::string> paths;
+      for (const auto& d : pool.drives) paths.push_back(d.path);
+      auto layout = prepare_drives(paths, pool.set_size, parities[p].read_quorum,
+                                   layouts.empty() ? std::string() : layouts[0].deployment_id);
+      if (!layout) {
+        std::cerr << "silo server: "
+                  << (deployment->pools.size() > 1 ? "pool " + std::to_string(p + 1) + ": " : "")
+                  << layout.error().text() << "\n";
+        return 1;
+      }
+      std::vector<std::shared_ptr<storage::Drive>> pool_drives;
+      std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> own;
+      for (const auto& slot : layout->drives) {
+        auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
+        if (slot.reachable && !d->open_now()) {
+          spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
+        }
+        own.emplace_back(pool_drives.size(), d);
+        pool_drives.push_back(std::move(d));
+      }
+      add_pool(std::move(*layout), std::move(pool_drives), std::move(own));
     }
   }
-  if (topology->distributed() && topology->max_per_node > static_cast<size_t>(*standard)) {
-    spdlog::warn("one node holds {} drives of an erasure set but the parity is EC:{}: reads "
-                 "stop while that node is down",
-                 topology->max_per_node, *standard);
+  const std::string& deployment_id = layouts[0].deployment_id;
+  for (size_t p = 0; p < deployment->pools.size(); ++p) {
+    const auto& pool = deployment->pools[p];
+    if (pool.distributed() && pool.max_per_node > static_cast<size_t>(parities[p].standard)) {
+      spdlog::warn("one node holds {} drives of an erasure set but the parity is EC:{}: reads "
+                   "stop while that node is down",
+                   pool.max_per_node, parities[p].standard);
+    }
   }
   object::ErasureSetOptions set_options;
-  set_options.standard_parity = *standard;
-  set_options.reduced_parity = std::min(*reduced, *standard == 0 ? 0 : *reduced);
+  set_options.standard_parity = parities[0].standard;
+  set_options.reduced_parity = parities[0].reduced;
   set_options.drive_timeout = call_timeout;
-  if (topology->distributed()) {
+  object::PoolsOptions pools_options;
+  if (deployment->distributed()) {
     // Key and upload locks on a majority of the nodes, one peer per node.
     std::vector<std::shared_ptr<cluster::LockPeer>> lock_peers;
-    for (const auto& node : topology->nodes) {
-      if (node == topology->self) {
+    for (const auto& node : deployment->nodes) {
+      if (node == deployment->self) {
         lock_peers.push_back(std::make_shared<cluster::LocalLockPeer>(lock_server));
       } else {
         lock_peers.push_back(
@@ -456,24 +547,41 @@ int run_server(const ServerConfig& config) {
     }
     auto dist_locks = [&](std::string prefix) {
       cluster::DistLocksOptions o;
-      o.owner = topology->self;
+      o.owner = deployment->self;
       o.prefix = std::move(prefix);
       return std::make_shared<cluster::DistLocks>(lock_peers, o);
     };
     set_options.key_locks = dist_locks("k:");
     set_options.upload_locks = dist_locks("u:");
+    if (deployment->pools.size() > 1) pools_options.pool_locks = dist_locks("p:");
   }
-  std::vector<std::unique_ptr<object::ErasureSet>> sets;
-  for (size_t s = 0; s < drives.size() / *set_size; ++s) {
-    std::vector<std::shared_ptr<storage::Drive>> members(drives.begin() + static_cast<long>(s * *set_size),
-                                                         drives.begin() + static_cast<long>((s + 1) * *set_size));
-    sets.push_back(std::make_unique<object::ErasureSet>(std::move(members), set_options));
+  std::vector<object::Pool> pools;
+  // Every set's drives, in set order (for the admin API).
+  std::vector<std::vector<std::shared_ptr<storage::Drive>>> set_drives;
+  size_t first = 0;
+  for (size_t p = 0; p < deployment->pools.size(); ++p) {
+    const auto& pool = deployment->pools[p];
+    object::ErasureSetOptions options = set_options;
+    options.standard_parity = parities[p].standard;
+    options.reduced_parity = parities[p].reduced;
+    object::Pool made;
+    made.name = pool.spec;
+    for (size_t s = 0; s < pool.drives.size() / pool.set_size; ++s) {
+      auto begin = drives.begin() + static_cast<long>(first + s * pool.set_size);
+      std::vector<std::shared_ptr<storage::Drive>> members(begin, begin + static_cast<long>(pool.set_size));
+      set_drives.push_back(members);
+      made.sets.push_back(std::make_unique<object::ErasureSet>(std::move(members), options));
+    }
+    first += pool.drives.size();
+    pools.push_back(std::move(made));
   }
-  object::Pools layer(std::move(sets), layout->deployment_id);
+  object::Pools layer(std::move(pools), deployment_id, pools_options);
   // Before serving: settle the changes a crash interrupted between drives.
   if (size_t settled = layer.resolve_pending()) {
     spdlog::info("settled {} change(s) interrupted by the last stop", settled);
   }
+  // A pool added to the deployment gets the buckets the others have.
+  layer.sync_buckets();
   object::HealerOptions heal_options;
   if (const char* rate = std::getenv("SILO_HEAL_RATE")) heal_options.scan_rate = std::atof(rate);
   if (const char* every = std::getenv("SILO_SCANNER_INTERVAL")) {
@@ -481,20 +589,28 @@ int run_server(const ServerConfig& config) {
   }
   object::Healer healer(layer, heal_options);
   bool any_replaced = false;
-  for (const auto& slot : layout->drives) any_replaced = any_replaced || slot.replaced;
+  for (const auto& layout : layouts) {
+    for (const auto& slot : layout.drives) any_replaced = any_replaced || slot.replaced;
+  }
   if (any_replaced) healer.start_background_heal("replaced drive(s)");
   // A drive folder that comes back empty while running is a replacement too.
-  for (auto& [i, d] : local) {
-    d->set_replacement([&layout = *layout, i] { return format_replacement(layout, i); },
-                       [&healer] { healer.start_background_heal("replaced drive"); });
+  for (auto& own : local) {
+    own.drive->set_replacement(
+        [&layout = layouts[own.pool], slot = own.slot] { return format_replacement(layout, slot); },
+        [&healer] { healer.start_background_heal("replaced drive"); });
   }
-  ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options);
+  // Decommission and rebalance; resumed here when this node ran them.
+  object::PoolJobsOptions jobs_options;
+  if (deployment->distributed()) jobs_options.self = deployment->self;
+  object::PoolJobs pool_jobs(layer, jobs_options);
+  pool_jobs.start();
+  ServerAdmin admin(layer, healer, pool_jobs, set_drives, deployment_id, set_options);
 
   // Watches drive identity; takes vanished drives offline and brings them back.
   // Stopped and joined on every way out of this function.
   std::jthread monitor([&local](std::stop_token stop) {
     while (!stop.stop_requested()) {
-      for (auto& [i, d] : local) d->check();
+      for (auto& own : local) own.drive->check();
       for (int i = 0; i < 10 && !stop.stop_requested(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
@@ -516,9 +632,10 @@ int run_server(const ServerConfig& config) {
   // This node's drives and locks for the other nodes.
   std::unique_ptr<cluster::DriveService> drive_service;
   std::unique_ptr<cluster::InternodeRouter> internode_router;
-  if (topology->distributed()) {
+  if (deployment->distributed()) {
     std::map<std::string, std::shared_ptr<storage::Drive>> own;
-    for (auto& [i, d] : local) own[topology->drives[i].path] = d;
+    auto all = deployment->all_drives();
+    for (auto& o : local) own[all.drives[o.index].path] = o.drive;
     drive_service = std::make_unique<cluster::DriveService>(std::move(own), token, blocking);
     internode_router =
         std::make_unique<cluster::InternodeRouter>(drive_service.get(), &lock_service);
@@ -536,11 +653,8 @@ int run_server(const ServerConfig& config) {
   std::string shown_host = http_options.host == "0.0.0.0" ? "127.0.0.1" : http_options.host;
   std::cout << "Silo object storage server\n"
             << "  API:         http://" << shown_host << ":" << server.port() << "\n"
-            << "  Drives:      " << drives.size() << " in " << drives.size() / *set_size
-            << " erasure set(s) of " << *set_size << "\n"
-            << "  Parity:      EC:" << set_options.standard_parity << " (STANDARD), EC:"
-            << set_options.reduced_parity << " (REDUCED_REDUNDANCY)\n"
-            << "  Capacity:    " << format_size(usable_bytes(drives, *set_size, set_options.standard_parity))
+            << pool_lines(*deployment, parities)
+            << "  Capacity:    " << format_size(usable_bytes(set_drives, parities, *deployment))
             << " usable (free space above each drive's reserve, less parity)\n"
             << full_drive_lines(drives)
             << "  Region:      "

@@ -42,12 +42,26 @@ class Cluster:
         self.nodes = [SiloServer([self.arg], extra_args=extra_args, env=env,
                                  log_dir=self.base) for _ in self.ports]
 
+    def use_pools(self, pools, labels=None):
+        """Gives every node the same arguments: one pool per list of node
+        indices in `pools`, each node's drives of pool P under nN/pP/ (P
+        from `labels`, by default 1, 2, ...: a pool keeps its label when
+        the pools before it are removed)."""
+        labels = labels or range(1, len(pools) + 1)
+        args = [",".join(
+            f"http://127.0.0.1:{self.ports[i]}{self.base}/n{i + 1}/p{label}/d{{1...{self.drives_per_node}}}"
+            for i in members) for label, members in zip(labels, pools)]
+        for node in self.nodes:
+            node.drives = args
+
     def node_drives(self, i):
         return [self.base / f"n{i + 1}" / f"d{d + 1}" for d in range(self.drives_per_node)]
 
-    def start(self, timeout=60):
-        """Starts every node at once (each waits for the others to agree on
-        the format) and waits until all of them are ready."""
+    def start(self, timeout=60, which=None):
+        """Starts every node (or those in `which`) at once (each waits for
+        the others to agree on the format) and waits until all of them are
+        ready."""
+        which = list(range(len(self.nodes))) if which is None else list(which)
         errors = []
 
         def start_one(node, port):
@@ -56,8 +70,8 @@ class Cluster:
             except Exception as e:  # noqa: BLE001 (reported below)
                 errors.append(e)
 
-        threads = [threading.Thread(target=start_one, args=(n, p))
-                   for n, p in zip(self.nodes, self.ports)]
+        threads = [threading.Thread(target=start_one, args=(self.nodes[i], self.ports[i]))
+                   for i in which]
         for t in threads:
             t.start()
         for t in threads:
@@ -65,7 +79,7 @@ class Cluster:
         if errors:
             self.stop()
             raise errors[0]
-        self.wait_ready(range(len(self.nodes)), timeout)
+        self.wait_ready(which, timeout)
         return self
 
     def start_node(self, i, timeout=60):

@@ -279,6 +279,27 @@ TEST(DriveFormat, DriveOfAnotherDeploymentIsRefused) {
   EXPECT_FALSE(mixed);
 }
 
+TEST(DriveFormat, ANewPoolJoinsTheDeploymentOfTheFirstAndAForeignPoolIsRefused) {
+  TempDir a, b, c, d, e, f;
+  auto first = server::prepare_drives({a.path(), b.path()}, 2, 1);
+  ASSERT_TRUE(first);
+  auto second = server::prepare_drives({c.path(), d.path()}, 2, 1, first->deployment_id);
+  ASSERT_TRUE(second) << second.error().text();
+  EXPECT_EQ(second->deployment_id, first->deployment_id);
+  auto fc = read_format(c.path());
+  ASSERT_TRUE(fc && fc->has_value());
+  EXPECT_EQ((*fc)->deployment_id, first->deployment_id);
+  // Restarted, the pool is found as it was formatted.
+  auto again = server::prepare_drives({c.path(), d.path()}, 2, 1, first->deployment_id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->drives[0].drive_id, second->drives[0].drive_id);
+  // A pool formatted for another deployment is refused, naming the fix.
+  ASSERT_TRUE(server::prepare_drives({e.path(), f.path()}, 2, 1));
+  auto foreign = server::prepare_drives({e.path(), f.path()}, 2, 1, first->deployment_id);
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.error().text().find("belongs to deployment"), std::string::npos);
+}
+
 // ---- buckets
 
 TEST_F(LocalDriveTest, MadeBucketsAreStatableAndListedInNameOrder) {

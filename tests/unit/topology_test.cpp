@@ -80,5 +80,49 @@ TEST(TopologyTest, MistakesAreRefusedWithWhatToChange) {
   }
 }
 
+TEST(DeploymentTest, EachArgumentWithRangesIsAPool) {
+  auto d = parse_deployment({"/srv/a/d{1...4}", "/srv/b/d{1...8}"}, "", 9000);
+  ASSERT_TRUE(d) << d.error().text();
+  ASSERT_EQ(d->pools.size(), 2u);
+  EXPECT_EQ(d->pools[0].spec, "/srv/a/d{1...4}");
+  EXPECT_EQ(d->pools[0].set_size, 4u);
+  EXPECT_EQ(d->pools[1].drives.size(), 8u);
+  EXPECT_EQ(d->pools[1].drives[0].path, "/srv/b/d1");
+  EXPECT_EQ(d->all_drives().drives.size(), 12u);
+}
+
+TEST(DeploymentTest, ArgumentsWithoutRangesAreOnePool) {
+  auto d = parse_deployment({"/srv/d1", "/srv/d2", "/srv/d3", "/srv/d4"}, "", 9000);
+  ASSERT_TRUE(d) << d.error().text();
+  ASSERT_EQ(d->pools.size(), 1u);
+  EXPECT_EQ(d->pools[0].drives.size(), 4u);
+  EXPECT_EQ(d->pools[0].spec, "/srv/d1 /srv/d2 /srv/d3 /srv/d4");
+  auto mixed = parse_deployment({"/srv/a/d{1...4}", "/srv/d5"}, "", 9000);
+  ASSERT_FALSE(mixed);
+  EXPECT_NE(mixed.error().text().find("one argument with ranges"), std::string::npos);
+}
+
+TEST(DeploymentTest, ANodeMayOwnDrivesInOnlySomePools) {
+  // Expansion by new nodes: 9101-9102 hold pool 1, 9103-9104 pool 2.
+  std::vector<std::string> args{"http://127.0.0.1:{9101...9102}/p1/d{1...2}",
+                                "http://127.0.0.1:{9103...9104}/p2/d{1...2}"};
+  auto d = parse_deployment(args, "127.0.0.1", 9103);
+  ASSERT_TRUE(d) << d.error().text();
+  EXPECT_EQ(d->nodes.size(), 4u);
+  EXPECT_EQ(d->self, "127.0.0.1:9103");
+  EXPECT_EQ(d->pools[0].local_count(), 0u);
+  EXPECT_TRUE(d->pools[0].self.empty());
+  EXPECT_EQ(d->pools[1].local_count(), 2u);
+  auto stranger = parse_deployment(args, "127.0.0.1", 9999);
+  ASSERT_FALSE(stranger);
+  EXPECT_NE(stranger.error().text().find("none of the endpoints is this node"), std::string::npos);
+}
+
+TEST(DeploymentTest, ADriveInTwoPoolsIsRefused) {
+  auto d = parse_deployment({"/srv/d{1...4}", "/srv/d{3...6}"}, "", 9000);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().text().find("more than one pool"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace silo::cluster
