@@ -68,9 +68,12 @@ def stop_many(processes, timeout=30):
         stop(proc, timeout=max(0.1, deadline - time.monotonic()))
 
 
-def stop_all():
+def stop_all(keep=(), sig=signal.SIGTERM):
+    """Stops every process still running that start() or run() started,
+    but those in `keep`."""
     for proc in list(_started):
-        stop(proc, timeout=10)
+        if proc not in keep:
+            stop(proc, sig=sig, timeout=10)
 
 
 def run(args, timeout=None, **kwargs):
