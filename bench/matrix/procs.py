@@ -53,9 +53,27 @@ def stop(proc, sig=signal.SIGTERM, timeout=30):
         _started.remove(proc)
 
 
-def stop_all():
+def stop_many(processes, timeout=30):
+    """Stops several processes started by start() together: SIGTERM to every
+    one first (a cluster's nodes then shut down side by side, not each
+    waiting for peers already gone), then waits, SIGKILL after `timeout`."""
+    for proc in processes:
+        if proc.poll() is None:
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+    deadline = time.monotonic() + timeout
+    for proc in processes:
+        stop(proc, timeout=max(0.1, deadline - time.monotonic()))
+
+
+def stop_all(keep=(), sig=signal.SIGTERM):
+    """Stops every process still running that start() or run() started,
+    but those in `keep`."""
     for proc in list(_started):
-        stop(proc, timeout=10)
+        if proc not in keep:
+            stop(proc, sig=sig, timeout=10)
 
 
 def run(args, timeout=None, **kwargs):
@@ -112,22 +130,27 @@ def rss_bytes(pid):
 
 
 class RssSampler:
-    """Samples a process's RSS every `interval` seconds in a thread; `peak`
-    is the largest value seen since start()."""
+    """Samples the RSS of a process (or of several: `pid` may be a list) every
+    `interval` seconds in a thread; `peak` is the largest value seen since
+    start() (of the sum, for several), `peaks` the largest of each pid."""
 
     def __init__(self, pid, interval=0.5):
-        self.pid, self.interval = pid, interval
+        self.pids = list(pid) if isinstance(pid, (list, tuple)) else [pid]
+        self.interval = interval
         self.peak = 0
+        self.peaks = [0] * len(self.pids)
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            rss = rss_bytes(self.pid)
-            if rss is None:
+            values = [rss_bytes(pid) for pid in self.pids]
+            if all(v is None for v in values):
                 return
-            self.peak = max(self.peak, rss)
+            values = [v or 0 for v in values]
+            self.peaks = [max(a, b) for a, b in zip(self.peaks, values)]
+            self.peak = max(self.peak, sum(values))
             self.samples += 1
             self._stop.wait(self.interval)
 

@@ -1,5 +1,6 @@
 """The Markdown report of bench/run-matrix: machine, limits, one table per
-Silo layout with the peer's figure, the ratios and the targets of issue 4."""
+Silo layout with the peer's figure, the ratios and the targets of issue 4,
+and the 4-node cluster next to the single node with its two goals."""
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -99,6 +100,114 @@ def targets(layout, case, silo, peer, limits, one_drive):
     return "", None
 
 
+# The cluster's goals: its figure as a share of the single node's (4 drives,
+# EC 2+2: the fair comparison; 1 drive when only that layout ran).
+CLUSTER_GOALS = {"put-4KiB": 0.5, "get-64MiB": 0.7}
+
+
+def single_reference(silo):
+    """(layout, cases) of the single node the cluster is compared with."""
+    for drives in (4, 1):
+        if drives in silo:
+            return drives, silo[drives].get("cases", {})
+    if silo:
+        drives = sorted(silo)[-1]
+        return drives, silo[drives].get("cases", {})
+    return None, {}
+
+
+def layout_name(drives):
+    return "1 drive" if drives == 1 else f"{drives} drives (EC {drives // 2}+{drives // 2})"
+
+
+def cluster_title(cluster):
+    n, d = cluster.get("nodes", 4), cluster.get("drives_per_node", 2)
+    return f"{n}-node cluster ({n} × {d} drives, EC {n * d // 2}+{n * d // 2})"
+
+
+def cluster_goals(cluster, silo):
+    """[(case, cluster figure, single figure, ratio, goal share, met)]."""
+    ref_drives, ref = single_reference(silo)
+    cases = cluster.get("cases", {}) if cluster else {}
+    out = []
+    for case, share in CLUSTER_GOALS.items():
+        c = figure(cases.get(case), case)
+        one = figure(ref.get(case), case)
+        r = ratio(c, one)
+        out.append((case, c, one, r, share, None if r is None else r >= share))
+    return ref_drives, out
+
+
+def per_node(result, case):
+    nodes = (result or {}).get("nodes")
+    if not nodes:
+        return ""
+    key, _ = METRIC[case]
+    return " / ".join("failed" if n.get("failed") or n.get(key) is None else fmt_num(n[key])
+                      for n in nodes)
+
+
+def cluster_section(cluster, silo):
+    """The cluster's table next to the single node's figures, and its goals."""
+    title = cluster_title(cluster)
+    out = [f"## Silo, {title}", ""]
+    if cluster.get("failed"):
+        return out + [f"The cluster did not run: {cluster['failed']}", ""], \
+            [(f"cluster: {CASE_TITLE[c]} ≥ {g:.0%} of single node", None)
+             for c, g in CLUSTER_GOALS.items()]
+    ref_drives, goals = cluster_goals(cluster, silo)
+    one = silo.get(1, {}).get("cases", {})
+    four = silo.get(4, {}).get("cases", {})
+    cases = cluster.get("cases", {})
+    lines = ["| case | cluster (sum of 4 nodes) | p50 / p99 ms | per node | "
+             "single node, 4 drives (EC 2+2) | cluster ÷ 4 drives | single node, 1 drive | "
+             "cluster ÷ 1 drive | goal | met |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|:-:|"]
+    goal_of = {g[0]: g for g in goals}
+    for case in METRIC:
+        if case not in cases:
+            continue
+        unit = METRIC[case][1]
+        c = figure(cases[case], case)
+        a, b = figure(one.get(case), case), figure(four.get(case), case)
+        if unit == "s":  # a time: the ratio is how many times faster
+            r1, r4 = ratio(a, c), ratio(b, c)
+        else:
+            r1, r4 = ratio(c, a), ratio(c, b)
+        note = cases[case].get("note", "")
+        c_text = fmt_num(c, unit) + (f" ({note})" if note else "")
+        if case in ("list-flat", "list-walk") and c is not None:
+            c_text += f" (all in {fmt_num(cases[case]['seconds'], 's')})"
+        goal, met = "", ""
+        if case in goal_of:
+            _, _, _, _, share, ok = goal_of[case]
+            goal = f"≥ {share:.0%} of single node" + (f", {layout_name(ref_drives)}"
+                                                     if ref_drives else "")
+            met = check(ok)
+        fmt_r = (lambda r: "n/a" if r is None else f"{r:.0%}") if unit != "s" else fmt_ratio
+        lines.append(f"| {CASE_TITLE[case]} | {c_text} | {latency(cases[case])} | "
+                     f"{per_node(cases[case], case)} | "
+                     f"{fmt_num(b, unit) if four else 'not run'} | {fmt_r(r4) if four else ''} | "
+                     f"{fmt_num(a, unit) if one else 'not run'} | {fmt_r(r1) if one else ''} | "
+                     f"{goal} | {met} |")
+    out += lines + [""]
+    ref_name = f"single node, {layout_name(ref_drives)}" if ref_drives else "single node"
+    out += ["Goals (cluster ÷ single node; the single node is the 4-drive EC 2+2 layout when "
+            "it ran):", ""]
+    verdicts = []
+    for case, c, one_fig, r, share, ok in goals:
+        unit = METRIC[case][1]
+        state = {True: "**met**", False: "**not met**", None: "not measured"}[ok]
+        out.append(f"- 4-node {CASE_TITLE[case]} {fmt_num(c, unit)} ÷ {ref_name} "
+                   f"{fmt_num(one_fig, unit)} = {'n/a' if r is None else f'{r:.0%}'} "
+                   f"(goal ≥ {share:.0%}): {state}")
+        verdicts.append((f"cluster: {CASE_TITLE[case]} ≥ {share:.0%} of {ref_name}", ok))
+    out.append("")
+    if cluster.get("list"):
+        out += [list_note(cluster["list"], None, ""), ""]
+    return out, verdicts
+
+
 def latency(result):
     if not result or result.get("failed") or "latency_ms" not in result:
         return ""
@@ -155,8 +264,10 @@ def machine_lines(m):
 def limits_table(limits):
     disk = limits.get("disk", {})
     nginx = limits.get("nginx", {})
+    loopback = limits.get("loopback", {})
     rows = [("Loopback TCP (iperf3, 1 stream)",
-             fmt_num(limits.get("loopback", {}).get("mib_per_s"), "MiB/s"), "—")]
+             fmt_num(loopback.get("mib_per_s"), "MiB/s")
+             + (f" ({loopback['note']})" if loopback.get("note") else ""), "—")]
     if disk:
         b, d, f = disk["buffered_fsync"], disk["direct_fsync"], disk["fsync_latency"]
         rows += [(f"Disk seq. write, buffered + fsync (dd {b['mib']} MiB)",
@@ -191,14 +302,20 @@ def memory_lines(layouts):
         ok_idle = None if idle is None else idle < 150 * MiB
         ok_peak = None if peak is None else peak < GiB
         verdicts += [(f"{name} idle RSS", ok_idle), (f"{name} peak RSS", ok_peak)]
+        if rss.get("processes", 1) > 1:  # a cluster: no single-server target
+            each = ", ".join(fmt_bytes(x) for x in rss.get("peak_per_process", []))
+            lines.append(f"| {name} | {fmt_bytes(idle)} | {fmt_bytes(peak)} (per node: {each}) | "
+                         f"{fmt_bytes(rss.get('idle_end'))} | — | |")
+            continue
         lines.append(f"| {name} | {fmt_bytes(idle)} | {fmt_bytes(peak)} | "
                      f"{fmt_bytes(rss.get('idle_end'))} | idle < 150 MiB, peak < 1 GiB | "
                      f"{check(ok_idle)} {check(ok_peak)} |")
     return lines, verdicts
 
 
-def render(machine, limits, silo, peer, peer_name, notes, quick):
-    """silo: {layout drives: {'cases': {case: result}, 'rss': {...}, ...}}."""
+def render(machine, limits, silo, peer, peer_name, notes, quick, cluster=None):
+    """silo: {layout drives: {'cases': {case: result}, 'rss': {...}, ...}};
+    cluster: the same for the 4-node cluster (None when not run)."""
     out = ["# Silo benchmark matrix", ""]
     if quick:
         out += ["**Quick smoke run (--quick): short cases and a small LIST bucket; "
@@ -217,11 +334,19 @@ def render(machine, limits, silo, peer, peer_name, notes, quick):
         all_verdicts += [(f"{title}: {CASE_TITLE[c]}", ok) for c, ok in verdicts]
         if r.get("list"):
             out += [list_note(r["list"], peer.get("list") if peer else None, peer_name), ""]
+    if cluster:
+        lines, verdicts = cluster_section(cluster, silo)
+        out += lines
+        all_verdicts += verdicts
     layouts = [("1 drive" if d == 1 else f"{d} drives", r) for d, r in sorted(silo.items())]
+    if cluster and cluster.get("rss"):
+        layouts.append(("4-node cluster (sum of 4 processes)", cluster))
     if peer:
         layouts.append((peer_name, peer))
     mem, verdicts = memory_lines(layouts)
-    all_verdicts += [(n, ok) for n, ok in verdicts if not n.startswith(peer_name)]
+    # The RSS targets are a single server's: not the peer's, nor the cluster's sum.
+    all_verdicts += [(n, ok) for n, ok in verdicts
+                     if not n.startswith(peer_name) and not n.startswith("4-node")]
     out += ["## Memory (server RSS from /proc/PID/status, sampled every 0.5 s)", ""] + mem + [""]
     if peer:
         out += [f"## {peer_name}: measured here vs the issue's reference", "",
@@ -271,6 +396,18 @@ HOW = [
     "Every PUT/GET/STAT/DELETE case is one `silo bench OP --size S --concurrency C "
     "--duration D --json` (libcurl, keep-alive, every GET verified byte for byte); the raw "
     "JSON of each run is kept in the run's folder.",
+    "- 4-node cluster: four `silo server` processes on loopback ports, 2 folders each, all "
+    "started with the same comma-separated endpoints argument (one erasure set of 8 drives, "
+    "EC 4+4; README, distributed mode); the run starts once every node answers "
+    "`/silo/health/ready` and sees every drive online. `silo bench` takes one endpoint, so "
+    "each case runs one `silo bench` per node at once, the case's concurrency and prepared "
+    "objects split evenly between them (×32 = 4 × 8; ×4 = 4 × 1), and the figure is the sum "
+    "of the four rates (p50: the ops-weighted mean of the nodes' p50s; p99: the largest); "
+    "the runs' windows overlap but are not exactly aligned (each prepares its own objects "
+    "first). LIST: the filler's connections are spread over the nodes, the listings go to "
+    "the first node. Every node, the four load generators and the single-node server all "
+    "share the machine's cores, so the cluster pays for 4 servers' and 4 clients' work on "
+    "the same CPUs.",
     "- The peer (s3rver, the npm fake S3 server, `node --openssl-legacy-provider`) gets the "
     "same `silo bench` runs and the same LIST client; a case it cannot do shows n/a.",
     "- LIST: the bucket is filled with empty objects by a concurrent Python filler "
@@ -289,33 +426,45 @@ HOW = [
 ]
 
 
-def render_readme(machine, limits, silo, peer, peer_name):
-    """The compact version for README.md: one table, both layouts, the peer."""
+def render_readme(machine, limits, silo, peer, peer_name, cluster=None):
+    """The compact version for README.md: one table, both layouts, the
+    4-node cluster, the peer."""
     one = silo.get(1, {}).get("cases", {})
     four = silo.get(4, {}).get("cases", {})
+    cc = cluster.get("cases", {}) if cluster else {}
     pc = peer.get("cases", {}) if peer else {}
     disk = limits["disk"]["buffered_fsync"]["mib_per_s"]
     nginx = limits["nginx"]
+    loopback = limits.get("loopback", {}).get("mib_per_s")
     out = [f"Latest full run, {machine['date']}: {machine['cpu']}, {machine['cores']} cores, "
            f"{machine['ram_gib']:.0f} GiB RAM, {machine['filesystem'].split(' on ')[0]}, "
            f"kernel {machine['kernel']}, load average {machine['load_start'].split()[0]} at "
            f"start (shared machine); Silo {machine['commit']}. Limits measured in the same "
-           f"run: loopback TCP {limits['loopback']['mib_per_s']:,.0f} MiB/s, disk write+fsync "
+           f"run: loopback TCP {fmt_num(loopback, 'MiB/s')}, disk write+fsync "
            f"{disk:,.0f} MiB/s, nginx 4 KiB {nginx['4KiB']['req_per_s']:,.0f} req/s, nginx "
            f"1 MiB {nginx['1MiB']['mib_per_s']:,.0f} MiB/s.", "",
-           f"| case | 1 drive | 4 drives (EC 2+2) | {peer_name} | 1 drive × {peer_name} | "
-           "target | met |", "|---|---:|---:|---:|---:|---|:-:|"]
+           f"| case | 1 drive | 4 drives (EC 2+2) | 4 nodes × 2 drives (EC 4+4) | {peer_name} | "
+           f"1 drive × {peer_name} | target | met |", "|---|---:|---:|---:|---:|---:|---|:-:|"]
+    _, goals = cluster_goals(cluster, silo) if cluster else (None, [])
+    goal_of = {g[0]: g for g in goals}
     for case in METRIC:
-        if case not in one and case not in four:
+        if case not in one and case not in four and case not in cc:
             continue
         unit = METRIC[case][1]
         a, b, p = figure(one.get(case), case), figure(four.get(case), case), figure(pc.get(case), case)
+        c = figure(cc.get(case), case)
         r = ratio(p, a) if unit == "s" else ratio(a, p)
         t1, m1 = targets(1, case, a, p, limits, one)
         t4, m4 = targets(4, case, b, p, limits, one)
-        target = "; ".join(x for x in (t1 and f"1 drive {t1}", t4 and f"4 drives {t4}") if x)
-        met = " ".join(check(m) for t, m in ((t1, m1), (t4, m4)) if t)
+        tc, mc = "", None
+        if case in goal_of:
+            tc = f"4 nodes ≥ {goal_of[case][4]:.0%} of single node"
+            mc = goal_of[case][5]
+        target = "; ".join(x for x in (t1 and f"1 drive {t1}", t4 and f"4 drives {t4}", tc)
+                           if x)
+        met = " ".join(check(m) for t, m in ((t1, m1), (t4, m4), (tc, mc)) if t)
         out.append(f"| {CASE_TITLE[case]} | {fmt_num(a, unit)} | {fmt_num(b, unit)} | "
+                   f"{fmt_num(c, unit) if cluster else 'not run'} | "
                    f"{fmt_num(p, unit) if peer else 'not run'} | {fmt_ratio(r)} | {target} | "
                    f"{met} |")
     rss = [f"{'1 drive' if d == 1 else f'{d} drives'} {fmt_bytes(r['rss'].get('idle_start'))} "

@@ -144,12 +144,14 @@ def key_name(i, dirs):
 
 
 def _fill_range(endpoint, access_key, secret_key, bucket, start, stop, step, dirs, threads):
-    """Runs in a worker process: PUTs keys start, start+step, ... < stop."""
+    """Runs in a worker process: PUTs keys start, start+step, ... < stop.
+    `endpoint` may be a list (a cluster's nodes): thread t uses the t-th."""
     ids = range(start, stop, step)
     errors = []
+    endpoints = list(endpoint) if isinstance(endpoint, (list, tuple)) else [endpoint]
 
     def work(t):
-        c = Client(endpoint, access_key, secret_key)
+        c = Client(endpoints[t % len(endpoints)], access_key, secret_key)
         try:
             for i in ids[t::threads]:
                 c.put_empty(bucket, key_name(i, dirs))
@@ -172,8 +174,10 @@ def fill(endpoint, access_key, secret_key, bucket, count, dirs, processes=2, thr
          progress=None):
     """Writes `count` empty objects named by key_name() with processes x threads
     connections; returns the seconds it took. `progress(done)` is called now
-    and then with a rough count of objects written."""
-    c = Client(endpoint, access_key, secret_key)
+    and then with a rough count of objects written. `endpoint` may be a list
+    of a cluster's nodes: the connections are spread over them."""
+    first = endpoint[0] if isinstance(endpoint, (list, tuple)) else endpoint
+    c = Client(first, access_key, secret_key)
     c.create_bucket(bucket)
     c.close()
     t0 = time.monotonic()
