@@ -126,7 +126,10 @@ awaitable<void> DriveService::handle(http::Exchange& exchange) {
       if (length) call.body.resize(*length);
       size_t filled = 0;
       while (result) {
-        if (call.body.size() - filled < 64 * 1024) {
+        // A body of known length is read into its exact size (growing it
+        // would zero 64 KiB per call); one without grows as it comes.
+        if (length && filled == *length) break;
+        if (!length && call.body.size() - filled < 64 * 1024) {
           if (call.body.size() >= options_.max_body) {
             result = fail(ErrorCode::kEntityTooLarge, "internode: body too large");
             break;

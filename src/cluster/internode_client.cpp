@@ -127,6 +127,10 @@ struct InternodeClient::Pool {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    // The shared cache keeps this many idle connections (libcurl's default
+    // is 5): below the calls in flight to all peers, every call would open
+    // a connection of its own and close it after.
+    curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 1024L);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);

@@ -287,13 +287,42 @@ Status RemoteDrive::write_format(Deadline deadline, const storage::Format& forma
 // ---- Buckets
 
 Status RemoteDrive::make_bucket(Deadline deadline, const BucketRecord& bucket) {
+  forget_bucket(bucket.name);
   return status_of(rpc(deadline, "make_bucket", {}, storage::encode(bucket)));
 }
 
 Result<BucketRecord> RemoteDrive::stat_bucket(Deadline deadline, std::string_view bucket) {
   auto r = rpc(deadline, "stat_bucket", {{"bucket", bucket}});
-  if (!r) return std::unexpected(r.error());
-  return storage::decode_bucket(*r);
+  if (!r) {
+    if (r.error().code == ErrorCode::kNoSuchBucket) forget_bucket(bucket);
+    return std::unexpected(r.error());
+  }
+  auto record = storage::decode_bucket(*r);
+  if (record) {
+    std::lock_guard lock(buckets_mu_);
+    if (buckets_.size() > 10'000) buckets_.clear();
+    buckets_[std::string(bucket)] = {*record, std::chrono::steady_clock::now()};
+  }
+  return record;
+}
+
+// What the drive said of the bucket within the last second. Only "exists"
+// is remembered: it lets a write go on without asking, and the drive checks
+// the bucket again when the write commits (a bucket deleted meanwhile
+// refuses it there).
+Result<BucketRecord> RemoteDrive::stat_bucket_cached(Deadline, std::string_view bucket) {
+  std::lock_guard lock(buckets_mu_);
+  auto it = buckets_.find(std::string(bucket));
+  if (it == buckets_.end() ||
+      std::chrono::steady_clock::now() - it->second.second >= std::chrono::seconds(1)) {
+    return fail(ErrorCode::kWouldBlock);
+  }
+  return it->second.first;
+}
+
+void RemoteDrive::forget_bucket(std::string_view bucket) {
+  std::lock_guard lock(buckets_mu_);
+  buckets_.erase(std::string(bucket));
 }
 
 Result<std::vector<BucketRecord>> RemoteDrive::list_buckets(Deadline deadline) {
@@ -301,10 +330,12 @@ Result<std::vector<BucketRecord>> RemoteDrive::list_buckets(Deadline deadline) {
 }
 
 Status RemoteDrive::delete_bucket(Deadline deadline, std::string_view bucket) {
+  forget_bucket(bucket);
   return status_of(rpc(deadline, "delete_bucket", {{"bucket", bucket}}));
 }
 
 Status RemoteDrive::update_bucket(Deadline deadline, const BucketRecord& bucket) {
+  forget_bucket(bucket.name);
   return status_of(rpc(deadline, "update_bucket", {}, storage::encode(bucket)));
 }
 
@@ -318,7 +349,26 @@ Result<storage::BucketUsage> RemoteDrive::bucket_usage(Deadline deadline, std::s
   return storage::BucketUsage{static_cast<int64_t>(*objects), static_cast<int64_t>(*bytes)};
 }
 
+// From memory when the drive answered within a second, as a local drive
+// does; one caller at a time fetches a stale value while the others use it.
 Result<storage::DiskInfo> RemoteDrive::disk_info(Deadline deadline, bool refresh) {
+  if (!refresh) {
+    std::unique_lock lock(disk_mu_);
+    bool fresh = disk_ && std::chrono::steady_clock::now() - disk_at_ < std::chrono::seconds(1);
+    if (fresh || (disk_ && disk_fetching_)) return *disk_;
+    disk_fetching_ = true;
+  }
+  auto r = fetch_disk_info(deadline, refresh);
+  std::lock_guard lock(disk_mu_);
+  if (!refresh) disk_fetching_ = false;
+  if (r) {
+    disk_ = *r;
+    disk_at_ = std::chrono::steady_clock::now();
+  }
+  return r;
+}
+
+Result<storage::DiskInfo> RemoteDrive::fetch_disk_info(Deadline deadline, bool refresh) {
   auto r = rpc(deadline, "disk_info", {{"refresh", flag(refresh)}});
   if (!r) return std::unexpected(r.error());
   WireReader in(*r);

@@ -19,8 +19,12 @@
 #pragma once
 
 #include <initializer_list>
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "cluster/internode_client.h"
@@ -63,6 +67,8 @@ class RemoteDrive final : public storage::Drive {
 
   Status make_bucket(Deadline deadline, const storage::BucketRecord& bucket) override;
   Result<storage::BucketRecord> stat_bucket(Deadline deadline, std::string_view bucket) override;
+  Result<storage::BucketRecord> stat_bucket_cached(Deadline deadline,
+                                                   std::string_view bucket) override;
   Result<std::vector<storage::BucketRecord>> list_buckets(Deadline deadline) override;
   Status delete_bucket(Deadline deadline, std::string_view bucket) override;
 
@@ -124,10 +130,23 @@ class RemoteDrive final : public storage::Drive {
   size_t scan_page() const { return options_.scan_page; }
 
  private:
+  Result<storage::DiskInfo> fetch_disk_info(Deadline deadline, bool refresh);
+  void forget_bucket(std::string_view bucket);
+
   const std::shared_ptr<InternodeClient> client_;
   const std::shared_ptr<PeerHealth> peer_;
   const std::string path_;
   const RemoteDriveOptions options_;
+  // The last capacity the drive reported: every write checks the room of
+  // every drive (object/capacity.h), which must not cost a call each.
+  std::mutex disk_mu_;
+  std::optional<storage::DiskInfo> disk_;
+  std::chrono::steady_clock::time_point disk_at_{};
+  bool disk_fetching_ = false;
+  // Buckets the drive said exist, and when (see stat_bucket_cached).
+  std::mutex buckets_mu_;
+  std::unordered_map<std::string, std::pair<storage::BucketRecord, std::chrono::steady_clock::time_point>>
+      buckets_;
 };
 
 }  // namespace silo::cluster

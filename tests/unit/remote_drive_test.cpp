@@ -168,6 +168,33 @@ TEST_F(RemoteDriveTest, BucketsRoundTripWithTheirErrors) {
   EXPECT_EQ(gone.error().code, ErrorCode::kNoSuchBucket);
 }
 
+TEST_F(RemoteDriveTest, WritesAskNoCallForABucketSeenOrTheRoomOfTheLastSecond) {
+  make_bucket("photos");
+  // Unknown yet: the caller must ask.
+  EXPECT_EQ(remote_.stat_bucket_cached(soon(), "photos").error().code, ErrorCode::kWouldBlock);
+  ASSERT_TRUE(remote_.stat_bucket(soon(), "photos").has_value());
+  EXPECT_TRUE(remote_.stat_bucket_cached(soon(), "photos").has_value());
+  auto room = remote_.disk_info(soon(), false);
+  ASSERT_TRUE(room.has_value());
+  // With the node stopped, both answers come from memory.
+  uint16_t port = node_.port();
+  node_.stop();
+  EXPECT_TRUE(remote_.stat_bucket_cached(soon(), "photos").has_value());
+  auto again = remote_.disk_info(soon(), false);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->total, room->total);
+  EXPECT_FALSE(remote_.disk_info(soon(), true).has_value());  // a refresh asks
+  node_.start(port);
+  for (int i = 0; i < 100 && !remote_.online(); ++i) std::this_thread::sleep_for(20ms);
+  // A deleted bucket is forgotten at once; a remembered one after a second.
+  ASSERT_TRUE(remote_.delete_bucket(soon(), "photos").has_value());
+  EXPECT_EQ(remote_.stat_bucket_cached(soon(), "photos").error().code, ErrorCode::kWouldBlock);
+  make_bucket("logs");
+  ASSERT_TRUE(remote_.stat_bucket(soon(), "logs").has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(remote_.stat_bucket_cached(soon(), "logs").error().code, ErrorCode::kWouldBlock);
+}
+
 TEST_F(RemoteDriveTest, InlineObjectsCommitReadAndDelete) {
   make_bucket("b");
   auto rec = inline_record(std::string("bin\0ary", 7));
