@@ -87,6 +87,10 @@ struct PutOptions {
 // What only the caller knows once the whole body was read and checked.
 struct PutFinal {
   KeyValues checksums;
+  // Replaces the write's preconditions (PutOptions) when set: a layer that
+  // checked them itself, against what the writer's set cannot see, passes
+  // none.
+  std::optional<WritePreconditions> preconditions;
 };
 
 class ObjectWriter {

@@ -166,7 +166,8 @@ class ErasureWriter final : public ObjectWriter {
     if (reachable < write_quorum(layout_)) return fail(ErrorCode::kInsufficientWriteQuorum);
     auto guard = set_.locks().lock(set_.lock_deadline(), bucket_, key_);
     if (!guard) return std::unexpected(guard.error());
-    if (auto s = writes_.check_preconditions(bucket_, key_, options_.preconditions); !s) {
+    const auto& pre = final.preconditions ? *final.preconditions : options_.preconditions;
+    if (auto s = writes_.check_preconditions(bucket_, key_, pre); !s) {
       return std::unexpected(s.error());
     }
     // Checked last before writing: a distributed lock may have lapsed while

@@ -32,20 +32,40 @@ std::vector<Pool> one_pool(std::vector<std::unique_ptr<ErasureSet>> sets) {
   return pools;
 }
 
-// Holds the pool lock of a name from begin_put until the writer goes, and
-// removes the copies other pools kept once the write is committed.
+}  // namespace
+
+// A write when there are several pools: the body goes to the pool chosen
+// when it began; the commit takes the name's pool lock, checks the
+// preconditions against the copy in whichever pool holds the name now, and
+// removes the copies other pools keep once it is committed. The lock is
+// not held while the body arrives: a writer waiting for it holds a thread
+// of the blocking pool, which the body's own writes need.
 class PoolWriter final : public ObjectWriter {
  public:
-  PoolWriter(std::unique_ptr<ObjectWriter> inner, LockGuard guard,
-             std::function<void()> after_commit)
-      : inner_(std::move(inner)), guard_(std::move(guard)),
-        after_commit_(std::move(after_commit)) {}
+  PoolWriter(Pools& pools, std::string bucket, std::string key, size_t pool,
+             WritePreconditions pre, std::unique_ptr<ObjectWriter> inner)
+      : pools_(pools), bucket_(std::move(bucket)), key_(std::move(key)), pool_(pool),
+        pre_(std::move(pre)), inner_(std::move(inner)) {}
 
   Status write(std::span<const uint8_t> data) override { return inner_->write(data); }
   Result<ObjectInfo> commit(const PutFinal& final) override {
-    if (!guard_.held()) return fail(ErrorCode::kLockLost);
-    auto r = inner_->commit(final);
-    if (r && after_commit_) after_commit_();
+    auto guard = pools_.pool_lock(bucket_, key_);
+    if (!guard) return std::unexpected(guard.error());
+    auto holders = pools_.locate(bucket_, key_);
+    if (!holders) return std::unexpected(holders.error());
+    PutFinal checked = final;
+    if (!holders->empty() && holders->front().pool != pool_) {
+      // The current object lives in another pool: checked here.
+      if (auto s = Pools::check_preconditions(pre_, &holders->front().info); !s) {
+        return std::unexpected(s.error());
+      }
+      checked.preconditions = WritePreconditions{};
+    } else if (holders->empty() && pre_.if_match) {
+      return fail(ErrorCode::kNoSuchKey);
+    }
+    if (!guard->held()) return fail(ErrorCode::kLockLost);
+    auto r = inner_->commit(checked);
+    if (r) pools_.remove_other_copies(bucket_, key_, *holders, pool_);
     return r;
   }
   uint64_t bytes_written() const override { return inner_->bytes_written(); }
@@ -53,12 +73,12 @@ class PoolWriter final : public ObjectWriter {
   Status expect(uint64_t size) override { return inner_->expect(size); }
 
  private:
+  Pools& pools_;
+  std::string bucket_, key_;
+  size_t pool_;
+  WritePreconditions pre_;
   std::unique_ptr<ObjectWriter> inner_;
-  LockGuard guard_;
-  std::function<void()> after_commit_;
 };
-
-}  // namespace
 
 Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id)
     : Pools(one_pool(std::move(sets)), std::move(deployment_id), PoolsOptions{}) {}
@@ -189,8 +209,7 @@ Result<LockGuard> Pools::pool_lock(std::string_view bucket, std::string_view key
   return options_.pool_locks->lock(Deadline::after(options_.lock_timeout), bucket, key);
 }
 
-Result<size_t> Pools::write_target(const std::vector<Holder>& holders, WritePreconditions& pre) {
-  const ObjectInfo* current = holders.empty() ? nullptr : &holders.front().info;
+Status Pools::check_preconditions(const WritePreconditions& pre, const ObjectInfo* current) {
   if (pre.if_none_match_any && current) return fail(ErrorCode::kPreconditionFailed);
   if (pre.if_match) {
     if (!current) return fail(ErrorCode::kNoSuchKey);
@@ -198,10 +217,15 @@ Result<size_t> Pools::write_target(const std::vector<Holder>& holders, WritePrec
       return fail(ErrorCode::kPreconditionFailed);
     }
   }
+  return {};
+}
+
+Result<size_t> Pools::write_target(const std::vector<Holder>& holders,
+                                   const WritePreconditions& pre) {
+  const ObjectInfo* current = holders.empty() ? nullptr : &holders.front().info;
+  // Early, so a refused write sends no body; checked again at the commit.
+  if (auto s = check_preconditions(pre, current); !s) return std::unexpected(s.error());
   if (current && accepting(holders.front().pool)) return holders.front().pool;
-  // Checked here under the pool lock: the target set does not hold the
-  // object the preconditions are about.
-  pre = {};
   auto p = choose_pool();
   if (!p) return fail(ErrorCode::kServiceUnavailable, "no pool accepts new objects");
   return *p;
@@ -341,22 +365,18 @@ Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
     if (!w) return w;
     return admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
   }
-  auto guard = pool_lock(bucket, key);
-  if (!guard) return std::unexpected(guard.error());
   auto holders = locate(bucket, key);
   if (!holders) return std::unexpected(holders.error());
   auto target = write_target(*holders, options.preconditions);
   if (!target) return std::unexpected(target.error());
   ErasureSet& set = set_for(*target, key);
+  WritePreconditions pre = options.preconditions;
   auto w = set.begin_put(bucket, key, std::move(options));
   if (!w) return w;
   auto admitted_writer = admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
   if (!admitted_writer) return admitted_writer;
-  return std::make_unique<PoolWriter>(
-      std::move(*admitted_writer), std::move(*guard),
-      [this, b = std::string(bucket), k = std::string(key), h = std::move(*holders), t = *target] {
-        remove_other_copies(b, k, h, t);
-      });
+  return std::make_unique<PoolWriter>(*this, std::string(bucket), std::string(key), *target,
+                                      std::move(pre), std::move(*admitted_writer));
 }
 
 Result<ObjectInfo> Pools::head_object(std::string_view bucket, std::string_view key) {
@@ -477,8 +497,7 @@ Result<UploadInfo> Pools::create_upload(std::string_view bucket, std::string_vie
     // Where the object is now, if that pool still takes objects.
     auto holders = locate(bucket, key);
     if (!holders) return std::unexpected(holders.error());
-    WritePreconditions none;
-    auto target = write_target(*holders, none);
+    auto target = write_target(*holders, WritePreconditions{});
     if (!target) return std::unexpected(target.error());
     pool = *target;
   }
@@ -534,11 +553,8 @@ Result<ObjectInfo> Pools::complete_upload(std::string_view bucket, std::string_v
                                 [&](const Holder& x) { return x.pool == *pool; });
     if (!holders.empty() && current != holders.begin()) {
       // The object the preconditions are about lives in another pool.
-      auto pre = options.preconditions;
-      const ObjectInfo& newest = holders.front().info;
-      if (pre.if_none_match_any) return fail(ErrorCode::kPreconditionFailed);
-      if (pre.if_match && *pre.if_match != "*" && *pre.if_match != newest.etag) {
-        return fail(ErrorCode::kPreconditionFailed);
+      if (auto s = check_preconditions(options.preconditions, &holders.front().info); !s) {
+        return std::unexpected(s.error());
       }
       checked.preconditions = {};
     }

@@ -16,9 +16,11 @@
 // - A key is found wherever it lives: reads ask every pool and take the
 //   newest copy (two copies exist only for a moment while an object moves,
 //   or after a crash in that moment).
-// - Writes, deletes, completions and moves of one name hold its "pool lock"
-//   (a KeyLocks of its own, distributed in a cluster), so a name's pool is
-//   decided once and conditional writes have one winner across pools.
+// - The commits, deletes, completions and moves of one name hold its "pool
+//   lock" (a KeyLocks of its own, distributed in a cluster): conditional
+//   writes are checked against the copy in whichever pool holds the name and
+//   have one winner across pools, and a commit removes the copies other
+//   pools keep. (Not while a body arrives: see PoolWriter in pools.cpp.)
 // With one pool none of this costs anything: every call goes straight to
 // the key's set.
 #pragma once
@@ -142,6 +144,7 @@ class Pools final : public ObjectLayer {
   Result<size_t> cleanup_uploads(int64_t older_than_ns) override;
 
  private:
+  friend class PoolWriter;
   struct Holder {
     size_t pool;
     ObjectInfo info;
@@ -154,10 +157,12 @@ class Pools final : public ObjectLayer {
   // The pool that holds the upload.
   Result<size_t> upload_pool(std::string_view bucket, std::string_view key,
                              std::string_view upload_id);
-  // Where a write of bucket/key goes, given its current holders; checks
-  // `pre` against the newest holder and clears it when the write goes to
-  // another pool (the target set would not see the object it is about).
-  Result<size_t> write_target(const std::vector<Holder>& holders, WritePreconditions& pre);
+  // The preconditions of a write against `current` (null: no object).
+  static Status check_preconditions(const WritePreconditions& pre, const ObjectInfo* current);
+  // Where a write of bucket/key goes, given its current holders (its pool,
+  // if that still accepts objects, else one drawn by free space); refuses
+  // at once a write whose preconditions fail already.
+  Result<size_t> write_target(const std::vector<Holder>& holders, const WritePreconditions& pre);
   // Deletes the copies of bucket/key in `holders` other than pool `keep`.
   void remove_other_copies(std::string_view bucket, std::string_view key,
                            const std::vector<Holder>& holders, size_t keep);

@@ -39,7 +39,7 @@ def write_id_of(data):
 
 @dataclass
 class Workload:
-    endpoint: str
+    endpoint: object  # one URL, or a list: clients are spread over them (a cluster's nodes)
     access_key: str
     secret_key: str
     bucket: str
@@ -62,12 +62,18 @@ class Workload:
     # Bumped by restart(): clients then open new connections, so no request
     # after a restart goes out on a socket of the killed process.
     epoch: int = 0
+    _clients_made: int = 0
 
     def client(self):
+        endpoint = self.endpoint
+        if isinstance(endpoint, (list, tuple)):
+            with self._lock:
+                endpoint = endpoint[self._clients_made % len(endpoint)]
+                self._clients_made += 1
         cfg = Config(signature_version="s3v4", s3={"addressing_style": "path"},
                      retries={"total_max_attempts": 1, "mode": "standard"},
                      connect_timeout=3, read_timeout=30, max_pool_connections=4)
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
+        return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=self.access_key,
                             aws_secret_access_key=self.secret_key, region_name="us-east-1",
                             config=cfg)
 

@@ -182,6 +182,26 @@ TEST_F(PoolsTest, ConcurrentCreatesOfOneKeyHaveOneWinnerAcrossPools) {
   }
 }
 
+TEST_F(PoolsTest, AWriterDoesNotHoldItsNameWhileItsBodyArrives) {
+  // Two writers of one name open at once (a slow client's body, a second
+  // PUT): the second is not kept waiting for the first (the server's
+  // blocking threads would all wait, and the first body could not be
+  // written); the later commit wins.
+  auto first = pools_->begin_put("bkt", "k", PutOptions{});
+  ASSERT_TRUE(first);
+  ASSERT_TRUE((*first)->write(bytes("first ")));
+  auto started = std::chrono::steady_clock::now();
+  auto second = pools_->begin_put("bkt", "k", PutOptions{});
+  ASSERT_TRUE(second);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  ASSERT_TRUE((*second)->write(bytes("second")));
+  ASSERT_TRUE((*second)->commit({}));
+  ASSERT_TRUE((*first)->write(bytes("body")));
+  ASSERT_TRUE((*first)->commit({}));
+  EXPECT_EQ(get("k"), "first body");
+  EXPECT_EQ(holders("k").size(), 1u);
+}
+
 TEST_F(PoolsTest, AMovedObjectKeepsItsETagTimeMetadataAndBytes) {
   pools_->set_accepting(1, false);
   std::string data(3 << 20, 'm');  // several stripes, not inline
