@@ -20,10 +20,24 @@ std::vector<ErasureSet*> set_pointers(const std::vector<std::unique_ptr<ErasureS
 }
 }  // namespace
 
-Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id)
+namespace {
+NoBucketEvents no_bucket_events;
+}  // namespace
+
+Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id,
+             BucketEvents* events)
     : sets_(std::move(sets)),
       siphash_key_(md5_raw(deployment_id)),
-      quotas_(set_pointers(sets_)) {}
+      quotas_(set_pointers(sets_)),
+      events_(events ? *events : no_bucket_events) {}
+
+Status Pools::set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
+  if (auto s = quotas_.set_quota(bucket, bytes); !s) return s;
+  events_.bucket_changed(bucket);
+  return {};
+}
+
+void Pools::forget_bucket(std::string_view bucket) { quotas_.forget(bucket); }
 
 Result<std::unique_ptr<ObjectWriter>> Pools::admitted(ErasureSet& set, std::string_view bucket,
                                                       std::string_view key,
@@ -78,6 +92,7 @@ Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options)
   }
   if (exists == sets_.size()) return fail(ErrorCode::kBucketAlreadyOwnedByYou);
   quotas_.forget(bucket);
+  events_.bucket_changed(bucket);
   return {};
 }
 
@@ -100,6 +115,7 @@ Status Pools::delete_bucket(std::string_view bucket) {
     if (!r && r.error().code != ErrorCode::kNoSuchBucket) return r;
   }
   quotas_.forget(bucket);
+  events_.bucket_changed(bucket);
   return {};
 }
 

@@ -3,12 +3,16 @@
 // the same placement alone), keeps buckets on every set, merges listings
 // across sets, and admits writes: the drives must have room for them
 // (object/capacity.h) and the bucket's quota must hold them (object/quota.h).
+// Every change to a bucket's configuration made here is reported to
+// BucketEvents (the other nodes of a deployment drop what they remember of
+// the bucket); forget_bucket() is the other side, for changes made elsewhere.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "object/bucket_events.h"
 #include "object/erasure_set.h"
 #include "object/quota.h"
 
@@ -16,7 +20,9 @@ namespace silo::object {
 
 class Pools final : public ObjectLayer {
  public:
-  Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id);
+  // `events` (null: nobody to tell) must outlive the Pools.
+  Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id,
+        BucketEvents* events = nullptr);
 
   size_t set_count() const { return sets_.size(); }
   ErasureSet& set(size_t i) { return *sets_[i]; }
@@ -25,6 +31,11 @@ class Pools final : public ObjectLayer {
   // Index of the set that holds `key`.
   size_t set_index(std::string_view key) const;
   BucketQuotas& quotas() { return quotas_; }
+  // Sets (nullopt: clears) the bucket's quota and reports the change.
+  Status set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes);
+  // Another node changed the bucket's configuration: drops what this node
+  // remembers of it (its quota), so the next request reads it again.
+  void forget_bucket(std::string_view bucket);
 
   Status make_bucket(std::string_view bucket, const BucketOptions& options = {}) override;
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
@@ -73,6 +84,7 @@ class Pools final : public ObjectLayer {
   std::vector<std::unique_ptr<ErasureSet>> sets_;
   std::string siphash_key_;  // 16 bytes derived from the deployment id
   BucketQuotas quotas_;
+  BucketEvents& events_;
 };
 
 }  // namespace silo::object

@@ -27,6 +27,7 @@
 #include "cluster/internode_client.h"
 #include "cluster/internode_router.h"
 #include "cluster/lock_service.h"
+#include "cluster/peer_events.h"
 #include "cluster/remote_lock_peer.h"
 #include "cluster/topology.h"
 #include "http/server.h"
@@ -230,7 +231,7 @@ class ServerAdmin final : public s3::AdminApi {
     return j.dump();
   }
   Result<std::string> set_quota(const std::string& bucket, std::optional<uint64_t> bytes) override {
-    if (auto s = pools_.quotas().set_quota(bucket, bytes); !s) return std::unexpected(s.error());
+    if (auto s = pools_.set_bucket_quota(bucket, bytes); !s) return std::unexpected(s.error());
     spdlog::info("bucket {}: quota {}", bucket, bytes ? format_size(*bytes) : "removed");
     return quota_json(bucket);
   }
@@ -469,7 +470,16 @@ int run_server(const ServerConfig& config) {
                                                          drives.begin() + static_cast<long>((s + 1) * *set_size));
     sets.push_back(std::make_unique<object::ErasureSet>(std::move(members), set_options));
   }
-  object::Pools layer(std::move(sets), layout->deployment_id);
+  // Bucket configuration changes made here are told to the other nodes.
+  std::unique_ptr<cluster::PeerEvents> peer_events;
+  if (topology->distributed()) {
+    std::vector<std::string> peers;
+    for (const auto& node : topology->nodes) {
+      if (node != topology->self) peers.push_back("http://" + node);
+    }
+    peer_events = std::make_unique<cluster::PeerEvents>(internode_client, peers);
+  }
+  object::Pools layer(std::move(sets), layout->deployment_id, peer_events.get());
   // Before serving: settle the changes a crash interrupted between drives.
   if (size_t settled = layer.resolve_pending()) {
     spdlog::info("settled {} change(s) interrupted by the last stop", settled);
@@ -513,15 +523,19 @@ int run_server(const ServerConfig& config) {
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
   s3::Services services{layer, credentials, blocking, std::move(s3_config), &admin, user};
-  // This node's drives and locks for the other nodes.
+  // This node's drives and locks for the other nodes, and their news of
+  // bucket changes.
   std::unique_ptr<cluster::DriveService> drive_service;
+  std::unique_ptr<cluster::PeerEventService> event_service;
   std::unique_ptr<cluster::InternodeRouter> internode_router;
   if (topology->distributed()) {
     std::map<std::string, std::shared_ptr<storage::Drive>> own;
     for (auto& [i, d] : local) own[topology->drives[i].path] = d;
     drive_service = std::make_unique<cluster::DriveService>(std::move(own), token, blocking);
-    internode_router =
-        std::make_unique<cluster::InternodeRouter>(drive_service.get(), &lock_service);
+    event_service = std::make_unique<cluster::PeerEventService>(
+        token, [&layer](std::string_view bucket) { layer.forget_bucket(bucket); });
+    internode_router = std::make_unique<cluster::InternodeRouter>(
+        drive_service.get(), &lock_service, event_service.get());
     services.internode = internode_router.get();
   }
   s3::S3Handler handler(services);

@@ -13,8 +13,9 @@ import requests
 from botocore.exceptions import ClientError
 
 from cluster import Cluster
-from ec_helpers import wait_for
+from ec_helpers import admin_json, wait_for
 
+KIB = 1024
 MIB = 1024 * 1024
 
 # What these check is the servers' distribution, not an SDK: they run once,
@@ -190,3 +191,23 @@ def test_conditional_writes_through_every_node_have_one_winner(cluster):
                              for c, b in zip(clients, bodies)]))
         assert cluster.client(3).get_object(Bucket="cond", Key="k")["Body"].read() == bodies[w]
 
+
+
+def test_a_quota_change_through_one_node_applies_at_once_on_the_others(cluster):
+    """Nodes remember a bucket's quota for a few seconds; the node that
+    changes it tells the others, so none of them goes on trusting the old
+    value."""
+    cluster.client(0).create_bucket(Bucket="quo")
+    writer = cluster.client(1)
+    # Node 2 now remembers that the bucket has no quota.
+    writer.put_object(Bucket="quo", Key="a", Body=b"a" * (60 * KIB))
+    admin_json(cluster.nodes[0], "PUT", "/silo/admin/v1/quota",
+               {"bucket": "quo", "size": str(100 * KIB)})
+    started = time.monotonic()
+    with pytest.raises(ClientError) as e:
+        writer.put_object(Bucket="quo", Key="b", Body=b"b" * (60 * KIB))
+    assert e.value.response["Error"]["Code"] == "QuotaExceeded"
+    admin_json(cluster.nodes[2], "DELETE", "/silo/admin/v1/quota", {"bucket": "quo"})
+    writer.put_object(Bucket="quo", Key="b", Body=b"b" * (60 * KIB))
+    # Well within the 5 s a remembered quota is trusted.
+    assert time.monotonic() - started < 3
