@@ -112,6 +112,13 @@ Result<std::unique_ptr<StartingListener>> StartingListener::start(
 void StartingListener::stop() {
   if (!server_) return;
   server_->stop();
+  // As Server::join asks: a call still running on the blocking pool resumes
+  // on its connection's loop, which join() destroys. Calls have deadlines;
+  // past the longest wait, the loops go regardless.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server_->active() > 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   server_->join();
   io_.stop();
   loop_.join();
