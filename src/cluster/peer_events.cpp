@@ -6,6 +6,7 @@
 
 #include "cluster/internode_http.h"
 #include "cluster/wire.h"
+#include "common/log.h"
 
 namespace silo::cluster {
 
@@ -81,9 +82,15 @@ void PeerEvents::run(Peer& peer) {
       }
       // Best effort: fails at once while the peer is offline, and a peer
       // that misses an event drops its memory of the bucket by expiry.
-      (void)client_->call(*peer.health, path,
-                          std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
-                          Deadline::after(options_.call_timeout));
+      auto r = client_->call(*peer.health, path,
+                             std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
+                             Deadline::after(options_.call_timeout));
+      if (!r) {
+        spdlog::info("{} was not told of changes to {} bucket(s) ({}); it trusts what it "
+                     "remembers of them for a few more seconds",
+                     peer.health->base_url(), std::count(body.begin(), body.end(), '\n'),
+                     r.error().text());
+      }
     }
     lock.lock();
     peer.done = upto;

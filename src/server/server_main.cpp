@@ -1,6 +1,7 @@
 #include "server/server_main.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -154,26 +155,40 @@ const std::atomic<bool>& stop_requested_while_starting() {
   return g_stop_while_starting;
 }
 
+// One node of the deployment as `admin info` shows it.
+struct AdminNode {
+  std::string endpoint;                         // http://host:port
+  std::shared_ptr<cluster::PeerHealth> health;  // null: this node (always online)
+  std::vector<size_t> drives;                   // its drives' indexes in set order
+};
+
 // The admin API over this server's layers.
 class ServerAdmin final : public s3::AdminApi {
  public:
   ServerAdmin(object::Pools& pools, object::Healer& healer,
               std::vector<std::shared_ptr<storage::Drive>>& drives, size_t set_size,
-              std::string deployment_id, object::ErasureSetOptions options)
+              std::string deployment_id, object::ErasureSetOptions options,
+              std::vector<AdminNode> nodes)
       : pools_(pools), healer_(healer), drives_(drives), set_size_(set_size),
-        deployment_id_(std::move(deployment_id)), options_(options), started_ns_(now_ns()) {}
+        deployment_id_(std::move(deployment_id)), options_(options), nodes_(std::move(nodes)),
+        started_ns_(now_ns()) {}
 
   std::string info_json() override {
+    // Each drive's state and usage, asked once for the sets and the nodes.
+    std::vector<nlohmann::json> drive_info;
+    for (auto& d : drives_) {
+      auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true);
+      // The state after the call: a call that found the drive's node gone
+      // has just marked it offline.
+      nlohmann::json drive = {{"path", d->endpoint()},
+                              {"state", d->online() ? "online" : "offline"}};
+      if (c) drive.update(capacity_json(*c));
+      drive_info.push_back(std::move(drive));
+    }
     nlohmann::json sets = nlohmann::json::array();
     for (size_t s = 0; s < drives_.size() / set_size_; ++s) {
       nlohmann::json drives = nlohmann::json::array();
-      for (size_t i = 0; i < set_size_; ++i) {
-        auto& d = drives_[s * set_size_ + i];
-        nlohmann::json drive = {{"path", d->endpoint()},
-                                {"state", d->online() ? "online" : "offline"}};
-        if (auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true)) drive.update(capacity_json(*c));
-        drives.push_back(std::move(drive));
-      }
+      for (size_t i = 0; i < set_size_; ++i) drives.push_back(drive_info[s * set_size_ + i]);
       auto room = pools_.set(s).room("", "", std::nullopt, false);
       sets.push_back({{"index", s}, {"drives", drives}, {"writable", room.ok()}});
     }
@@ -184,6 +199,7 @@ class ServerAdmin final : public s3::AdminApi {
                         {"standard_parity", options_.standard_parity},
                         {"reduced_redundancy_parity", options_.reduced_parity},
                         {"sets", sets},
+                        {"nodes", nodes_json(drive_info)},
                         {"usage", usage_json()},
                         {"heal", nlohmann::json::parse(healer_.progress().to_json())},
                         {"scanner", nlohmann::json::parse(healer_.progress("scanner").to_json())}};
@@ -237,6 +253,29 @@ class ServerAdmin final : public s3::AdminApi {
   }
 
  private:
+  // Every node: its state, its drives (as in `sets`) and their totals.
+  nlohmann::json nodes_json(const std::vector<nlohmann::json>& drive_info) const {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& node : nodes_) {
+      nlohmann::json drives = nlohmann::json::array();
+      size_t online = 0;
+      uint64_t used = 0, free = 0, total = 0;
+      for (size_t i : node.drives) {
+        const auto& d = drive_info[i];
+        if (d.value("state", "") == "online") ++online;
+        used += d.value("used", uint64_t{0});
+        free += d.value("free", uint64_t{0});
+        total += d.value("total", uint64_t{0});
+        drives.push_back(d);
+      }
+      bool up = !node.health || node.health->online();
+      nodes.push_back({{"endpoint", node.endpoint}, {"this_node", !node.health},
+                       {"state", up ? "online" : "offline"}, {"drives_online", online},
+                       {"drives_total", node.drives.size()}, {"used", used}, {"free", free},
+                       {"total", total}, {"drives", drives}});
+    }
+    return nodes;
+  }
   static nlohmann::json capacity_json(const storage::DiskInfo& c) {
     return {{"total", c.total}, {"used", c.used()}, {"free", c.free}, {"reserve", c.reserve},
             {"full", c.full()}};
@@ -265,6 +304,7 @@ class ServerAdmin final : public s3::AdminApi {
   size_t set_size_;
   std::string deployment_id_;
   object::ErasureSetOptions options_;
+  std::vector<AdminNode> nodes_;
   int64_t started_ns_;
 };
 
@@ -291,6 +331,30 @@ std::string full_drive_lines(const std::vector<std::shared_ptr<storage::Drive>>&
            "; reads are served, writes to it are refused until space is freed\n";
   }
   return out;
+}
+
+// The nodes of the deployment and their drives; a single node is named by
+// its --address.
+std::vector<AdminNode> admin_nodes(const cluster::Topology& topology,
+                                   const http::ServerOptions& http_options,
+                                   const std::shared_ptr<cluster::InternodeClient>& client) {
+  std::vector<AdminNode> nodes;
+  if (!topology.distributed()) {
+    std::string host = http_options.host == "0.0.0.0" ? asio::ip::host_name() : http_options.host;
+    AdminNode self{"http://" + host + ":" + std::to_string(http_options.port), nullptr, {}};
+    for (size_t i = 0; i < topology.drives.size(); ++i) self.drives.push_back(i);
+    nodes.push_back(std::move(self));
+    return nodes;
+  }
+  for (const auto& name : topology.nodes) {
+    AdminNode node{"http://" + name, nullptr, {}};
+    if (name != topology.self) node.health = client->peer(node.endpoint);
+    for (size_t i = 0; i < topology.drives.size(); ++i) {
+      if (topology.drives[i].node == name) node.drives.push_back(i);
+    }
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
 }
 
 }  // namespace
@@ -498,7 +562,8 @@ int run_server(const ServerConfig& config) {
     d->set_replacement([&layout = *layout, i] { return format_replacement(layout, i); },
                        [&healer] { healer.start_background_heal("replaced drive"); });
   }
-  ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options);
+  ServerAdmin admin(layer, healer, drives, *set_size, layout->deployment_id, set_options,
+                    admin_nodes(*topology, http_options, internode_client));
 
   // Watches drive identity; takes vanished drives offline and brings them back.
   // Stopped and joined on every way out of this function.
