@@ -91,11 +91,34 @@ void print_scanner(const nlohmann::json& j) {
   }
 }
 
+// One line per node: "online   http://10.0.0.1:9000 (this node)  2/2 drives
+// online, 1.2 GiB used of 3.6 TiB".
+void print_nodes(const nlohmann::json& nodes) {
+  if (!nodes.is_array() || nodes.empty()) return;
+  size_t up = 0;
+  for (const auto& n : nodes) up += n.value("state", "") == "online";
+  std::cout << "Nodes: " << up << " of " << nodes.size() << " online\n";
+  for (const auto& n : nodes) {
+    bool online = n.value("state", "") == "online";
+    std::cout << "  " << (online ? "online " : "OFFLINE") << "  " << n.value("endpoint", "")
+              << (n.value("this_node", false) ? " (this node)" : "") << "  "
+              << u64(n, "drives_online") << "/" << u64(n, "drives_total") << " drives online, ";
+    if (u64(n, "total")) {
+      std::cout << human_bytes(static_cast<double>(u64(n, "used"))) << " used of "
+                << human_bytes(static_cast<double>(u64(n, "total")));
+    } else {
+      std::cout << "usage unknown";
+    }
+    std::cout << "\n";
+  }
+}
+
 void print_info(const nlohmann::json& j) {
   std::cout << "Silo " << j.value("version", "?") << ", up " << j.value("uptime_seconds", 0)
             << " s, deployment " << j.value("deployment_id", "?") << "\n";
   std::cout << "Parity: EC:" << j.value("standard_parity", 0) << " (STANDARD), EC:"
             << j.value("reduced_redundancy_parity", 0) << " (REDUCED_REDUNDANCY)\n";
+  print_nodes(j.contains("nodes") ? j["nodes"] : nlohmann::json());
   for (const auto& set : j.value("sets", nlohmann::json::array())) {
     std::cout << "Erasure set " << set.value("index", 0) << ":\n";
     for (const auto& d : set.value("drives", nlohmann::json::array())) {

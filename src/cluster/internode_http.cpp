@@ -1,5 +1,7 @@
 #include "cluster/internode_http.h"
 
+#include <algorithm>
+
 #include "cluster/internode_auth.h"
 #include "cluster/wire.h"
 #include "common/strings.h"
@@ -21,6 +23,24 @@ Deadline deadline_of(const http::RequestHeader& req) {
   auto ms = parse_u64(std::string_view(it->value().data(), it->value().size()));
   if (!ms) return Deadline::never();
   return Deadline::after(std::chrono::milliseconds(*ms));
+}
+
+boost::asio::awaitable<Result<std::string>> read_small_body(http::Exchange& exchange,
+                                                            size_t max_body) {
+  // At most max_body: one more byte means it is too large.
+  auto length = exchange.content_length();
+  std::string body(std::min<uint64_t>(length.value_or(max_body), max_body) + 1, '\0');
+  size_t filled = 0;
+  while (filled < body.size()) {
+    auto n = co_await exchange.read_body(
+        std::span(reinterpret_cast<uint8_t*>(body.data()) + filled, body.size() - filled));
+    if (!n) co_return std::unexpected(n.error());
+    if (*n == 0) break;
+    filled += *n;
+  }
+  if (filled > max_body) co_return fail(ErrorCode::kEntityTooLarge, "internode: request too large");
+  body.resize(filled);
+  co_return body;
 }
 
 http::StringResponse plain_response(const http::RequestHeader& req, bhttp::status status) {

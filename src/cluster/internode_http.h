@@ -4,6 +4,8 @@
 // drift apart.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <string>
 #include <string_view>
 
 #include "common/deadline.h"
@@ -16,6 +18,9 @@ namespace silo::cluster {
 bool token_accepted(const http::RequestHeader& req, std::string_view expected);
 // The caller's time left (kDeadlineHeader) from now; never() without one.
 Deadline deadline_of(const http::RequestHeader& req);
+// The whole request body, at most `max_body` bytes (kEntityTooLarge beyond).
+boost::asio::awaitable<Result<std::string>> read_small_body(http::Exchange& exchange,
+                                                            size_t max_body);
 // An empty response of `status` in the protocol's content type.
 http::StringResponse plain_response(const http::RequestHeader& req,
                                     boost::beast::http::status status);

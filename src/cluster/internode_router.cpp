@@ -13,6 +13,8 @@ boost::asio::awaitable<void> InternodeRouter::handle(http::Exchange& exchange) {
     to = drives_;
   } else if (target.starts_with(kLockPrefix)) {
     to = locks_;
+  } else if (target.starts_with(kEventPrefix)) {
+    to = events_;
   }
   if (to) {
     co_await to->handle(exchange);

@@ -61,30 +61,11 @@ awaitable<void> LockService::handle(http::Exchange& exchange) {
   std::string_view call = target.substr(0, target.find('?'));
   call.remove_prefix(std::min(call.size(), kLockPrefix.size()));
 
-  // The whole body, at most max_body: one more byte means it is too large.
-  auto length = exchange.content_length();
-  std::string body(std::min<uint64_t>(length.value_or(options_.max_body), options_.max_body) + 1,
-                   '\0');
-  size_t filled = 0;
-  Status read;
-  while (filled < body.size()) {
-    auto n = co_await exchange.read_body(
-        std::span(reinterpret_cast<uint8_t*>(body.data()) + filled, body.size() - filled));
-    if (!n) {
-      read = std::unexpected(n.error());
-      break;
-    }
-    if (*n == 0) break;
-    filled += *n;
-  }
-  body.resize(filled);
-
+  auto body = co_await read_small_body(exchange, options_.max_body);
   Result<bool> result = false;
-  if (!read) {
-    result = std::unexpected(read.error());
-  } else if (filled > options_.max_body) {
-    result = fail(ErrorCode::kEntityTooLarge, "internode: lock request too large");
-  } else if (auto r = decode_lock_request(body); !r) {
+  if (!body) {
+    result = std::unexpected(body.error());
+  } else if (auto r = decode_lock_request(*body); !r) {
     result = std::unexpected(r.error());
   } else if (deadline.expired()) {
     result = fail(ErrorCode::kLockTimeout, "internode lock call arrived too late");

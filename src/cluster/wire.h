@@ -28,6 +28,9 @@ inline constexpr std::string_view kDrivePrefix = "/silo/internode/v1/drive/";
 inline constexpr std::string_view kLockPrefix = "/silo/internode/v1/lock/";
 inline constexpr std::string_view kLockGranted = "granted";
 inline constexpr std::string_view kLockRefused = "refused";
+// `POST <kEventPrefix>bucket`, the body the names of buckets this node
+// changed, one a line; 200 with an empty body (peer_events.h).
+inline constexpr std::string_view kEventPrefix = "/silo/internode/v1/event/";
 // Milliseconds the caller will still wait; absent: no limit.
 inline constexpr std::string_view kDeadlineHeader = "x-silo-deadline-ms";
 // The ErrorCode name (common/error.h) of a failed call.

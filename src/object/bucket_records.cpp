@@ -146,8 +146,12 @@ Result<size_t> BucketRecords::heal(std::string_view bucket) {
 
 Result<std::optional<uint64_t>> BucketRecords::quota(std::string_view bucket) {
   Deadline deadline = set_.deadline();
+  // Asked of every drive: a remote drive's memory of a bucket may be a
+  // second old (cluster/remote_drive.h), and a quota just changed through
+  // another node must be seen (its change notice made this node ask).
   auto records = set_.each_drive<storage::BucketRecord>(
-      deadline, [&](size_t j) { return set_.drive(j).stat_bucket_cached(deadline, bucket); },
+      deadline,
+      [](size_t) -> Result<storage::BucketRecord> { return fail(ErrorCode::kWouldBlock); },
       [&] {
         return [&set = set_, deadline, name = std::string(bucket)](size_t j) {
           return set.drive(j).stat_bucket(deadline, name);

@@ -80,6 +80,10 @@ class PoolWriter final : public ObjectWriter {
   std::unique_ptr<ObjectWriter> inner_;
 };
 
+namespace {
+NoBucketEvents no_bucket_events;
+}  // namespace
+
 Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployment_id)
     : Pools(one_pool(std::move(sets)), std::move(deployment_id), PoolsOptions{}) {}
 
@@ -88,12 +92,21 @@ Pools::Pools(std::vector<Pool> pools, std::string deployment_id, PoolsOptions op
       flat_(flatten(pools_)),
       siphash_key_(md5_raw(deployment_id)),
       options_(std::move(options)),
-      quotas_(flat_) {
+      quotas_(flat_),
+      events_(options_.events ? *options_.events : no_bucket_events) {
   for (size_t p = 0; p < pools_.size(); ++p) {
     accepting_.push_back(std::make_unique<std::atomic<bool>>(true));
   }
   if (!options_.pool_locks) options_.pool_locks = std::make_shared<LocalKeyLocks>();
 }
+
+Status Pools::set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
+  if (auto s = quotas_.set_quota(bucket, bytes); !s) return s;
+  events_.bucket_changed(bucket);
+  return {};
+}
+
+void Pools::forget_bucket(std::string_view bucket) { quotas_.forget(bucket); }
 
 Result<std::unique_ptr<ObjectWriter>> Pools::admitted(ErasureSet& set, std::string_view bucket,
                                                       std::string_view key,
@@ -324,6 +337,7 @@ Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options)
   }
   if (exists == flat_.size()) return fail(ErrorCode::kBucketAlreadyOwnedByYou);
   quotas_.forget(bucket);
+  events_.bucket_changed(bucket);
   return {};
 }
 
@@ -350,6 +364,7 @@ Status Pools::delete_bucket(std::string_view bucket) {
     if (!r && r.error().code != ErrorCode::kNoSuchBucket) return r;
   }
   quotas_.forget(bucket);
+  events_.bucket_changed(bucket);
   return {};
 }
 

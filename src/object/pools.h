@@ -23,6 +23,9 @@
 //   pools keep. (Not while a body arrives: see PoolWriter in pools.cpp.)
 // With one pool none of this costs anything: every call goes straight to
 // the key's set.
+// Every change to a bucket's configuration made here is reported to
+// BucketEvents (the other nodes of a deployment drop what they remember of
+// the bucket); forget_bucket() is the other side, for changes made elsewhere.
 #pragma once
 
 #include <atomic>
@@ -31,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "object/bucket_events.h"
 #include "object/erasure_set.h"
 #include "object/key_locks.h"
 #include "object/quota.h"
@@ -50,6 +54,9 @@ struct PoolsOptions {
   // The pool locks (see above); a LocalKeyLocks when null.
   std::shared_ptr<KeyLocks> pool_locks;
   std::chrono::milliseconds lock_timeout{30'000};
+  // Told of every bucket configuration change (null: nobody to tell); must
+  // outlive the Pools.
+  BucketEvents* events = nullptr;
 };
 
 // What move_object did.
@@ -67,6 +74,11 @@ class Pools final : public ObjectLayer {
   // ErasureSet::resolve_pending on every set; returns the total settled.
   size_t resolve_pending();
   BucketQuotas& quotas() { return quotas_; }
+  // Sets (nullopt: clears) the bucket's quota and reports the change.
+  Status set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes);
+  // Another node changed the bucket's configuration: drops what this node
+  // remembers of it (its quota), so the next request reads it again.
+  void forget_bucket(std::string_view bucket);
 
   size_t pool_count() const { return pools_.size(); }
   const std::string& pool_name(size_t p) const { return pools_[p].name; }
@@ -179,6 +191,7 @@ class Pools final : public ObjectLayer {
   std::string siphash_key_;  // 16 bytes derived from the deployment id
   PoolsOptions options_;
   BucketQuotas quotas_;
+  BucketEvents& events_;
 };
 
 }  // namespace silo::object

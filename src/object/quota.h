@@ -14,8 +14,10 @@
 // checked as they arrive and the object once more on completion; parts of
 // unfinished uploads do not count as usage.
 //
-// Thread-safe. Quotas are remembered for a few seconds: a change made
-// through another node takes that long to apply here.
+// Thread-safe. Quotas are remembered for a few seconds; a change made
+// through another node is applied here at once when that node tells this
+// one (forget(), through Pools::forget_bucket), and within those seconds
+// when it could not.
 #pragma once
 
 #include <chrono>
@@ -50,7 +52,8 @@ class BucketQuotas {
   // `bytes` would pass `quota`.
   Status claim(std::string_view bucket, uint64_t quota, uint64_t bytes);
   void release(std::string_view bucket, uint64_t bytes);
-  // The bucket was created or deleted: its remembered quota is stale.
+  // The bucket was created or deleted, or its quota changed through another
+  // node: its remembered quota is stale.
   void forget(std::string_view bucket);
 
  private:

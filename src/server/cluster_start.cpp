@@ -95,7 +95,10 @@ Result<std::unique_ptr<StartingListener>> StartingListener::start(
   for (const auto& d : topology.drives) {
     if (d.local) own[d.path] = std::make_shared<storage::ManagedDrive>(d.path, "");
   }
-  l->drives_ = std::make_unique<cluster::DriveService>(std::move(own), token, blocking);
+  (void)blocking;
+  // Drive calls run on the listener's own threads, which stop() joins
+  // before the loops their answers resume on go.
+  l->drives_ = std::make_unique<cluster::DriveService>(std::move(own), token, l->calls_);
   l->router_ = std::make_unique<cluster::InternodeRouter>(l->drives_.get(), &locks);
   l->handler_ = std::make_unique<Handler>(*l->router_);
   http::ServerOptions options = http_options;
@@ -112,6 +115,15 @@ Result<std::unique_ptr<StartingListener>> StartingListener::start(
 void StartingListener::stop() {
   if (!server_) return;
   server_->stop();
+  // A drive call still running resumes on its connection's loop: every one
+  // ends (each has a deadline) before the loops are destroyed. Waiting only
+  // for the server's requests was not enough: a call whose connection had
+  // gone still ran, and crashed the node at start when it finished.
+  calls_.join();
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server_->active() > 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   server_->join();
   io_.stop();
   loop_.join();

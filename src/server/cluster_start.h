@@ -42,6 +42,8 @@ class StartingListener {
 
  private:
   StartingListener() = default;
+  // Declared before drives_: the service's calls run here.
+  boost::asio::thread_pool calls_{4};
   std::unique_ptr<cluster::DriveService> drives_;
   std::unique_ptr<cluster::InternodeRouter> router_;
   std::unique_ptr<Handler> handler_;

@@ -1,6 +1,7 @@
 #include "server/server_main.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -27,6 +28,7 @@
 #include "cluster/internode_client.h"
 #include "cluster/internode_router.h"
 #include "cluster/lock_service.h"
+#include "cluster/peer_events.h"
 #include "cluster/remote_lock_peer.h"
 #include "cluster/topology.h"
 #include "http/server.h"
@@ -154,25 +156,43 @@ const std::atomic<bool>& stop_requested_while_starting() {
   return g_stop_while_starting;
 }
 
+// One node of the deployment as `admin info` shows it.
+struct AdminNode {
+  std::string endpoint;                         // http://host:port
+  std::shared_ptr<cluster::PeerHealth> health;  // null: this node (always online)
+  std::vector<size_t> drives;                   // its drives' indexes in set order
+};
+
 // The admin API over this server's layers.
 class ServerAdmin final : public s3::AdminApi {
  public:
   ServerAdmin(object::Pools& pools, object::Healer& healer, object::PoolJobs& jobs,
+              std::vector<std::shared_ptr<storage::Drive>>& drives,
               const std::vector<std::vector<std::shared_ptr<storage::Drive>>>& set_drives,
-              std::string deployment_id, object::ErasureSetOptions options)
-      : pools_(pools), healer_(healer), jobs_(jobs), set_drives_(set_drives),
-        deployment_id_(std::move(deployment_id)), options_(options), started_ns_(now_ns()) {}
+              std::string deployment_id, object::ErasureSetOptions options,
+              std::vector<AdminNode> nodes)
+      : pools_(pools), healer_(healer), jobs_(jobs), drives_(drives), set_drives_(set_drives),
+        deployment_id_(std::move(deployment_id)), options_(options), nodes_(std::move(nodes)),
+        started_ns_(now_ns()) {}
 
   std::string info_json() override {
+    // Each drive's state and usage, asked once for the sets and the nodes.
+    std::vector<nlohmann::json> drive_info;
+    for (auto& d : drives_) {
+      auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true);
+      // The state after the call: a call that found the drive's node gone
+      // has just marked it offline.
+      nlohmann::json drive = {{"path", d->endpoint()},
+                              {"state", d->online() ? "online" : "offline"}};
+      if (c) drive.update(capacity_json(*c));
+      drive_info.push_back(std::move(drive));
+    }
     nlohmann::json sets = nlohmann::json::array();
+    size_t first = 0;
     for (size_t s = 0; s < set_drives_.size(); ++s) {
       nlohmann::json drives = nlohmann::json::array();
-      for (const auto& d : set_drives_[s]) {
-        nlohmann::json drive = {{"path", d->endpoint()},
-                                {"state", d->online() ? "online" : "offline"}};
-        if (auto c = d->disk_info(Deadline::after(std::chrono::seconds(2)), true)) drive.update(capacity_json(*c));
-        drives.push_back(std::move(drive));
-      }
+      for (size_t i = 0; i < set_drives_[s].size(); ++i) drives.push_back(drive_info[first + i]);
+      first += set_drives_[s].size();
       auto room = pools_.set(s).room("", "", std::nullopt, false);
       sets.push_back({{"index", s}, {"drives", drives}, {"writable", room.ok()}});
     }
@@ -184,6 +204,7 @@ class ServerAdmin final : public s3::AdminApi {
                         {"standard_parity", options_.standard_parity},
                         {"reduced_redundancy_parity", options_.reduced_parity},
                         {"sets", sets},
+                        {"nodes", nodes_json(drive_info)},
                         {"usage", usage_json()},
                         {"heal", nlohmann::json::parse(healer_.progress().to_json())},
                         {"scanner", nlohmann::json::parse(healer_.progress("scanner").to_json())}};
@@ -238,12 +259,35 @@ class ServerAdmin final : public s3::AdminApi {
     return fail(ErrorCode::kInvalidArgument, "job must be decommission or rebalance");
   }
   Result<std::string> set_quota(const std::string& bucket, std::optional<uint64_t> bytes) override {
-    if (auto s = pools_.quotas().set_quota(bucket, bytes); !s) return std::unexpected(s.error());
+    if (auto s = pools_.set_bucket_quota(bucket, bytes); !s) return std::unexpected(s.error());
     spdlog::info("bucket {}: quota {}", bucket, bytes ? format_size(*bytes) : "removed");
     return quota_json(bucket);
   }
 
  private:
+  // Every node: its state, its drives (as in `sets`) and their totals.
+  nlohmann::json nodes_json(const std::vector<nlohmann::json>& drive_info) const {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& node : nodes_) {
+      nlohmann::json drives = nlohmann::json::array();
+      size_t online = 0;
+      uint64_t used = 0, free = 0, total = 0;
+      for (size_t i : node.drives) {
+        const auto& d = drive_info[i];
+        if (d.value("state", "") == "online") ++online;
+        used += d.value("used", uint64_t{0});
+        free += d.value("free", uint64_t{0});
+        total += d.value("total", uint64_t{0});
+        drives.push_back(d);
+      }
+      bool up = !node.health || node.health->online();
+      nodes.push_back({{"endpoint", node.endpoint}, {"this_node", !node.health},
+                       {"state", up ? "online" : "offline"}, {"drives_online", online},
+                       {"drives_total", node.drives.size()}, {"used", used}, {"free", free},
+                       {"total", total}, {"drives", drives}});
+    }
+    return nodes;
+  }
   static nlohmann::json capacity_json(const storage::DiskInfo& c) {
     return {{"total", c.total}, {"used", c.used()}, {"free", c.free}, {"reserve", c.reserve},
             {"full", c.full()}};
@@ -269,9 +313,11 @@ class ServerAdmin final : public s3::AdminApi {
   object::Pools& pools_;
   object::Healer& healer_;
   object::PoolJobs& jobs_;
+  std::vector<std::shared_ptr<storage::Drive>>& drives_;  // every drive, in set order
   const std::vector<std::vector<std::shared_ptr<storage::Drive>>>& set_drives_;
   std::string deployment_id_;
   object::ErasureSetOptions options_;
+  std::vector<AdminNode> nodes_;
   int64_t started_ns_;
 };
 
@@ -332,6 +378,30 @@ std::string full_drive_lines(const std::vector<std::shared_ptr<storage::Drive>>&
            "; reads are served, writes to it are refused until space is freed\n";
   }
   return out;
+}
+
+// The nodes of the deployment and their drives; a single node is named by
+// its --address.
+std::vector<AdminNode> admin_nodes(const cluster::Topology& topology,
+                                   const http::ServerOptions& http_options,
+                                   const std::shared_ptr<cluster::InternodeClient>& client) {
+  std::vector<AdminNode> nodes;
+  if (!topology.distributed()) {
+    std::string host = http_options.host == "0.0.0.0" ? asio::ip::host_name() : http_options.host;
+    AdminNode self{"http://" + host + ":" + std::to_string(http_options.port), nullptr, {}};
+    for (size_t i = 0; i < topology.drives.size(); ++i) self.drives.push_back(i);
+    nodes.push_back(std::move(self));
+    return nodes;
+  }
+  for (const auto& name : topology.nodes) {
+    AdminNode node{"http://" + name, nullptr, {}};
+    if (name != topology.self) node.health = client->peer(node.endpoint);
+    for (size_t i = 0; i < topology.drives.size(); ++i) {
+      if (topology.drives[i].node == name) node.drives.push_back(i);
+    }
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
 }
 
 }  // namespace
@@ -575,6 +645,16 @@ int run_server(const ServerConfig& config) {
     first += pool.drives.size();
     pools.push_back(std::move(made));
   }
+  // Bucket configuration changes made here are told to the other nodes.
+  std::unique_ptr<cluster::PeerEvents> peer_events;
+  if (deployment->distributed()) {
+    std::vector<std::string> peers;
+    for (const auto& node : deployment->nodes) {
+      if (node != deployment->self) peers.push_back("http://" + node);
+    }
+    peer_events = std::make_unique<cluster::PeerEvents>(internode_client, peers);
+  }
+  pools_options.events = peer_events.get();
   object::Pools layer(std::move(pools), deployment_id, pools_options);
   // Before serving: settle the changes a crash interrupted between drives.
   if (size_t settled = layer.resolve_pending()) {
@@ -604,7 +684,8 @@ int run_server(const ServerConfig& config) {
   if (deployment->distributed()) jobs_options.self = deployment->self;
   object::PoolJobs pool_jobs(layer, jobs_options);
   pool_jobs.start();
-  ServerAdmin admin(layer, healer, pool_jobs, set_drives, deployment_id, set_options);
+  ServerAdmin admin(layer, healer, pool_jobs, drives, set_drives, deployment_id, set_options,
+                    admin_nodes(deployment->all_drives(), http_options, internode_client));
 
   // Watches drive identity; takes vanished drives offline and brings them back.
   // Stopped and joined on every way out of this function.
@@ -629,16 +710,20 @@ int run_server(const ServerConfig& config) {
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
   s3::Services services{layer, credentials, blocking, std::move(s3_config), &admin, user};
-  // This node's drives and locks for the other nodes.
+  // This node's drives and locks for the other nodes, and their news of
+  // bucket changes.
   std::unique_ptr<cluster::DriveService> drive_service;
+  std::unique_ptr<cluster::PeerEventService> event_service;
   std::unique_ptr<cluster::InternodeRouter> internode_router;
   if (deployment->distributed()) {
     std::map<std::string, std::shared_ptr<storage::Drive>> own;
     auto all = deployment->all_drives();
     for (auto& o : local) own[all.drives[o.index].path] = o.drive;
     drive_service = std::make_unique<cluster::DriveService>(std::move(own), token, blocking);
-    internode_router =
-        std::make_unique<cluster::InternodeRouter>(drive_service.get(), &lock_service);
+    event_service = std::make_unique<cluster::PeerEventService>(
+        token, [&layer](std::string_view bucket) { layer.forget_bucket(bucket); });
+    internode_router = std::make_unique<cluster::InternodeRouter>(
+        drive_service.get(), &lock_service, event_service.get());
     services.internode = internode_router.get();
   }
   s3::S3Handler handler(services);

@@ -79,7 +79,12 @@ class Cluster:
         if errors:
             self.stop()
             raise errors[0]
-        self.wait_ready(which, timeout)
+        try:
+            self.wait_ready(which, timeout)
+        except Exception:
+            # A fixture whose setup fails is not torn down: stop them here.
+            self.stop()
+            raise
         return self
 
     def start_node(self, i, timeout=60):

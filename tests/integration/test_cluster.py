@@ -3,7 +3,9 @@
 boto3 through every node, with nodes killed (SIGKILL) and frozen
 (SIGSTOP)."""
 
+import json
 import os
+import subprocess
 import time
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
@@ -13,8 +15,10 @@ import requests
 from botocore.exceptions import ClientError
 
 from cluster import Cluster
-from ec_helpers import wait_for
+from conftest import ACCESS_KEY, SECRET_KEY, SILO_BIN
+from ec_helpers import admin_json, wait_for
 
+KIB = 1024
 MIB = 1024 * 1024
 
 # What these check is the servers' distribution, not an SDK: they run once,
@@ -190,3 +194,75 @@ def test_conditional_writes_through_every_node_have_one_winner(cluster):
                              for c, b in zip(clients, bodies)]))
         assert cluster.client(3).get_object(Bucket="cond", Key="k")["Body"].read() == bodies[w]
 
+
+
+def test_a_quota_change_through_one_node_applies_at_once_on_the_others(cluster):
+    """Nodes remember a bucket's quota for a few seconds; the node that
+    changes it tells the others, so none of them goes on trusting the old
+    value."""
+    # A peer seen offline is not told (it forgets by expiry): every node
+    # must see the others online first (each node starts seeing a peer
+    # that hands over to its serving listener offline for a moment).
+    cluster.wait_ready(range(4))
+    cluster.client(0).create_bucket(Bucket="quo")
+    writer = cluster.client(1)
+    # Node 2 now remembers that the bucket has no quota.
+    writer.put_object(Bucket="quo", Key="a", Body=b"a" * (60 * KIB))
+    admin_json(cluster.nodes[0], "PUT", "/silo/admin/v1/quota",
+               {"bucket": "quo", "size": str(100 * KIB)})
+    started = time.monotonic()
+    with pytest.raises(ClientError) as e:
+        writer.put_object(Bucket="quo", Key="b", Body=b"b" * (60 * KIB))
+    assert e.value.response["Error"]["Code"] == "QuotaExceeded"
+    admin_json(cluster.nodes[2], "DELETE", "/silo/admin/v1/quota", {"bucket": "quo"})
+    writer.put_object(Bucket="quo", Key="b", Body=b"b" * (60 * KIB))
+    # Well within the 5 s a remembered quota is trusted.
+    assert time.monotonic() - started < 3
+
+
+def admin_info(node, *args):
+    """`silo admin info` through `node`, with the root credentials."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SILO_")}
+    env.update({"SILO_ROOT_USER": ACCESS_KEY, "SILO_ROOT_PASSWORD": SECRET_KEY})
+    r = subprocess.run([str(SILO_BIN), "admin", "info", "--endpoint", node.endpoint, *args],
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_admin_info_shows_every_node_and_a_dead_one_offline(cluster):
+    endpoints = [n.endpoint for n in cluster.nodes]
+
+    def nodes_seen():
+        info = json.loads(admin_info(cluster.nodes[1], "--json"))
+        return {n["endpoint"]: n for n in info["nodes"]}
+
+    def all_online(seen):
+        return all(n["state"] == "online" and n["drives_online"] == 2 for n in seen.values())
+
+    seen = nodes_seen()
+    assert list(seen) == endpoints
+    assert all_online(seen), seen
+    for i, e in enumerate(endpoints):
+        assert seen[e]["this_node"] == (i == 1)
+        assert seen[e]["drives_total"] == 2 and seen[e]["total"] > 0
+        assert seen[e]["used"] + seen[e]["free"] <= seen[e]["total"]
+        assert all(d["state"] == "online" and d["total"] > 0 for d in seen[e]["drives"])
+
+    cluster.kill(3)
+    seen = wait_for(lambda: (s := nodes_seen())[endpoints[3]]["state"] == "offline" and s,
+                    10, "node 4 to be seen offline", interval=0.2)
+    dead = seen[endpoints[3]]
+    assert dead["drives_online"] == 0 and dead["drives_total"] == 2
+    assert all(d["state"] == "offline" for d in dead["drives"]), dead
+    assert all_online({e: seen[e] for e in endpoints[:3]}), seen
+    human = admin_info(cluster.nodes[1])
+    assert "Nodes: 3 of 4 online" in human, human
+    assert f"OFFLINE  {endpoints[3]}  0/2 drives online" in human, human
+    assert f"online   {endpoints[1]} (this node)  2/2 drives online" in human, human
+    assert f"online   {endpoints[0]}  2/2 drives online" in human, human
+
+    cluster.start_node(3)
+    wait_for(lambda: all_online(nodes_seen()), 10, "node 4 to be seen online again",
+             interval=0.2)
+    assert "Nodes: 4 of 4 online" in admin_info(cluster.nodes[1])
