@@ -119,6 +119,20 @@ void print_info(const nlohmann::json& j) {
   std::cout << "Parity: EC:" << j.value("standard_parity", 0) << " (STANDARD), EC:"
             << j.value("reduced_redundancy_parity", 0) << " (REDUCED_REDUNDANCY)\n";
   print_nodes(j.contains("nodes") ? j["nodes"] : nlohmann::json());
+  auto pools = j.value("pools", nlohmann::json::array());
+  if (pools.size() > 1) {
+    std::cout << "Pools:\n";
+    for (const auto& p : pools) {
+      std::cout << "  " << p.value("number", 0) << "  " << p.value("name", "") << "  "
+                << human_bytes(static_cast<double>(u64(p, "used"))) << " used, "
+                << human_bytes(static_cast<double>(u64(p, "free"))) << " free";
+      std::string state = p.contains("decommission") ? p["decommission"].value("state", "") : "";
+      if (state == "running") std::cout << ", being decommissioned (takes no new objects)";
+      else if (state == "complete") std::cout << ", decommissioned: remove it from the command line";
+      else if (!p.value("accepting", true)) std::cout << ", takes no new objects";
+      std::cout << "\n";
+    }
+  }
   for (const auto& set : j.value("sets", nlohmann::json::array())) {
     std::cout << "Erasure set " << set.value("index", 0) << ":\n";
     for (const auto& d : set.value("drives", nlohmann::json::array())) {

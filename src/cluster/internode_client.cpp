@@ -55,6 +55,8 @@ bool unreachable(CURLcode code) {
 struct InternodeClient::Sink {
   CURL* curl = nullptr;
   std::string* text = nullptr;
+  std::span<uint8_t> head;  // filled before `into`
+  size_t head_filled = 0;
   std::span<uint8_t> into;
   size_t filled = 0;
   long status = -1;
@@ -73,6 +75,16 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
   } else if (sink->text) {
     sink->text->append(data, len);
   } else {
+    if (sink->head_filled < sink->head.size()) {
+      size_t n = std::min(len, sink->head.size() - sink->head_filled);
+      std::memcpy(sink->head.data() + sink->head_filled, data, n);
+      sink->head_filled += n;
+      data += n;
+      if (n == len) return len;
+      len -= n;
+      size_t rest = on_write(data, 1, len, user);
+      return rest == 0 ? 0 : n + rest;
+    }
     if (len > sink->into.size() - sink->filled) {
       sink->overflow = true;
       return 0;
@@ -270,6 +282,17 @@ Result<size_t> InternodeClient::call_into(PeerHealth& peer, std::string_view pat
   Sink sink;
   sink.into = out;
   return checked(peer, path_and_query, body, deadline, sink);
+}
+
+Result<size_t> InternodeClient::call_into(PeerHealth& peer, std::string_view path_and_query,
+                                          std::span<const uint8_t> body, Deadline deadline,
+                                          std::span<uint8_t> head, std::span<uint8_t> out) {
+  Sink sink;
+  sink.head = head;
+  sink.into = out;
+  auto r = checked(peer, path_and_query, body, deadline, sink);
+  if (!r) return r;
+  return sink.head_filled + sink.filled;
 }
 
 Result<size_t> InternodeClient::checked(PeerHealth& peer, std::string_view path_and_query,

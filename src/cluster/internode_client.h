@@ -113,6 +113,10 @@ class InternodeClient {
   Result<size_t> call_into(PeerHealth& peer, std::string_view path_and_query,
                            std::span<const uint8_t> body, Deadline deadline,
                            std::span<uint8_t> out);
+  // As call_into, the response body filling `head` first, then `out`.
+  Result<size_t> call_into(PeerHealth& peer, std::string_view path_and_query,
+                           std::span<const uint8_t> body, Deadline deadline,
+                           std::span<uint8_t> head, std::span<uint8_t> out);
 
  private:
   friend class PeerHealth;

@@ -78,6 +78,16 @@ class RemoteShardReader final : public storage::ShardReader {
     return drive_.rpc_into(deadline, "read_shard",
                            {{"uuid", uuid_}, {"name", name_}, {"offset", off}, {"len", len}}, out);
   }
+  // A frame's hash and data in one call: half the calls of a shard read.
+  Result<size_t> read_split(Deadline deadline, uint64_t offset, std::span<uint8_t> head,
+                            std::span<uint8_t> out) override {
+    if (offset >= size_) return size_t{0};
+    auto off = std::to_string(offset);
+    auto len = std::to_string(head.size() + out.size());
+    return drive_.rpc_into(deadline, "read_shard",
+                           {{"uuid", uuid_}, {"name", name_}, {"offset", off}, {"len", len}},
+                           head, out);
+  }
   uint64_t size() const override { return size_; }
 
  private:
@@ -258,6 +268,11 @@ Result<std::string> RemoteDrive::rpc(Deadline deadline, std::string_view call, A
 Result<size_t> RemoteDrive::rpc_into(Deadline deadline, std::string_view call, Args args,
                                      std::span<uint8_t> out) {
   return client_->call_into(*peer_, target(call, args), {}, deadline, out);
+}
+
+Result<size_t> RemoteDrive::rpc_into(Deadline deadline, std::string_view call, Args args,
+                                     std::span<uint8_t> head, std::span<uint8_t> out) {
+  return client_->call_into(*peer_, target(call, args), {}, deadline, head, out);
 }
 
 Status RemoteDrive::ping(Deadline deadline) { return client_->ping(peer_->base_url(), deadline); }

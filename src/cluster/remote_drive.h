@@ -127,6 +127,9 @@ class RemoteDrive final : public storage::Drive {
   // One RPC whose response body is read into `out`.
   Result<size_t> rpc_into(Deadline deadline, std::string_view call, Args args,
                           std::span<uint8_t> out);
+  // The same, the response body filling `head` first, then `out`.
+  Result<size_t> rpc_into(Deadline deadline, std::string_view call, Args args,
+                          std::span<uint8_t> head, std::span<uint8_t> out);
   size_t scan_page() const { return options_.scan_page; }
 
  private:

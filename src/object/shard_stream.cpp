@@ -109,11 +109,20 @@ Result<size_t> FramedReader::read_block_into(Deadline deadline, uint64_t index,
   auto read = [&](uint64_t at, std::span<uint8_t> into) {
     return cached ? file_->read_at_cached(deadline, at, into) : file_->read_at(deadline, at, into);
   };
-  auto h = read(framed_offset, {hash, kBitrotHashSize});
-  if (!h) return std::unexpected(h.error());
-  auto n = read(framed_offset + kBitrotHashSize, out);
-  if (!n) return std::unexpected(n.error());
-  if (*h != kBitrotHashSize || *n != out.size()) {
+  size_t got = 0;
+  if (cached) {
+    auto h = read(framed_offset, {hash, kBitrotHashSize});
+    if (!h) return std::unexpected(h.error());
+    auto n = read(framed_offset + kBitrotHashSize, out);
+    if (!n) return std::unexpected(n.error());
+    got = *h + *n;
+  } else {
+    // One read of hash and data (one call to a remote drive, two preads here).
+    auto n = file_->read_split(deadline, framed_offset, {hash, kBitrotHashSize}, out);
+    if (!n) return std::unexpected(n.error());
+    got = *n;
+  }
+  if (got != kBitrotHashSize + out.size()) {
     return fail(ErrorCode::kInternalError, "shard file is truncated");
   }
   if (!erasure::bitrot_verify(out, hash)) {

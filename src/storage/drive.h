@@ -69,6 +69,18 @@ class ShardReader {
     return fail(ErrorCode::kWouldBlock);
   }
   virtual uint64_t size() const = 0;
+  // Reads `head` then `out` from `offset` on, as two read_at calls would
+  // (a frame's hash, then its data): the count read into both. A remote
+  // shard does it in one call.
+  virtual Result<size_t> read_split(Deadline deadline, uint64_t offset, std::span<uint8_t> head,
+                                    std::span<uint8_t> out) {
+    auto h = read_at(deadline, offset, head);
+    if (!h) return h;
+    if (*h < head.size()) return *h;
+    auto n = read_at(deadline, offset + head.size(), out);
+    if (!n) return n;
+    return *h + *n;
+  }
 };
 
 // Iterates the current object records of one bucket in binary key order over

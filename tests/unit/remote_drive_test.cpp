@@ -250,6 +250,14 @@ TEST_F(RemoteDriveTest, StagedShardsStreamInAndReadBackAtOffsets) {
   ASSERT_TRUE(tail.has_value());
   EXPECT_EQ(*tail, 10u);
   EXPECT_EQ(*(*reader)->read_at(soon(), data.size(), out), 0u);
+  // A frame's hash and data in one call: the first bytes, then the rest.
+  uint8_t head[32];
+  std::vector<uint8_t> body(40000);
+  auto both = (*reader)->read_split(soon(), 1000, head, body);
+  ASSERT_TRUE(both.has_value());
+  EXPECT_EQ(*both, 32u + body.size());
+  EXPECT_EQ(std::string(head, head + 32), data.substr(1000, 32));
+  EXPECT_EQ(std::string(body.begin(), body.end()), data.substr(1032, 40000));
 
   auto missing = remote_.open_shard(soon(), "99999999-2222-3333-4444-555555555555", "part.1");
   ASSERT_FALSE(missing.has_value());
