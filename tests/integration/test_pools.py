@@ -103,6 +103,8 @@ def test_a_second_pool_takes_new_objects_and_a_decommission_drains_the_first(mak
     # The drained pool takes no new objects.
     written.update(write_objects(s3, "photos", "after/", 10, 1000))
     assert pools_of(srv)[0]["used"] == 0
+    info = silo_admin(srv, "info")
+    assert "Pools:" in info.stdout and "decommissioned: remove it" in info.stdout, info.stdout
     status = silo_admin(srv, "decommission", "status", first)
     assert "complete" in status.stdout, status.stdout + status.stderr
     again = silo_admin(srv, "decommission", "start", "1")
