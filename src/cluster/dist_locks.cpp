@@ -109,6 +109,18 @@ std::shared_ptr<DistLocks::Round> DistLocks::start(Op op, std::shared_ptr<const 
   auto late_timeout = options_.attempt_timeout;
   for (size_t i = 0; i < peers_.size(); ++i) {
     boost::asio::post(pool_, [round, peer = peers_[i], i, op, r, deadline, late_timeout] {
+      if (op == Op::kUnlock || op == Op::kRUnlock) {
+        // Nobody waits for a release, but a lost one keeps the key locked
+        // for a whole lease: it gets its own deadline when it runs (it may
+        // have queued behind other calls), and is tried again when no
+        // answer came.
+        for (int attempt = 0; attempt < 3; ++attempt) {
+          if (call(*peer, op, Deadline::after(late_timeout), *r) != LockReply::kError) break;
+        }
+        std::lock_guard lock(round->mu);
+        --round->waiting;
+        return;
+      }
       bool yes = call(*peer, op, deadline, *r) == LockReply::kGranted;
       bool undo = false;
       {

@@ -36,7 +36,10 @@
 // and a loss needs a quorum of nodes unreachable for most of a lease.
 //
 // Release: asynchronous, best effort: the guard returns at once and every
-// peer is asked to drop the grant; a peer that misses it lets it lapse.
+// peer is asked to drop the grant, each call with a deadline of its own from
+// when it runs (it may queue behind others) and tried up to three times
+// while no answer comes; a peer that still misses it lets it lapse (a key
+// then stays locked for up to a lease).
 //
 // Thread-safe. REQUIRES: every guard is released before destruction.
 #pragma once

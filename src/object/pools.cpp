@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "common/hash.h"
 #include "common/log.h"
@@ -208,7 +209,7 @@ Result<std::vector<Pools::Holder>> Pools::locate(std::string_view bucket, std::s
     auto info = set_for(p, key).head_object(bucket, key);
     if (info) {
       holders.push_back({p, std::move(*info)});
-    } else if (info.error().code != ErrorCode::kNoSuchKey) {
+    } else if (info.error().code != ErrorCode::kNoSuchKey && !lacks_bucket(info.error(), p)) {
       return std::unexpected(info.error());
     }
   }
@@ -256,6 +257,23 @@ void Pools::remove_other_copies(std::string_view bucket, std::string_view key,
   }
 }
 
+bool Pools::lacks_bucket(const Error& e, size_t p) const {
+  return p > 0 && e.code == ErrorCode::kNoSuchBucket;
+}
+
+bool Pools::repair_bucket(ErasureSet& set, std::string_view bucket) {
+  auto b = flat_[0]->head_bucket(bucket);
+  if (!b) return false;
+  BucketOptions o;
+  o.location = b->location;
+  auto made = set.make_bucket(bucket, o);
+  if (made || made.error().code == ErrorCode::kBucketAlreadyOwnedByYou) {
+    spdlog::info("bucket {}: created on a set of a pool that lacked it", bucket);
+    return true;
+  }
+  return false;
+}
+
 size_t Pools::sync_buckets() {
   size_t created = 0;
   for (auto* s : flat_) {
@@ -263,8 +281,19 @@ size_t Pools::sync_buckets() {
     if (r) ++created;
   }
   if (single()) return created;
+  // The first pool may not answer yet (its nodes still opening their
+  // drives): tried for a while; a set found lacking a bucket later is
+  // repaired when a request finds it (repair_bucket).
   auto buckets = flat_[0]->list_buckets();
-  if (!buckets) return created;
+  for (int i = 0; i < 40 && !buckets; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    buckets = flat_[0]->list_buckets();
+  }
+  if (!buckets) {
+    spdlog::warn("the buckets of the first pool could not be listed: pools added later get "
+                 "them as requests need them ({})", buckets.error().text());
+    return created;
+  }
   for (const auto& b : *buckets) {
     for (auto* s : flat_) {
       if (s->head_bucket(b.name)) continue;
@@ -386,7 +415,10 @@ Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
   if (!target) return std::unexpected(target.error());
   ErasureSet& set = set_for(*target, key);
   WritePreconditions pre = options.preconditions;
-  auto w = set.begin_put(bucket, key, std::move(options));
+  auto w = set.begin_put(bucket, key, options);
+  if (!w && lacks_bucket(w.error(), *target) && repair_bucket(set, bucket)) {
+    w = set.begin_put(bucket, key, std::move(options));
+  }
   if (!w) return w;
   auto admitted_writer = admitted(set, bucket, key, std::move(storage_class), size, std::move(*w));
   if (!admitted_writer) return admitted_writer;
@@ -421,7 +453,7 @@ Result<std::unique_ptr<ObjectReader>> Pools::open_object(std::string_view bucket
   for (size_t p = 0; p < pools_.size(); ++p) {
     auto r = set_for(p, key).open_object(bucket, key);
     if (!r) {
-      if (r.error().code == ErrorCode::kNoSuchKey) continue;
+      if (r.error().code == ErrorCode::kNoSuchKey || lacks_bucket(r.error(), p)) continue;
       return r;
     }
     if (!best || (*r)->info().mod_time_ns > best->info().mod_time_ns) best = std::move(*r);
@@ -461,8 +493,13 @@ Result<ListResult> Pools::list_objects(std::string_view bucket, const ListParams
   // listed once, as its newest copy.
   std::map<std::string, std::optional<ObjectInfo>> merged;  // key or common prefix
   bool any_truncated = false;
-  for (auto* s : flat_) {
+  for (size_t i = 0; i < flat_.size(); ++i) {
+    auto* s = flat_[i];
     auto r = s->list_objects(bucket, params);
+    if (!r && i >= pools_[0].sets.size() && r.error().code == ErrorCode::kNoSuchBucket &&
+        repair_bucket(*s, bucket)) {
+      continue;  // a pool that lacked the bucket holds none of its objects
+    }
     if (!r) return r;
     any_truncated = any_truncated || r->truncated;
     for (auto& o : r->objects) {
@@ -499,7 +536,9 @@ Result<size_t> Pools::upload_pool(std::string_view bucket, std::string_view key,
   for (size_t p = 0; p < pools_.size(); ++p) {
     auto u = set_for(p, key).get_upload(bucket, key, upload_id);
     if (u) return p;
-    if (u.error().code != ErrorCode::kNoSuchUpload) found = std::unexpected(u.error());
+    if (u.error().code != ErrorCode::kNoSuchUpload && !lacks_bucket(u.error(), p)) {
+      found = std::unexpected(u.error());
+    }
   }
   return found;
 }
@@ -516,8 +555,13 @@ Result<UploadInfo> Pools::create_upload(std::string_view bucket, std::string_vie
     if (!target) return std::unexpected(target.error());
     pool = *target;
   }
-  return set_for(pool, key).create_upload(bucket, key, std::move(options),
-                                          std::move(checksum_algorithm), std::move(checksum_type));
+  ErasureSet& set = set_for(pool, key);
+  auto u = set.create_upload(bucket, key, options, checksum_algorithm, checksum_type);
+  if (!u && lacks_bucket(u.error(), pool) && repair_bucket(set, bucket)) {
+    u = set.create_upload(bucket, key, std::move(options), std::move(checksum_algorithm),
+                          std::move(checksum_type));
+  }
+  return u;
 }
 
 Result<UploadInfo> Pools::get_upload(std::string_view bucket, std::string_view key,
@@ -609,8 +653,13 @@ Result<UploadListing> Pools::list_uploads(std::string_view bucket,
   if (flat_.size() == 1) return flat_[0]->list_uploads(bucket, params);
   std::map<std::string, std::optional<UploadInfo>> merged;
   bool any_truncated = false;
-  for (auto* s : flat_) {
+  for (size_t i = 0; i < flat_.size(); ++i) {
+    auto* s = flat_[i];
     auto r = s->list_uploads(bucket, params);
+    if (!r && i >= pools_[0].sets.size() && r.error().code == ErrorCode::kNoSuchBucket &&
+        repair_bucket(*s, bucket)) {
+      continue;
+    }
     if (!r) return r;
     any_truncated = any_truncated || r->truncated;
     for (auto& u : r->uploads) merged.emplace(u.key + std::string(1, '\0') + u.upload_id, std::move(u));

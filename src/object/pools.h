@@ -163,6 +163,13 @@ class Pools final : public ObjectLayer {
   };
   bool single() const { return pools_.size() == 1; }
   ErasureSet& only_set_for(std::string_view key) { return set_for(0, key); }
+  // A set of pool `p` (not the first, whose first set decides whether a
+  // bucket exists) answered that it lacks the bucket: it was added while
+  // the first pool did not answer, or missed a creation.
+  bool lacks_bucket(const Error& e, size_t p) const;
+  // Creates `bucket` on `set` when the first set has it; true when `set`
+  // has it now.
+  bool repair_bucket(ErasureSet& set, std::string_view bucket);
   // The pools that hold bucket/key, newest copy first. Fails when a pool
   // cannot say (no read quorum) or the bucket does not exist.
   Result<std::vector<Holder>> locate(std::string_view bucket, std::string_view key);

@@ -263,6 +263,26 @@ TEST_F(PoolsTest, BucketsAreCreatedOnAPoolAddedLaterAndTheSystemBucketIsNotListe
   EXPECT_EQ(get("k"), "v");
 }
 
+TEST_F(PoolsTest, APoolThatLacksABucketGetsItWhenARequestFindsIt) {
+  // A pool added while the first did not answer never got the bucket.
+  ASSERT_TRUE(pools_->pool_set(1, 0).delete_bucket("bkt"));
+  pools_->set_accepting(1, false);
+  ASSERT_TRUE(put("old", "in pool 1"));
+  auto list = pools_->list_objects("bkt", ListParams{});
+  ASSERT_TRUE(list) << list.error().text();
+  EXPECT_EQ(list->objects.size(), 1u);
+  EXPECT_EQ(get("old"), "in pool 1");
+  EXPECT_TRUE(pools_->pool_set(1, 0).head_bucket("bkt"));  // repaired by the listing
+  ASSERT_TRUE(pools_->pool_set(1, 0).delete_bucket("bkt"));
+  pools_->set_accepting(0, false);
+  pools_->set_accepting(1, true);
+  ASSERT_TRUE(put("new", "in pool 2"));
+  EXPECT_EQ(holders("new"), std::set<size_t>{1});
+  EXPECT_EQ(get("new"), "in pool 2");
+  // A bucket that does not exist is still NoSuchBucket.
+  EXPECT_EQ(pools_->list_objects("nope", ListParams{}).error().code, ErrorCode::kNoSuchBucket);
+}
+
 TEST_F(PoolsTest, ADecommissionDrainsThePoolAndSurvivesARestart) {
   pools_->set_accepting(1, false);
   for (int i = 0; i < 30; ++i) ASSERT_TRUE(put("k" + std::to_string(i), "value " + std::to_string(i)));
