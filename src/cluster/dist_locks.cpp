@@ -115,7 +115,11 @@ std::shared_ptr<DistLocks::Round> DistLocks::start(Op op, std::shared_ptr<const 
         // have queued behind other calls), and is tried again when no
         // answer came.
         for (int attempt = 0; attempt < 3; ++attempt) {
+          auto began = Clock::now();
           if (call(*peer, op, Deadline::after(late_timeout), *r) != LockReply::kError) break;
+          // A peer that let the call time out is not waited for again (a
+          // frozen node would hold this thread): its grant lapses.
+          if (Clock::now() - began >= late_timeout / 2) break;
         }
         std::lock_guard lock(round->mu);
         --round->waiting;

@@ -38,8 +38,9 @@
 // Release: asynchronous, best effort: the guard returns at once and every
 // peer is asked to drop the grant, each call with a deadline of its own from
 // when it runs (it may queue behind others) and tried up to three times
-// while no answer comes; a peer that still misses it lets it lapse (a key
-// then stays locked for up to a lease).
+// while it fails fast (not after a time-out: a frozen node is not waited for
+// twice); a peer that still misses it lets it lapse (a key then stays locked
+// for up to a lease).
 //
 // Thread-safe. REQUIRES: every guard is released before destruction.
 #pragma once
