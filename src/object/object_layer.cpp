@@ -24,4 +24,15 @@ ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
   return info;
 }
 
+Status check_write_preconditions(const WritePreconditions& pre, const ObjectInfo* current) {
+  if (pre.if_none_match_any && current) return fail(ErrorCode::kPreconditionFailed);
+  if (pre.if_match) {
+    if (!current) return fail(ErrorCode::kNoSuchKey);
+    if (*pre.if_match != "*" && *pre.if_match != current->etag) {
+      return fail(ErrorCode::kPreconditionFailed);
+    }
+  }
+  return {};
+}
+
 }  // namespace silo::object

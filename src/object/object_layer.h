@@ -68,6 +68,10 @@ struct WritePreconditions {
   bool if_none_match_any = false;       // fail if the key exists
 };
 
+// The S3 rules of `pre` against the current object (null: none):
+// PreconditionFailed, or NoSuchKey for If-Match on a missing key.
+Status check_write_preconditions(const WritePreconditions& pre, const ObjectInfo* current);
+
 struct PutOptions {
   KeyValues meta;
   std::string storage_class;

@@ -266,14 +266,7 @@ Status ObjectWrites::check_preconditions(std::string_view bucket, std::string_vi
   if (!pre.if_match && !pre.if_none_match_any) return {};
   auto cur = reads_.head(bucket, key);
   if (!cur && cur.error().code != ErrorCode::kNoSuchKey) return std::unexpected(cur.error());
-  if (pre.if_none_match_any && cur) return fail(ErrorCode::kPreconditionFailed);
-  if (pre.if_match) {
-    if (!cur) return fail(ErrorCode::kNoSuchKey);
-    if (*pre.if_match != "*" && *pre.if_match != cur->etag) {
-      return fail(ErrorCode::kPreconditionFailed);
-    }
-  }
-  return {};
+  return check_write_preconditions(pre, cur ? &*cur : nullptr);
 }
 
 Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key) {

@@ -32,36 +32,42 @@ std::string read_all(ObjectReader& reader) {
 
 // ---- PoolJob
 
-std::string PoolJob::to_json(uint64_t left) const {
-  int64_t end = finished_ns ? finished_ns : now_ns();
-  double secs = started_ns ? static_cast<double>(end - started_ns) / 1e9 : 0;
-  double rate = secs > 0 ? static_cast<double>(bytes_moved) / secs : 0;
-  nlohmann::json j = {{"kind", kind},
-                      {"state", state},
-                      {"runner", runner},
-                      {"started_ns", started_ns},
-                      {"updated_ns", updated_ns},
-                      {"finished_ns", finished_ns},
-                      {"objects_moved", objects_moved},
-                      {"bytes_moved", bytes_moved},
-                      {"objects_failed", objects_failed},
-                      {"bytes_total", bytes_total},
+namespace {
+
+nlohmann::json job_json(const PoolJob& job, uint64_t left) {
+  int64_t end = job.finished_ns ? job.finished_ns : now_ns();
+  double secs = job.started_ns ? static_cast<double>(end - job.started_ns) / 1e9 : 0;
+  double rate = secs > 0 ? static_cast<double>(job.bytes_moved) / secs : 0;
+  nlohmann::json j = {{"kind", job.kind},
+                      {"state", job.state},
+                      {"runner", job.runner},
+                      {"started_ns", job.started_ns},
+                      {"updated_ns", job.updated_ns},
+                      {"finished_ns", job.finished_ns},
+                      {"objects_moved", job.objects_moved},
+                      {"bytes_moved", job.bytes_moved},
+                      {"objects_failed", job.objects_failed},
+                      {"bytes_total", job.bytes_total},
                       {"bytes_left", left},
                       {"bytes_per_second", rate},
-                      {"error", error},
-                      {"bucket", bucket},
-                      {"set", set},
-                      {"marker", marker},
-                      {"pass", pass}};
-  if (!pool.empty()) j["pool"] = pool;
-  uint64_t whole = bytes_moved + left;
-  j["percent"] = state == "complete" ? 100.0
-                 : whole ? 100.0 * static_cast<double>(bytes_moved) / static_cast<double>(whole)
+                      {"error", job.error},
+                      {"bucket", job.bucket},
+                      {"set", job.set},
+                      {"marker", job.marker},
+                      {"pass", job.pass}};
+  if (!job.pool.empty()) j["pool"] = job.pool;
+  uint64_t whole = job.bytes_moved + left;
+  j["percent"] = job.state == "complete" ? 100.0
+                 : whole ? 100.0 * static_cast<double>(job.bytes_moved) / static_cast<double>(whole)
                          : 0.0;
-  j["eta_seconds"] = running() && rate > 0 ? nlohmann::json(static_cast<double>(left) / rate)
-                                           : nlohmann::json();
-  return j.dump();
+  j["eta_seconds"] = job.running() && rate > 0 ? nlohmann::json(static_cast<double>(left) / rate)
+                                               : nlohmann::json();
+  return j;
 }
+
+}  // namespace
+
+std::string PoolJob::to_json(uint64_t left) const { return job_json(*this, left).dump(); }
 
 Result<PoolJob> PoolJob::from_json(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -180,15 +186,24 @@ void PoolJobs::stop() {
     watcher_.request_stop();
     watcher_.join();
   }
-  std::map<std::string, Running> running;
+  std::map<std::string, std::jthread> running;
   {
     std::lock_guard lock(mu_);
     running.swap(running_);
   }
-  for (auto& [key, r] : running) {
-    r.thread.request_stop();
-    if (r.thread.joinable()) r.thread.join();
+  running.clear();  // each jthread asks its job to stop and joins it
+}
+
+void PoolJobs::stop_thread(const std::string& key) {
+  std::jthread thread;
+  {
+    std::lock_guard lock(mu_);
+    auto it = running_.find(key);
+    if (it == running_.end()) return;
+    thread = std::move(it->second);
+    running_.erase(it);
   }
+  // Destroyed outside the lock: asks the job to stop and joins it.
 }
 
 void PoolJobs::check() {
@@ -204,23 +219,19 @@ void PoolJobs::check() {
   int64_t stale = static_cast<int64_t>(options_.stale_after.count()) * 1'000'000;
   for (auto& job : jobs) {
     std::string key = record_key(job.kind, job.pool);
-    std::unique_lock lock(mu_);
-    auto it = running_.find(key);
-    bool here = it != running_.end() && it->second.thread.joinable();
+    bool here;
+    {
+      std::lock_guard lock(mu_);
+      here = running_.contains(key);
+    }
     if (here && (!job.running() || job.runner != options_.self)) {
-      // Cancelled or taken over elsewhere.
-      auto thread = std::move(it->second.thread);
-      running_.erase(it);
-      lock.unlock();
-      thread.request_stop();
-      thread.join();
+      stop_thread(key);  // cancelled or taken over elsewhere
       continue;
     }
     if (here || !job.running()) continue;
     bool ours = job.runner == options_.self;
     bool abandoned = now_ns() - job.updated_ns > stale;
     if (!ours && !abandoned) continue;
-    lock.unlock();
     if (!ours) {
       spdlog::warn("{} {}: its runner {} has been silent; taking it over", job.kind, job.pool,
                    job.runner);
@@ -234,26 +245,41 @@ void PoolJobs::check() {
 
 void PoolJobs::launch(PoolJob job) {
   std::string key = record_key(job.kind, job.pool);
-  std::lock_guard lock(mu_);
-  auto& slot = running_[key];
-  if (slot.thread.joinable()) {
-    slot.thread.request_stop();
-    slot.thread.join();
-  }
-  slot.thread = std::jthread([this, job = std::move(job)](std::stop_token stop) mutable {
+  stop_thread(key);
+  std::jthread thread([this, job = std::move(job)](std::stop_token stop) mutable {
     if (job.kind == "decommission") run_decommission(std::move(job), stop);
     else run_rebalance(std::move(job), stop);
   });
+  std::lock_guard lock(mu_);
+  running_[key] = std::move(thread);
+}
+
+PoolJob PoolJobs::begin(std::string kind, std::string pool) const {
+  PoolJob job;
+  job.kind = std::move(kind);
+  job.pool = std::move(pool);
+  job.state = "running";
+  job.runner = options_.self;
+  job.started_ns = now_ns();
+  return job;
+}
+
+Result<std::string> PoolJobs::end(PoolJob job, std::string state, LockGuard guard) {
+  job.state = std::move(state);
+  job.finished_ns = now_ns();
+  if (auto s = save(job); !s) return std::unexpected(s.error());
+  guard.release();
+  stop_thread(record_key(job.kind, job.pool));
+  spdlog::info("{} {}: {}", job.kind, job.pool, job.state);
+  return job.to_json(bytes_left(job));
 }
 
 // Saves the job (its progress and heartbeat) under the record's lock, unless
 // it was cancelled or taken over meanwhile: then the thread is asked to stop.
 void PoolJobs::save_progress(PoolJob& job, bool force) {
-  // Each job runs on a thread of its own.
-  thread_local std::chrono::steady_clock::time_point last_save{};
   auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_save < options_.save_interval) return;
-  last_save = now;
+  if (!force && now - job.saved_at < options_.save_interval) return;
+  job.saved_at = now;
   std::string key = record_key(job.kind, job.pool);
   auto guard = pools_.pool_lock(kSystemBucket, key);
   if (!guard) return;
@@ -350,7 +376,7 @@ void PoolJobs::run_decommission(PoolJob job, std::stop_token stop) {
   auto p = pool_index(job.pool);
   if (!p) return;
   pools_.set_accepting(*p, false);
-  auto target = [this, p = *p] { return pools_.choose_pool(p); };
+  auto target = [this, p = *p] { return pools_.choose_pool([p](size_t q) { return q != p; }); };
   while (true) {
     if (!walk_pool(job, *p, stop, target, nullptr)) {
       if (!stop.stop_requested() && job.running()) save_progress(job, true);
@@ -408,20 +434,8 @@ void PoolJobs::run_rebalance(PoolJob job, std::stop_token stop) {
     }
   }
   if (job.bytes_total == 0) job.bytes_total = total + job.bytes_moved;
-  auto target = [this, &receives]() -> std::optional<size_t> {
-    uint64_t sum = 0;
-    std::vector<uint64_t> w(receives.size(), 0);
-    for (size_t p = 0; p < receives.size(); ++p) {
-      if (receives[p]) sum += (w[p] = std::max<uint64_t>(pools_.pool_free(p) >> 20, 1));
-    }
-    if (sum == 0) return std::nullopt;
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    uint64_t pick = std::uniform_int_distribution<uint64_t>(0, sum - 1)(rng);
-    for (size_t p = 0; p < w.size(); ++p) {
-      if (pick < w[p]) return p;
-      pick -= w[p];
-    }
-    return std::nullopt;
+  auto target = [this, &receives] {
+    return pools_.choose_pool([&receives](size_t p) { return receives[p]; });
   };
   for (size_t p = 0; p < n; ++p) {
     if (excess[p] == 0) continue;
@@ -484,12 +498,7 @@ Result<std::string> PoolJobs::decommission(std::string_view action, std::string_
       return fail(ErrorCode::kInvalidRequest,
                   "a rebalance is running; stop it first (silo admin rebalance stop)");
     }
-    PoolJob fresh;
-    fresh.kind = "decommission";
-    fresh.pool = name;
-    fresh.state = "running";
-    fresh.runner = options_.self;
-    fresh.started_ns = now_ns();
+    PoolJob fresh = begin("decommission", name);
     fresh.bytes_total = pools_.pool_used(*p);
     pools_.set_accepting(*p, false);
     if (auto s = save(fresh); !s) {
@@ -508,21 +517,9 @@ Result<std::string> PoolJobs::decommission(std::string_view action, std::string_
       return fail(ErrorCode::kInvalidRequest,
                   "pool " + std::to_string(*p + 1) + " is not being decommissioned");
     }
-    job->state = "canceled";
-    job->finished_ns = now_ns();
-    if (auto s = save(*job); !s) return std::unexpected(s.error());
-    pools_.set_accepting(*p, true);
-    guard->release();
-    std::unique_lock lock(mu_);
-    if (auto it = running_.find(key); it != running_.end()) {
-      auto thread = std::move(it->second.thread);
-      running_.erase(it);
-      lock.unlock();
-      thread.request_stop();
-      if (thread.joinable()) thread.join();
-    }
-    spdlog::info("decommission of pool {} ({}) cancelled", *p + 1, name);
-    return job->to_json(bytes_left(*job));
+    auto out = end(std::move(*job), "canceled", std::move(*guard));
+    if (out) pools_.set_accepting(*p, true);
+    return out;
   }
   return fail(ErrorCode::kInvalidArgument, "action must be start, status or cancel");
 }
@@ -548,11 +545,7 @@ Result<std::string> PoolJobs::rebalance(std::string_view action) {
                                                     "cancel it first");
       }
     }
-    PoolJob fresh;
-    fresh.kind = "rebalance";
-    fresh.state = "running";
-    fresh.runner = options_.self;
-    fresh.started_ns = now_ns();
+    PoolJob fresh = begin("rebalance", "");
     if (auto s = save(fresh); !s) return std::unexpected(s.error());
     spdlog::info("rebalance started");
     std::string out = fresh.to_json(0);
@@ -562,20 +555,7 @@ Result<std::string> PoolJobs::rebalance(std::string_view action) {
   }
   if (action == "stop") {
     if (!job || !job->running()) return fail(ErrorCode::kInvalidRequest, "no rebalance is running");
-    job->state = "stopped";
-    job->finished_ns = now_ns();
-    if (auto s = save(*job); !s) return std::unexpected(s.error());
-    guard->release();
-    std::unique_lock lock(mu_);
-    if (auto it = running_.find(key); it != running_.end()) {
-      auto thread = std::move(it->second.thread);
-      running_.erase(it);
-      lock.unlock();
-      thread.request_stop();
-      if (thread.joinable()) thread.join();
-    }
-    spdlog::info("rebalance stopped");
-    return job->to_json(bytes_left(*job));
+    return end(std::move(*job), "stopped", std::move(*guard));
   }
   return fail(ErrorCode::kInvalidArgument, "action must be start, status or stop");
 }
@@ -590,12 +570,12 @@ std::string PoolJobs::pools_json() {
                         {"used", pools_.pool_used(p)},
                         {"free", pools_.pool_free(p)}};
     if (auto d = load("decommission", pools_.pool_name(p))) {
-      j["decommission"] = nlohmann::json::parse(d->to_json(bytes_left(*d)));
+      j["decommission"] = job_json(*d, bytes_left(*d));
     }
     pools.push_back(std::move(j));
   }
   nlohmann::json out = {{"pools", pools}};
-  if (auto r = load("rebalance", "")) out["rebalance"] = nlohmann::json::parse(r->to_json(bytes_left(*r)));
+  if (auto r = load("rebalance", "")) out["rebalance"] = job_json(*r, bytes_left(*r));
   return out.dump();
 }
 

@@ -54,6 +54,8 @@ struct PoolJob {
   size_t set = 0;
   std::string marker;
   uint32_t pass = 1;
+  // When its runner last saved it (not in the record).
+  std::chrono::steady_clock::time_point saved_at{};
 
   bool running() const { return state == "running"; }
   // With what is left (`bytes_left`), the rate and the time left.
@@ -92,9 +94,6 @@ class PoolJobs {
   std::string pools_json();
 
  private:
-  struct Running {
-    std::jthread thread;
-  };
   Result<size_t> pool_index(std::string_view pool) const;
   static std::string record_key(const std::string& kind, const std::string& pool);
   // The newest copy of a job record; nullopt when there is none.
@@ -104,6 +103,14 @@ class PoolJobs {
   // jobs to stop here.
   void check();
   void launch(PoolJob job);
+  // A new running job of this node.
+  PoolJob begin(std::string kind, std::string pool) const;
+  // Ends a running job as `state` (cancelled, stopped) and stops its
+  // thread here if it runs here; answers the job as JSON. `guard` (the
+  // record's lock) is released before the thread is waited for.
+  Result<std::string> end(PoolJob job, std::string state, LockGuard guard);
+  // Stops and forgets the thread of the job with record `key`, if any.
+  void stop_thread(const std::string& key);
   void run_decommission(PoolJob job, std::stop_token stop);
   void run_rebalance(PoolJob job, std::stop_token stop);
   // What a rebalance does with an object of some size: move it, skip it
@@ -122,7 +129,7 @@ class PoolJobs {
   Pools& pools_;
   PoolJobsOptions options_;
   std::mutex mu_;
-  std::map<std::string, Running> running_;  // by record key
+  std::map<std::string, std::jthread> running_;  // by record key
   std::condition_variable_any wake_;
   std::jthread watcher_;
 };

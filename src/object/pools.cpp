@@ -8,8 +8,8 @@
 #include <functional>
 #include <map>
 #include <random>
-#include <thread>
 
+#include "common/buffer.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "object/capacity.h"
@@ -55,15 +55,9 @@ class PoolWriter final : public ObjectWriter {
     auto holders = pools_.locate(bucket_, key_);
     if (!holders) return std::unexpected(holders.error());
     PutFinal checked = final;
-    if (!holders->empty() && holders->front().pool != pool_) {
-      // The current object lives in another pool: checked here.
-      if (auto s = Pools::check_preconditions(pre_, &holders->front().info); !s) {
-        return std::unexpected(s.error());
-      }
-      checked.preconditions = WritePreconditions{};
-    } else if (holders->empty() && pre_.if_match) {
-      return fail(ErrorCode::kNoSuchKey);
-    }
+    auto pre = Pools::preconditions_in(*holders, pool_, pre_);
+    if (!pre) return std::unexpected(pre.error());
+    checked.preconditions = std::move(*pre);
     if (!guard->held()) return fail(ErrorCode::kLockLost);
     auto r = inner_->commit(checked);
     if (r) pools_.remove_other_copies(bucket_, key_, *holders, pool_);
@@ -91,13 +85,12 @@ Pools::Pools(std::vector<std::unique_ptr<ErasureSet>> sets, std::string deployme
 Pools::Pools(std::vector<Pool> pools, std::string deployment_id, PoolsOptions options)
     : pools_(std::move(pools)),
       flat_(flatten(pools_)),
+      accepting_(pools_.size()),
       siphash_key_(md5_raw(deployment_id)),
       options_(std::move(options)),
       quotas_(flat_),
       events_(options_.events ? *options_.events : no_bucket_events) {
-  for (size_t p = 0; p < pools_.size(); ++p) {
-    accepting_.push_back(std::make_unique<std::atomic<bool>>(true));
-  }
+  for (auto& a : accepting_) a.store(true);
   if (!options_.pool_locks) options_.pool_locks = std::make_shared<LocalKeyLocks>();
 }
 
@@ -177,23 +170,18 @@ uint64_t Pools::pool_used(size_t p) {
   return used;
 }
 
-std::optional<size_t> Pools::choose_pool(std::optional<size_t> exclude) const {
-  if (single()) return exclude == 0 ? std::nullopt : std::optional<size_t>(0);
+std::optional<size_t> Pools::choose_pool(const std::function<bool(size_t)>& eligible) const {
   std::vector<uint64_t> weights(pools_.size(), 0);
   uint64_t total = 0;
+  std::optional<size_t> first;
   for (size_t p = 0; p < pools_.size(); ++p) {
-    if (p == exclude || !accepting(p)) continue;
+    if (!accepting(p) || (eligible && !eligible(p))) continue;
+    if (!first) first = p;
     // In units of 1 MiB, so that sums cannot overflow.
-    weights[p] = pool_free(p) >> 20;
+    weights[p] = pools_.size() == 1 ? 1 : pool_free(p) >> 20;
     total += weights[p];
   }
-  if (total == 0) {
-    // Every candidate is full: the first accepting one answers (507).
-    for (size_t p = 0; p < pools_.size(); ++p) {
-      if (p != exclude && accepting(p)) return p;
-    }
-    return std::nullopt;
-  }
+  if (total == 0) return first;
   thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t pick = std::uniform_int_distribution<uint64_t>(0, total - 1)(rng);
   for (size_t p = 0; p < pools_.size(); ++p) {
@@ -223,22 +211,21 @@ Result<LockGuard> Pools::pool_lock(std::string_view bucket, std::string_view key
   return options_.pool_locks->lock(Deadline::after(options_.lock_timeout), bucket, key);
 }
 
-Status Pools::check_preconditions(const WritePreconditions& pre, const ObjectInfo* current) {
-  if (pre.if_none_match_any && current) return fail(ErrorCode::kPreconditionFailed);
-  if (pre.if_match) {
-    if (!current) return fail(ErrorCode::kNoSuchKey);
-    if (*pre.if_match != "*" && *pre.if_match != current->etag) {
-      return fail(ErrorCode::kPreconditionFailed);
-    }
+Result<WritePreconditions> Pools::preconditions_in(const std::vector<Holder>& holders,
+                                                   size_t pool, const WritePreconditions& pre) {
+  // The object lives in the target pool, or nowhere: the set checks them.
+  if (holders.empty() || holders.front().pool == pool) return pre;
+  if (auto s = check_write_preconditions(pre, &holders.front().info); !s) {
+    return std::unexpected(s.error());
   }
-  return {};
+  return WritePreconditions{};
 }
 
 Result<size_t> Pools::write_target(const std::vector<Holder>& holders,
                                    const WritePreconditions& pre) {
   const ObjectInfo* current = holders.empty() ? nullptr : &holders.front().info;
   // Early, so a refused write sends no body; checked again at the commit.
-  if (auto s = check_preconditions(pre, current); !s) return std::unexpected(s.error());
+  if (auto s = check_write_preconditions(pre, current); !s) return std::unexpected(s.error());
   if (current && accepting(holders.front().pool)) return holders.front().pool;
   auto p = choose_pool();
   if (!p) return fail(ErrorCode::kServiceUnavailable, "no pool accepts new objects");
@@ -264,9 +251,7 @@ bool Pools::lacks_bucket(const Error& e, size_t p) const {
 bool Pools::repair_bucket(ErasureSet& set, std::string_view bucket) {
   auto b = flat_[0]->head_bucket(bucket);
   if (!b) return false;
-  BucketOptions o;
-  o.location = b->location;
-  auto made = set.make_bucket(bucket, o);
+  auto made = set.make_bucket(bucket, BucketOptions{b->location});
   if (made || made.error().code == ErrorCode::kBucketAlreadyOwnedByYou) {
     spdlog::info("bucket {}: created on a set of a pool that lacked it", bucket);
     return true;
@@ -282,24 +267,13 @@ size_t Pools::sync_buckets() {
   }
   if (single()) return created;
   // The first pool may not answer yet (its nodes still opening their
-  // drives): tried for a while; a set found lacking a bucket later is
-  // repaired when a request finds it (repair_bucket).
+  // drives): a set found lacking a bucket later gets it when a request
+  // finds it missing (repair_bucket).
   auto buckets = flat_[0]->list_buckets();
-  for (int i = 0; i < 40 && !buckets; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    buckets = flat_[0]->list_buckets();
-  }
-  if (!buckets) {
-    spdlog::warn("the buckets of the first pool could not be listed: pools added later get "
-                 "them as requests need them ({})", buckets.error().text());
-    return created;
-  }
+  if (!buckets) return created;
   for (const auto& b : *buckets) {
     for (auto* s : flat_) {
-      if (s->head_bucket(b.name)) continue;
-      BucketOptions o;
-      o.location = b.location;
-      if (s->make_bucket(b.name, o)) ++created;
+      if (!s->head_bucket(b.name) && s->make_bucket(b.name, BucketOptions{b.location})) ++created;
     }
   }
   return created;
@@ -319,7 +293,7 @@ Result<MoveOutcome> Pools::move_object(std::string_view bucket, std::string_view
     if (auto s = from_set.delete_object(bucket, key); !s) return std::unexpected(s.error());
     return MoveOutcome::kStaleRemoved;
   }
-  if (!to) to = choose_pool(from);
+  if (!to) to = choose_pool([from](size_t p) { return p != from; });
   if (!to) return fail(ErrorCode::kServiceUnavailable, "no other pool accepts objects");
   const ObjectInfo& info = source->info;
   auto reader = from_set.open_object(bucket, key);
@@ -337,12 +311,13 @@ Result<MoveOutcome> Pools::move_object(std::string_view bucket, std::string_view
   if (auto s = writer->expect(static_cast<uint64_t>(info.size)); !s) {
     return std::unexpected(s.error());
   }
-  std::vector<uint8_t> buffer(1 << 20);
+  constexpr size_t kChunk = 1 << 20;
+  Buffer buffer(kChunk);
   while (true) {
-    auto n = (*reader)->read(buffer);
+    auto n = (*reader)->read(buffer.span(kChunk));
     if (!n) return std::unexpected(n.error());
     if (*n == 0) break;
-    if (auto s = writer->write(std::span(buffer.data(), *n)); !s) return std::unexpected(s.error());
+    if (auto s = writer->write(buffer.span(*n)); !s) return std::unexpected(s.error());
   }
   PutFinal final;
   final.checksums = info.checksums;
@@ -608,15 +583,9 @@ Result<ObjectInfo> Pools::complete_upload(std::string_view bucket, std::string_v
     auto h = locate(bucket, key);
     if (!h) return std::unexpected(h.error());
     holders = std::move(*h);
-    auto current = std::find_if(holders.begin(), holders.end(),
-                                [&](const Holder& x) { return x.pool == *pool; });
-    if (!holders.empty() && current != holders.begin()) {
-      // The object the preconditions are about lives in another pool.
-      if (auto s = check_preconditions(options.preconditions, &holders.front().info); !s) {
-        return std::unexpected(s.error());
-      }
-      checked.preconditions = {};
-    }
+    auto pre = preconditions_in(holders, *pool, options.preconditions);
+    if (!pre) return std::unexpected(pre.error());
+    checked.preconditions = std::move(*pre);
   }
   auto finish = [&]() -> Result<ObjectInfo> {
     auto quota = quotas_.quota(bucket);

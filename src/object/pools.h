@@ -29,6 +29,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -90,17 +91,18 @@ class Pools final : public ObjectLayer {
 
   // Whether new objects may go to pool `p` (false while it is being
   // decommissioned, and once it is). All pools accept at first.
-  void set_accepting(size_t p, bool accepting) { accepting_[p]->store(accepting); }
-  bool accepting(size_t p) const { return accepting_[p]->load(); }
+  void set_accepting(size_t p, bool accepting) { accepting_[p].store(accepting); }
+  bool accepting(size_t p) const { return accepting_[p].load(); }
   // Free bytes above the reserves of pool `p`'s drives, as the drives last
   // reported them: the weight of the pool for new objects. 0 when a set of
   // the pool cannot take writes.
   uint64_t pool_free(size_t p) const;
   // Bytes the objects of pool `p` hold (the drives' usage counters).
   uint64_t pool_used(size_t p);
-  // A pool for a new object of `size` bytes, drawn by free space among the
-  // accepting pools other than `exclude`; nullopt when none can take it.
-  std::optional<size_t> choose_pool(std::optional<size_t> exclude = std::nullopt) const;
+  // A pool for a new object, drawn by free space among the accepting pools
+  // that `eligible` (when set) allows; when all of them are full, the first
+  // (which then answers 507); nullopt when there is none.
+  std::optional<size_t> choose_pool(const std::function<bool(size_t)>& eligible = {}) const;
 
   // Creates on every set the buckets the first pool has and a set lacks (a
   // pool added to a deployment), and the system bucket. Returns how many
@@ -176,8 +178,11 @@ class Pools final : public ObjectLayer {
   // The pool that holds the upload.
   Result<size_t> upload_pool(std::string_view bucket, std::string_view key,
                              std::string_view upload_id);
-  // The preconditions of a write against `current` (null: no object).
-  static Status check_preconditions(const WritePreconditions& pre, const ObjectInfo* current);
+  // The preconditions the set of `pool` is to check for a write of a name
+  // held by `holders`: `pre` when the newest copy is there (or nowhere);
+  // when it lives in another pool they are checked here, and none are left.
+  static Result<WritePreconditions> preconditions_in(const std::vector<Holder>& holders,
+                                                     size_t pool, const WritePreconditions& pre);
   // Where a write of bucket/key goes, given its current holders (its pool,
   // if that still accepts objects, else one drawn by free space); refuses
   // at once a write whose preconditions fail already.
@@ -194,7 +199,7 @@ class Pools final : public ObjectLayer {
                                                  std::unique_ptr<ObjectWriter> inner);
   std::vector<Pool> pools_;
   std::vector<ErasureSet*> flat_;
-  std::vector<std::unique_ptr<std::atomic<bool>>> accepting_;
+  std::vector<std::atomic<bool>> accepting_;  // by pool
   std::string siphash_key_;  // 16 bytes derived from the deployment id
   PoolsOptions options_;
   BucketQuotas quotas_;

@@ -86,7 +86,7 @@ DriveState remote_state(cluster::RemoteDrive& drive) {
 
 Result<std::unique_ptr<StartingListener>> StartingListener::start(
     const cluster::Topology& topology, const http::ServerOptions& http_options,
-    const std::string& token, asio::thread_pool& blocking, http::RequestHandler& locks) {
+    const std::string& token, http::RequestHandler& locks) {
   std::unique_ptr<StartingListener> l(new StartingListener());
   // This node's folders, served for the format calls only: the drives are
   // not open yet (ManagedDrives never opened answer everything else with
@@ -95,7 +95,6 @@ Result<std::unique_ptr<StartingListener>> StartingListener::start(
   for (const auto& d : topology.drives) {
     if (d.local) own[d.path] = std::make_shared<storage::ManagedDrive>(d.path, "");
   }
-  (void)blocking;
   // Drive calls run on the listener's own threads, which stop() joins
   // before the loops their answers resume on go.
   l->drives_ = std::make_unique<cluster::DriveService>(std::move(own), token, l->calls_);
@@ -178,9 +177,9 @@ std::vector<std::shared_ptr<storage::Drive>> cluster_drives(
       drives.push_back(std::make_shared<cluster::RemoteDrive>(client, "http://" + d.node, d.path));
       continue;
     }
-    auto managed = std::make_shared<storage::ManagedDrive>(d.path, slot.drive_id, options);
+    auto managed = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, options);
     if (slot.reachable && !managed->open_now()) {
-      spdlog::error("drive {} could not be opened; it stays offline and is retried", d.path);
+      spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
     }
     local.emplace_back(i, managed);
     drives.push_back(std::move(managed));

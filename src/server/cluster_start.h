@@ -33,7 +33,6 @@ class StartingListener {
   static Result<std::unique_ptr<StartingListener>> start(const cluster::Topology& topology,
                                                          const http::ServerOptions& http_options,
                                                          const std::string& token,
-                                                         boost::asio::thread_pool& blocking,
                                                          http::RequestHandler& locks);
   ~StartingListener();
   void stop();
@@ -63,9 +62,10 @@ Result<PoolLayout> join_cluster(const cluster::Topology& topology,
                                 size_t read_quorum, const std::atomic<bool>& stop,
                                 const std::string& deployment_id = {});
 
-// The drives of the erasure sets in set order: this node's as ManagedDrives
-// (also returned in `local`, with their index), the others' as RemoteDrives
-// through `client`.
+// The drives of one pool's erasure sets in set order: this node's as
+// ManagedDrives at their layout paths (also returned in `local`, with their
+// index), the others' as RemoteDrives through `client` (unused, and may be
+// null, when every drive is local: a single node).
 std::vector<std::shared_ptr<storage::Drive>> cluster_drives(
     const cluster::Topology& topology, const PoolLayout& layout,
     const storage::ManagedDriveOptions& options, std::shared_ptr<cluster::InternodeClient> client,

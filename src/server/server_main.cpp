@@ -537,58 +537,45 @@ int run_server(const ServerConfig& config) {
               << all.drives.size() << " drives";
     if (deployment->pools.size() > 1) std::cout << " in " << deployment->pools.size() << " pools";
     std::cout << ") as " << deployment->self << std::endl;
-    auto listener = StartingListener::start(all, http_options, token, blocking, lock_service);
+    auto listener = StartingListener::start(all, http_options, token, lock_service);
     if (!listener) {
       std::cerr << "silo server: " << listener.error().text() << "\n";
       return 1;
     }
     starting = std::move(*listener);
-    for (size_t p = 0; p < deployment->pools.size(); ++p) {
-      const auto& pool = deployment->pools[p];
-      auto layout = join_cluster(pool, internode_client, parities[p].read_quorum,
-                                 stop_requested_while_starting(),
-                                 layouts.empty() ? std::string() : layouts[0].deployment_id);
-      if (!layout) {
-        std::cerr << "silo server: "
-                  << (deployment->pools.size() > 1 ? "pool " + std::to_string(p + 1) + ": " : "")
-                  << layout.error().text() << "\n";
-        return 1;
-      }
-      // This node's drives by their folders from here on (replacements are
-      // formatted there).
+  }
+  // Each pool on its own; the first pool's deployment id is every pool's.
+  for (size_t p = 0; p < deployment->pools.size(); ++p) {
+    const auto& pool = deployment->pools[p];
+    std::string id = layouts.empty() ? std::string() : layouts[0].deployment_id;
+    Result<PoolLayout> layout = fail(ErrorCode::kInternalError, "no layout");
+    if (deployment->distributed()) {
+      layout = join_cluster(pool, internode_client, parities[p].read_quorum,
+                            stop_requested_while_starting(), id);
+    } else {
+      std::vector<std::string> paths;
+      for (const auto& d : pool.drives) paths.push_back(d.path);
+      layout = prepare_drives(paths, pool.set_size, parities[p].read_quorum, id);
+    }
+    if (!layout) {
+      std::cerr << "silo server: "
+                << (deployment->pools.size() > 1 ? "pool " + std::to_string(p + 1) + ": " : "")
+                << layout.error().text() << "\n";
+      return 1;
+    }
+    // This node's drives by their folders from here on (replacements are
+    // formatted there).
+    if (deployment->distributed()) {
       for (size_t i = 0; i < pool.drives.size(); ++i) {
         if (pool.drives[i].local) layout->drives[i].path = pool.drives[i].path;
       }
-      std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> own;
-      auto pool_drives = cluster_drives(pool, *layout, drive_options, internode_client, own);
-      add_pool(std::move(*layout), std::move(pool_drives), std::move(own));
     }
+    std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> own;
+    auto pool_drives = cluster_drives(pool, *layout, drive_options, internode_client, own);
+    add_pool(std::move(*layout), std::move(pool_drives), std::move(own));
+  }
+  if (deployment->distributed()) {
     spdlog::info("joined deployment {}: drives open", layouts[0].deployment_id);
-  } else {
-    for (size_t p = 0; p < deployment->pools.size(); ++p) {
-      const auto& pool = deployment->pools[p];
-      std::vector<std::string> paths;
-      for (const auto& d : pool.drives) paths.push_back(d.path);
-      auto layout = prepare_drives(paths, pool.set_size, parities[p].read_quorum,
-                                   layouts.empty() ? std::string() : layouts[0].deployment_id);
-      if (!layout) {
-        std::cerr << "silo server: "
-                  << (deployment->pools.size() > 1 ? "pool " + std::to_string(p + 1) + ": " : "")
-                  << layout.error().text() << "\n";
-        return 1;
-      }
-      std::vector<std::shared_ptr<storage::Drive>> pool_drives;
-      std::vector<std::pair<size_t, std::shared_ptr<storage::ManagedDrive>>> own;
-      for (const auto& slot : layout->drives) {
-        auto d = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, drive_options);
-        if (slot.reachable && !d->open_now()) {
-          spdlog::error("drive {} could not be opened; it stays offline and is retried", slot.path);
-        }
-        own.emplace_back(pool_drives.size(), d);
-        pool_drives.push_back(std::move(d));
-      }
-      add_pool(std::move(*layout), std::move(pool_drives), std::move(own));
-    }
   }
   const std::string& deployment_id = layouts[0].deployment_id;
   for (size_t p = 0; p < deployment->pools.size(); ++p) {

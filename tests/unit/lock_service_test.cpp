@@ -23,6 +23,7 @@
 #include "cluster/remote_lock_peer.h"
 #include "cluster/wire.h"
 #include "storage/local_drive.h"
+#include "loopback_server.h"
 #include "temp_dir.h"
 
 namespace silo::cluster {
@@ -33,13 +34,7 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kToken = internode_token("root", "secret");
 
-InternodeOptions fast_probes() {
-  InternodeOptions o;
-  o.connect_timeout = 500ms;
-  o.probe_interval = 100ms;
-  o.probe_timeout = 300ms;
-  return o;
-}
+using test_support::fast_probes;
 
 // One node: its lock table behind a LockService, a DriveService when given
 // a drive folder, both behind the router on a restartable HTTP server.
@@ -58,35 +53,15 @@ class Node {
           kToken, pool_);
     }
     router_ = std::make_unique<InternodeRouter>(drive_service_.get(), &lock_service_);
-    start();
+    server_ = std::make_unique<test_support::LoopbackServer>(*router_);
   }
   ~Node() {
-    stop();
+    server_.reset();
     pool_.join();
   }
 
-  void start() {
-    io_ = std::make_unique<boost::asio::io_context>();
-    http::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 1;
-    server_ = std::make_unique<http::Server>(*io_, options, *router_);
-    ASSERT_TRUE(server_->start().has_value());
-    port_ = server_->port();
-    thread_ = std::thread([io = io_.get()] { io->run(); });
-  }
-  void stop() {
-    if (!server_) return;
-    server_->stop();
-    server_->join();
-    io_->stop();
-    thread_.join();
-    server_.reset();
-    io_.reset();
-  }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void stop() { server_->stop(); }
+  std::string url() const { return server_->url(); }
   const std::shared_ptr<LockServer>& locks() const { return locks_; }
 
  private:
@@ -95,10 +70,7 @@ class Node {
   LockService lock_service_;
   std::unique_ptr<DriveService> drive_service_;
   std::unique_ptr<InternodeRouter> router_;
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-  uint16_t port_ = 0;
+  std::unique_ptr<test_support::LoopbackServer> server_;
 };
 
 // N nodes, and each node's DistLocks over its own table and the others'

@@ -11,6 +11,7 @@
 
 #include "cluster/internode_auth.h"
 #include "cluster/internode_router.h"
+#include "loopback_server.h"
 
 namespace silo::cluster {
 namespace {
@@ -20,13 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kToken = internode_token("root", "secret");
 
-InternodeOptions fast_probes() {
-  InternodeOptions o;
-  o.connect_timeout = 500ms;
-  o.probe_interval = 100ms;
-  o.probe_timeout = 300ms;
-  return o;
-}
+using test_support::fast_probes;
 
 // One peer: what it heard, by bucket. Each event it hears first sleeps
 // `stall` on the network thread (a node too slow to answer).
@@ -39,27 +34,10 @@ class Peer {
                    std::lock_guard lock(mu_);
                    ++heard_[std::string(bucket)];
                  }),
-        router_(nullptr, nullptr, &service_) {
-    http::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 1;
-    server_ = std::make_unique<http::Server>(io_, options, router_);
-    EXPECT_TRUE(server_->start().has_value());
-    port_ = server_->port();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~Peer() { stop(); }
-  void stop() {
-    if (!server_) return;
-    server_->stop();
-    server_->join();
-    io_.stop();
-    thread_.join();
-    server_.reset();
-  }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+        router_(nullptr, nullptr, &service_),
+        server_(router_) {}
+  void stop() { server_.stop(); }
+  std::string url() const { return server_.url(); }
   int heard(const std::string& bucket) {
     std::lock_guard lock(mu_);
     return heard_[bucket];
@@ -74,10 +52,7 @@ class Peer {
   std::map<std::string, int> heard_;
   PeerEventService service_;
   InternodeRouter router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-  uint16_t port_ = 0;
+  test_support::LoopbackServer server_;
 };
 
 // "b<i>" (built by appending: GCC 12 warns falsely on "b" + to_string()).

@@ -15,6 +15,7 @@
 #include "cluster/internode_client.h"
 #include "hooked_drive.h"
 #include "storage/local_drive.h"
+#include "loopback_server.h"
 #include "temp_dir.h"
 
 namespace silo::cluster {
@@ -45,7 +46,7 @@ class Node {
     service_ = std::make_unique<DriveService>(
         std::map<std::string, std::shared_ptr<storage::Drive>>{{root, hooked_}},
         internode_token("root", "secret"), pool_);
-    start(0);
+    server_ = std::make_unique<test_support::LoopbackServer>(*service_);
   }
   ~Node() {
     stop();
@@ -53,28 +54,10 @@ class Node {
     pool_.join();
   }
 
-  void start(uint16_t port) {
-    io_ = std::make_unique<boost::asio::io_context>();
-    http::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = port;
-    options.threads = 1;
-    server_ = std::make_unique<http::Server>(*io_, options, *service_);
-    ASSERT_TRUE(server_->start().has_value());
-    port_ = server_->port();
-    thread_ = std::thread([io = io_.get()] { io->run(); });
-  }
-  void stop() {
-    if (!server_) return;
-    server_->join();
-    io_->stop();
-    thread_.join();
-    server_.reset();
-    io_.reset();
-  }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  uint16_t port() const { return port_; }
+  void start(uint16_t port) { server_->start(port); }
+  void stop() { server_->stop(); }
+  std::string url() const { return server_->url(); }
+  uint16_t port() const { return server_->port(); }
   const std::string& root() const { return root_; }
   test_support::HookedDrive& hooked() { return *hooked_; }
   DriveService& service() { return *service_; }
@@ -84,19 +67,10 @@ class Node {
   boost::asio::thread_pool pool_{4};
   std::shared_ptr<test_support::HookedDrive> hooked_;
   std::unique_ptr<DriveService> service_;
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-  uint16_t port_ = 0;
+  std::unique_ptr<test_support::LoopbackServer> server_;
 };
 
-InternodeOptions fast_probes() {
-  InternodeOptions o;
-  o.connect_timeout = 500ms;
-  o.probe_interval = 100ms;
-  o.probe_timeout = 300ms;
-  return o;
-}
+using test_support::fast_probes;
 
 class RemoteDriveTest : public ::testing::Test {
  protected:
