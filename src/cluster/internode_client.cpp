@@ -1,6 +1,7 @@
 #include "cluster/internode_client.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
@@ -173,8 +174,8 @@ void PeerHealth::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void PeerHealth::mark_offline() {
-  online_.store(false, std::memory_order_relaxed);
+void PeerHealth::mark_offline(std::string_view why) {
+  mark_down(why);
   suspect();
 }
 
@@ -227,10 +228,30 @@ void PeerHealth::run() {
 // Online when the node answers at all: one that refuses our token is
 // reachable, and its calls say why they fail.
 void PeerHealth::probe() {
-  auto r = client_.ping(base_url_, Deadline::after(client_.options_.probe_timeout));
-  bool answered = r || (r.error().code != ErrorCode::kDriveOffline &&
-                        r.error().code != ErrorCode::kDriveTimeout);
-  online_.store(answered, std::memory_order_relaxed);
+  auto ping = [&] { return client_.ping(base_url_, Deadline::after(client_.options_.probe_timeout)); };
+  auto answered = [](const Status& r) {
+    return r || (r.error().code != ErrorCode::kDriveOffline &&
+                 r.error().code != ErrorCode::kDriveTimeout);
+  };
+  bool was = online();
+  auto r = ping();
+  // One late answer from a loaded machine is not a dead node: a second
+  // ping confirms before every call to the peer starts failing fast (a
+  // refused connection needs no second opinion).
+  if (was && !r && r.error().code == ErrorCode::kDriveTimeout) r = ping();
+  bool now = answered(r);
+  if (!now) {
+    mark_down(r.error().text());
+  } else if (!online_.exchange(true, std::memory_order_relaxed)) {
+    spdlog::info("node {} answers again", base_url_);
+  }
+}
+
+void PeerHealth::mark_down(std::string_view why) {
+  if (online_.exchange(false, std::memory_order_relaxed)) {
+    spdlog::warn("node {} does not answer ({}); calls to it fail at once until it does",
+                 base_url_, why);
+  }
 }
 
 // ---- InternodeClient
@@ -304,7 +325,7 @@ Result<size_t> InternodeClient::checked(PeerHealth& peer, std::string_view path_
   int code = 0;
   auto r = exchange(peer.base_url(), path_and_query, body, deadline, sink, &code, &peer);
   if (!r) {
-    if (unreachable(static_cast<CURLcode>(code))) peer.mark_offline();
+    if (unreachable(static_cast<CURLcode>(code))) peer.mark_offline(r.error().text());
     if (code == CURLE_OPERATION_TIMEDOUT) peer.suspect();
   }
   return r;

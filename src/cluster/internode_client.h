@@ -14,6 +14,9 @@
 // - PeerHealth: one per peer, shared by every RemoteDrive on it. While the
 //   peer is offline, calls fail at once with kDriveOffline; a background
 //   thread pings each peer every probe_interval and brings it back online.
+//   A ping that times out is repeated once before the peer is taken
+//   offline: a loaded machine answers late, a dead or frozen one never.
+//   Each change of a peer's state is logged.
 //
 // Thread-safe: call from any number of threads (never a network thread: a
 // call blocks for up to its deadline).
@@ -60,8 +63,9 @@ class PeerHealth {
   // `http://host:port`, no trailing slash.
   const std::string& base_url() const { return base_url_; }
   bool online() const { return online_.load(std::memory_order_relaxed); }
-  // A call could not reach the peer: calls fail fast until a probe answers.
-  void mark_offline();
+  // A call could not reach the peer (`why`): calls fail fast until a probe
+  // answers.
+  void mark_offline(std::string_view why);
   // A call timed out: probe now instead of at the next interval.
   void suspect();
   // Sends `path_and_query` (a call with no body) from the probe thread, best
@@ -74,6 +78,8 @@ class PeerHealth {
  private:
   void run();
   void probe();
+  // Offline from now, logged once when it was online.
+  void mark_down(std::string_view why);
   InternodeClient& client_;
   const std::string base_url_;
   std::atomic<bool> online_{true};

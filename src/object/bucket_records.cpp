@@ -134,7 +134,7 @@ Result<size_t> BucketRecords::heal(std::string_view bucket) {
   Deadline deadline = set_.deadline();
   auto fixed =
       set_.pool().run(set_.size(), deadline,
-                      [&set = set_, deadline, rec = storage::BucketRecord{b->name, b->created_ns}](
+                      [&set = set_, deadline, rec = storage::BucketRecord{b->name, b->created_ns, b->location}](
                           size_t j) -> Result<bool> {
                         auto st = set.drive(j).stat_bucket(deadline, rec.name);
                         if (st || st.error().code != ErrorCode::kNoSuchBucket) return false;

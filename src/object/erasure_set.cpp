@@ -8,10 +8,10 @@ ErasureSet::ErasureSet(std::vector<std::shared_ptr<storage::Drive>> drives,
       buckets_(set_),
       reads_(set_),
       settlement_(set_, reads_),
-      writes_(set_, reads_, settlement_),
+      writes_(set_, buckets_, reads_, settlement_),
       listing_(set_, buckets_),
       uploads_(set_, buckets_, writes_, settlement_),
-      heal_(set_, reads_) {}
+      heal_(set_, buckets_, reads_) {}
 
 // ---- Buckets
 

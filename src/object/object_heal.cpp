@@ -194,12 +194,18 @@ Result<size_t> ObjectHeal::rebuild_onto(std::string_view bucket, std::string_vie
     }
     ObjectRecord mine = chosen;
     mine.erasure.index = chosen.erasure.distribution[targets[t]];
-    Status s;
-    if (chosen.inlined) {
-      mine.inline_data = frame_inline(inline_shard[t], shard_block);
-      s = drive.commit_object(deadline, bucket, key, mine, "");
-    } else {
-      s = drive.commit_object(deadline, bucket, key, mine, staged[t]);
+    if (chosen.inlined) mine.inline_data = frame_inline(inline_shard[t], shard_block);
+    auto commit = [&] {
+      return drive.commit_object(deadline, bucket, key, mine, chosen.inlined ? "" : staged[t]);
+    };
+    Status s = commit();
+    // A drive that lacks the bucket (its create missed the drive) gets it.
+    if (!s && s.error().code == ErrorCode::kNoSuchBucket) {
+      auto fixed = buckets_.heal(bucket);
+      if (fixed && *fixed > 0) {
+        deadline = set_.deadline();
+        s = commit();
+      }
     }
     if (!s) {
       drive.remove_staged(set_.deadline(), staged[t]);

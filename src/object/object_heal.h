@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "object/bucket_records.h"
 #include "object/object_reads.h"
 #include "object/set_context.h"
 
@@ -23,7 +24,8 @@ struct HealResult {
 
 class ObjectHeal {
  public:
-  ObjectHeal(SetContext& set, ObjectReads& reads) : set_(set), reads_(reads) {}
+  ObjectHeal(SetContext& set, BucketRecords& buckets, ObjectReads& reads)
+      : set_(set), buckets_(buckets), reads_(reads) {}
 
   // Rebuilds what drives lack for bucket/key (record, shards); see HealResult.
   // A `deep` heal also reads every shard block to find bitrot.
@@ -38,6 +40,7 @@ class ObjectHeal {
                               const std::vector<storage::PartInfo>& parts, size_t shard_block);
 
   SetContext& set_;
+  BucketRecords& buckets_;
   ObjectReads& reads_;
 };
 

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "common/hash.h"
 #include "common/time.h"
 #include "common/uuid.h"
@@ -181,6 +183,17 @@ class ErasureWriter final : public ObjectWriter {
     job->has_data.resize(n);
     for (size_t j = 0; j < n; ++j) job->has_data[j] = has_data(j) ? 1 : 0;
     auto results = commit_everywhere(set_, job);
+    if (writes_.restore_bucket(bucket_, results)) {
+      auto again = std::make_shared<Commit>(*job);
+      for (size_t j = 0; j < n; ++j) {
+        again->has_data[j] = job->has_data[j] && !results[j] &&
+                             results[j].error().code == ErrorCode::kNoSuchBucket;
+      }
+      auto retried = commit_everywhere(set_, again);
+      for (size_t j = 0; j < n; ++j) {
+        if (again->has_data[j]) results[j] = std::move(retried[j]);
+      }
+    }
     std::vector<char> committed(n, 0);
     for (size_t j = 0; j < n; ++j) committed[j] = results[j] ? 1 : 0;
     size_t done = static_cast<size_t>(std::count(committed.begin(), committed.end(), 1));
@@ -267,6 +280,18 @@ Status ObjectWrites::check_preconditions(std::string_view bucket, std::string_vi
   auto cur = reads_.head(bucket, key);
   if (!cur && cur.error().code != ErrorCode::kNoSuchKey) return std::unexpected(cur.error());
   return check_write_preconditions(pre, cur ? &*cur : nullptr);
+}
+
+bool ObjectWrites::restore_bucket(std::string_view bucket, const std::vector<Status>& results) {
+  size_t lacking = static_cast<size_t>(std::count_if(results.begin(), results.end(), [](const auto& s) {
+    return !s && s.error().code == ErrorCode::kNoSuchBucket;
+  }));
+  if (lacking == 0 || lacking * 2 > results.size()) return false;
+  auto fixed = buckets_.heal(bucket);
+  if (fixed && *fixed > 0) {
+    spdlog::info("bucket {} was missing on {} drive(s) of a set; restored", bucket, *fixed);
+  }
+  return fixed && *fixed > 0;
 }
 
 Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key) {

@@ -7,13 +7,17 @@
 // records. Its commit takes the key's namespace lock, checks the write
 // preconditions, commits the record on every drive keeping the replaced
 // version aside, and has Settlement finish or take back the change by write
-// quorum. Deletes go the same two steps.
+// quorum. A drive that lacks the bucket (its create missed the drive) gets
+// it from the set's record and its commit is tried once more. Deletes go
+// the same two steps.
 // Thread-safe; every method may block on disk. A writer serves one caller.
 #pragma once
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
+#include "object/bucket_records.h"
 #include "object/object_layer.h"
 #include "object/object_reads.h"
 #include "object/set_context.h"
@@ -23,8 +27,9 @@ namespace silo::object {
 
 class ObjectWrites {
  public:
-  ObjectWrites(SetContext& set, ObjectReads& reads, Settlement& settlement)
-      : set_(set), reads_(reads), settlement_(settlement) {}
+  ObjectWrites(SetContext& set, BucketRecords& buckets, ObjectReads& reads,
+               Settlement& settlement)
+      : set_(set), buckets_(buckets), reads_(reads), settlement_(settlement) {}
 
   // A writer of a whole object. REQUIRES: the bucket exists (checked by the caller).
   std::unique_ptr<ObjectWriter> begin_put(std::string_view bucket, std::string_view key,
@@ -38,9 +43,13 @@ class ObjectWrites {
   // REQUIRES: the caller holds the key's namespace lock.
   Status check_preconditions(std::string_view bucket, std::string_view key,
                              const WritePreconditions& pre);
+  // Gives `bucket` to the drives whose `results` say they lack it while
+  // most of the set has it. True when any got it: their step may be retried.
+  bool restore_bucket(std::string_view bucket, const std::vector<Status>& results);
 
  private:
   SetContext& set_;
+  BucketRecords& buckets_;
   ObjectReads& reads_;
   Settlement& settlement_;
 };

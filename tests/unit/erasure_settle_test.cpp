@@ -1,6 +1,7 @@
 // Two-step replacement on a 4-drive erasure set (EC 2+2): a change that
 // does not reach write quorum, or that a crash interrupts between drives,
-// never costs the version it replaced.
+// never costs the version it replaced; a drive that a bucket's create
+// missed gets the bucket when a write or a heal finds it lacking.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -246,6 +247,39 @@ TEST_F(ErasureSettleTest, InterruptedChangeWaitsForOfflineDrives) {
   hooked_[3]->offline = false;
   EXPECT_EQ(set_->resolve_pending(), 1u);
   EXPECT_TRUE(local_[0]->pending_replaces(kNoDeadline)->empty());
+}
+
+
+// A bucket's create that missed a drive (its node did not answer in time)
+// must not leave that drive out of every later write to the bucket.
+TEST_F(ErasureSettleTest, AWriteGivesTheBucketToADriveThatLacksIt) {
+  ASSERT_TRUE(local_[1]->delete_bucket(kNoDeadline, "bkt"));
+  for (size_t size : {size_t{3000}, size_t{600 * 1024}}) {  // inline and in shard files
+    std::string key = "k" + std::to_string(size);
+    ASSERT_TRUE(put(key, pattern(size, 'g')));
+    for (size_t j = 0; j < kDrives; ++j) {
+      auto r = local_[j]->read_object(kNoDeadline, "bkt", key, false);
+      EXPECT_TRUE(r) << "drive " << j << ": " << r.error().text();
+    }
+  }
+  EXPECT_TRUE(local_[1]->stat_bucket(kNoDeadline, "bkt"));
+}
+
+TEST_F(ErasureSettleTest, AHealGivesTheBucketToADriveThatLacksIt) {
+  std::string v = pattern(600 * 1024, 'h');
+  hooked_[1]->offline = true;
+  ASSERT_TRUE(put("k", v));
+  hooked_[1]->offline = false;
+  ASSERT_TRUE(local_[1]->delete_bucket(kNoDeadline, "bkt"));
+  auto healed = set_->heal_object("bkt", "k");
+  ASSERT_TRUE(healed) << healed.error().text();
+  EXPECT_EQ(healed->drives_healed, 1u);
+  EXPECT_TRUE(local_[1]->read_object(kNoDeadline, "bkt", "k", false));
+  hooked_[2]->offline = true;
+  hooked_[3]->offline = true;
+  EXPECT_EQ(get("k"), v);
+  hooked_[2]->offline = false;
+  hooked_[3]->offline = false;
 }
 
 }  // namespace
