@@ -125,7 +125,8 @@ void StartingListener::stop() {
   }
   server_->join();
   io_.stop();
-  loop_.join();
+  // Not started when the port could not be bound.
+  if (loop_.joinable()) loop_.join();
   server_.reset();
 }
 

@@ -5,6 +5,7 @@ boto3 through every node, with nodes killed (SIGKILL) and frozen
 
 import json
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from cluster import Cluster
+from conftest import SILO_BIN
 from conftest import ACCESS_KEY, SECRET_KEY, SILO_BIN
 from ec_helpers import admin_json, wait_for
 
@@ -128,6 +130,26 @@ def test_a_frozen_node_does_not_freeze_the_cluster(cluster):
         assert time.monotonic() - started < 30
     finally:
         cluster.thaw(3)
+
+
+def test_a_node_whose_port_is_taken_says_so_and_exits(tmp_path):
+    c = Cluster(tmp_path)
+    taken = socket.socket()
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    taken.bind(("127.0.0.1", c.ports[0]))
+    taken.listen()
+    try:
+        node = c.nodes[0]
+        node.port = c.ports[0]
+        r = subprocess.run([str(SILO_BIN), "server", "--address", f"127.0.0.1:{node.port}",
+                            node.drives[0]], env=node.env, capture_output=True, text=True,
+                           timeout=30)
+        # It used to abort (std::terminate, SIGABRT) while stopping the
+        # listener that never started.
+        assert r.returncode == 1, r.stderr
+        assert "cannot listen on" in r.stderr and "Address already in use" in r.stderr
+    finally:
+        taken.close()
 
 
 def test_a_new_deployment_waits_for_every_node(tmp_path):
