@@ -108,6 +108,14 @@ std::shared_ptr<DistLocks::Round> DistLocks::start(Op op, std::shared_ptr<const 
   Deadline deadline = Deadline::after(options_.attempt_timeout);
   auto late_timeout = options_.attempt_timeout;
   for (size_t i = 0; i < peers_.size(); ++i) {
+    // A peer that batches releases takes them at once (one round trip for
+    // many instead of one each: they were a sixth of a PUT's calls).
+    if ((op == Op::kUnlock || op == Op::kRUnlock) &&
+        peers_[i]->release_later(op == Op::kRUnlock, *r)) {
+      std::lock_guard lock(round->mu);
+      --round->waiting;
+      continue;
+    }
     boost::asio::post(pool_, [round, peer = peers_[i], i, op, r, deadline, late_timeout] {
       if (op == Op::kUnlock || op == Op::kRUnlock) {
         // Nobody waits for a release, but a lost one keeps the key locked

@@ -219,6 +219,18 @@ Result<std::string> DriveService::object_call(const Call& c, bool& found) {
   if (c.name == "delete_object")
     return done(d.delete_object(c.deadline, bucket, key, replaced_of(c)));
   if (c.name == "finish_replace") return done(d.finish_replace(c.deadline, bucket, key));
+  if (c.name == "finish_many") {
+    // One-way (nobody waits for the answer): each item is applied on its
+    // own; one that fails stays undecided for resolve_pending.
+    auto items = decode_batch(c.body);
+    if (!items) return std::unexpected(items.error());
+    for (auto bytes : *items) {
+      auto item = decode_finish(bytes);
+      if (!item) return std::unexpected(item.error());
+      (void)d.finish_change(Deadline::never(), item->bucket, item->key, item->change);
+    }
+    return std::string();
+  }
   if (c.name == "undo_replace") {
     if (c.body.empty()) return done(d.undo_replace(c.deadline, bucket, key, nullptr));
     auto r = storage::decode_object(c.body);

@@ -96,6 +96,17 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// The call failed on a reused connection before anything of the answer
+// came: the peer had closed it while it sat idle in the cache.
+bool stale_connection(CURL* c, CURLcode rc, const InternodeClient::Sink& sink) {
+  if (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING) return false;
+  long connects = -1;
+  curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+  bool nothing = sink.error.empty() && sink.filled == 0 && sink.head_filled == 0 &&
+                 (!sink.text || sink.text->empty());
+  return connects == 0 && nothing;
+}
+
 }  // namespace
 
 // Idle easy handles, and the connection cache and DNS cache they share.
@@ -171,7 +182,9 @@ void PeerHealth::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  batch_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (batch_thread_.joinable()) batch_thread_.join();
 }
 
 void PeerHealth::mark_offline(std::string_view why) {
@@ -194,6 +207,57 @@ void PeerHealth::send_later(std::string path_and_query) {
     later_.push_back(std::move(path_and_query));
   }
   cv_.notify_all();
+}
+
+void PeerHealth::send_batched(std::string path_and_query, std::string item) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || batched_ > 100'000) return;
+    if (!batch_thread_.joinable()) batch_thread_ = std::thread([this] { send_batches(); });
+    batches_[std::move(path_and_query)].push_back(std::move(item));
+    ++batched_;
+  }
+  batch_cv_.notify_one();
+}
+
+void PeerHealth::send_batches() {
+  const auto timeout = client_.options_.background_timeout;
+  std::unique_lock lock(mu_);
+  while (true) {
+    batch_cv_.wait(lock, [&] { return stopping_ || batched_ > 0; });
+    if (stopping_) return;
+    // While one call is out, the next items gather: the busier the peer,
+    // the larger the batches.
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    for (auto it = batches_.begin(); it != batches_.end();) {
+      auto& items = it->second;
+      size_t take = std::min(items.size(), kMaxBatch);
+      std::vector<std::string> part(std::make_move_iterator(items.begin()),
+                                    std::make_move_iterator(items.begin() + take));
+      items.erase(items.begin(), items.begin() + take);
+      batched_ -= take;
+      out.emplace_back(it->first, std::move(part));
+      it = items.empty() ? batches_.erase(it) : std::next(it);
+    }
+    lock.unlock();
+    for (const auto& [path, items] : out) {
+      std::string body = encode_batch(items);
+      for (int attempt = 0; attempt < 3 && online(); ++attempt) {
+        InternodeClient::Sink sink;
+        std::string ignored;
+        sink.text = &ignored;
+        int code = 0;
+        auto began = std::chrono::steady_clock::now();
+        auto r = client_.exchange(base_url_, path,
+                                  {reinterpret_cast<const uint8_t*>(body.data()), body.size()},
+                                  Deadline::after(timeout), sink, &code, this);
+        if (r) break;
+        // One that let the call time out is not waited for again.
+        if (std::chrono::steady_clock::now() - began >= timeout / 2) break;
+      }
+    }
+    lock.lock();
+  }
 }
 
 void PeerHealth::run() {
@@ -380,6 +444,18 @@ Result<size_t> InternodeClient::exchange(const std::string& base_url,
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, watched ? &abandon_when_offline : nullptr);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<PeerHealth*>(watched));
   CURLcode rc = curl_easy_perform(c);
+  if (stale_connection(c, rc, sink) && !deadline.expired()) {
+    // A kept-alive connection the peer had closed (it restarted, or swapped
+    // its starting listener for the serving one) fails the call before any
+    // answer: that says nothing of the peer, so the call is sent once more,
+    // on a new connection, before it counts as a failure.
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     deadline.is_never() ? 0L : std::max(1L, millis(deadline.remaining())));
+    errbuf[0] = 0;
+    rc = curl_easy_perform(c);
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 0L);
+  }
   if (sink.status < 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &sink.status);
   std::string error_name;
   curl_header* h = nullptr;

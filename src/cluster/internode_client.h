@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/deadline.h"
 #include "common/error.h"
@@ -72,12 +73,20 @@ class PeerHealth {
   // effort: dropped when the peer is offline or the call fails. For cleanup
   // that must not block the thread that triggers it (lease releases).
   void send_later(std::string path_and_query);
+  // Queues `item` (encoded by the caller) for `path_and_query`: a sender
+  // thread of its own posts the items queued for one path together, as one
+  // call whose body is encode_batch() of them (at most kMaxBatch a call),
+  // so many one-way calls cost few round trips. Best effort: dropped while
+  // the peer is offline; a call that fails fast is tried twice more.
+  void send_batched(std::string path_and_query, std::string item);
+  static constexpr size_t kMaxBatch = 512;
   // Stops the probe thread. Idempotent; the destructor calls it.
   void stop();
 
  private:
   void run();
   void probe();
+  void send_batches();
   // Offline from now, logged once when it was online.
   void mark_down(std::string_view why);
   InternodeClient& client_;
@@ -89,6 +98,11 @@ class PeerHealth {
   bool suspect_ = false;
   std::deque<std::string> later_;
   std::thread thread_;
+  // send_batched: its own thread, so a slow batch never delays a probe.
+  std::condition_variable batch_cv_;
+  std::map<std::string, std::vector<std::string>> batches_;
+  size_t batched_ = 0;
+  std::thread batch_thread_;
 };
 
 class InternodeClient {

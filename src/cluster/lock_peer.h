@@ -35,6 +35,10 @@ class LockPeer {
   virtual LockReply unlock(Deadline deadline, const LockRequest& r) = 0;
   virtual LockReply runlock(Deadline deadline, const LockRequest& r) = 0;
   virtual LockReply refresh(Deadline deadline, const LockRequest& r) = 0;
+  // Takes a release (runlock when `shared`) to send in the background,
+  // batched with others, and answers true; false when the caller must
+  // release through unlock/runlock itself (the default).
+  virtual bool release_later(bool /*shared*/, const LockRequest& /*r*/) { return false; }
 };
 
 // A LockServer in this process. Never blocks beyond the server's mutex.

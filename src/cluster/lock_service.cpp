@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cluster/internode_client.h"
 #include "cluster/internode_http.h"
 #include "cluster/wire.h"
 
@@ -49,6 +50,18 @@ Result<bool> LockService::apply(std::string_view call, const LockRequest& r) {
   return fail(ErrorCode::kInvalidRequest, "internode: no lock call " + std::string(call));
 }
 
+Result<bool> LockService::release_many(std::string_view body) {
+  auto items = decode_batch(body);
+  if (!items) return std::unexpected(items.error());
+  for (auto bytes : *items) {
+    auto item = decode_release(bytes);
+    if (!item) return std::unexpected(item.error());
+    if (item->shared) server_->runlock(item->request);
+    else server_->unlock(item->request);
+  }
+  return true;
+}
+
 awaitable<void> LockService::handle(http::Exchange& exchange) {
   const auto& req = exchange.request();
   if (!token_accepted(req, token_)) {
@@ -61,10 +74,16 @@ awaitable<void> LockService::handle(http::Exchange& exchange) {
   std::string_view call = target.substr(0, target.find('?'));
   call.remove_prefix(std::min(call.size(), kLockPrefix.size()));
 
-  auto body = co_await read_small_body(exchange, options_.max_body);
+  bool batch = call == "release_many";
+  auto body = co_await read_small_body(
+      exchange, batch ? options_.max_body * PeerHealth::kMaxBatch : options_.max_body);
   Result<bool> result = false;
   if (!body) {
     result = std::unexpected(body.error());
+  } else if (batch) {
+    // One-way releases (RemoteLockPeer::release_later), late or not: a
+    // release never grants anything.
+    result = release_many(*body);
   } else if (auto r = decode_lock_request(*body); !r) {
     result = std::unexpected(r.error());
   } else if (deadline.expired()) {

@@ -60,6 +60,8 @@ class LockService final : public http::RequestHandler {
  private:
   // Runs one decoded call on the LockServer: granted or refused.
   Result<bool> apply(std::string_view call, const LockRequest& r);
+  // Applies a batch of encode_release() items.
+  Result<bool> release_many(std::string_view body);
   void sweep_if_due();
 
   const std::shared_ptr<LockServer> server_;

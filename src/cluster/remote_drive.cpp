@@ -426,6 +426,13 @@ Status RemoteDrive::finish_replace(Deadline deadline, std::string_view bucket,
   return status_of(rpc(deadline, "finish_replace", {{"bucket", bucket}, {"key", key}}));
 }
 
+Status RemoteDrive::finish_change(Deadline, std::string_view bucket, std::string_view key,
+                                  const storage::ChangeId& change) {
+  if (!peer_->online()) return fail(ErrorCode::kDriveOffline, endpoint() + " is offline");
+  peer_->send_batched(target("finish_many", {}), encode_finish(bucket, key, change));
+  return {};
+}
+
 Status RemoteDrive::undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                                  const ObjectRecord* committed) {
   return status_of(rpc(deadline, "undo_replace", {{"bucket", bucket}, {"key", key}},

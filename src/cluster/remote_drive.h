@@ -80,6 +80,9 @@ class RemoteDrive final : public storage::Drive {
   Status delete_object(Deadline deadline, std::string_view bucket, std::string_view key,
                        storage::Replaced replaced = storage::Replaced::kRemove) override;
   Status finish_replace(Deadline deadline, std::string_view bucket, std::string_view key) override;
+  // Queued (PeerHealth::send_batched) and sent with others as finish_many.
+  Status finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
+                       const storage::ChangeId& change) override;
   Status undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                       const storage::ObjectRecord* committed) override;
   Result<std::vector<std::pair<std::string, std::string>>> pending_replaces(

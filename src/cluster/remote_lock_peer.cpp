@@ -1,6 +1,7 @@
 #include "cluster/remote_lock_peer.h"
 
 #include <span>
+#include <string>
 
 #include "cluster/wire.h"
 
@@ -23,6 +24,11 @@ LockReply RemoteLockPeer::call(Deadline deadline, std::string_view name, const L
   if (*answer == kLockGranted) return LockReply::kGranted;
   if (*answer == kLockRefused) return LockReply::kRefused;
   return LockReply::kError;
+}
+
+bool RemoteLockPeer::release_later(bool shared, const LockRequest& r) {
+  health_->send_batched(std::string(kLockPrefix) + "release_many", encode_release(shared, r));
+  return true;
 }
 
 }  // namespace silo::cluster

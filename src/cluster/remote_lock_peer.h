@@ -34,6 +34,8 @@ class RemoteLockPeer final : public LockPeer {
   LockReply unlock(Deadline d, const LockRequest& r) override { return call(d, "unlock", r); }
   LockReply runlock(Deadline d, const LockRequest& r) override { return call(d, "runlock", r); }
   LockReply refresh(Deadline d, const LockRequest& r) override { return call(d, "refresh", r); }
+  // Queued on the peer (PeerHealth::send_batched) and sent as release_many.
+  bool release_later(bool shared, const LockRequest& r) override;
 
   bool online() const { return health_->online(); }
   const std::string& base_url() const { return health_->base_url(); }

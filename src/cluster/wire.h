@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cluster/lock_server.h"
 #include "common/error.h"
+#include "storage/drive.h"
 #include "storage/format.h"
 
 namespace silo::cluster {
@@ -65,6 +67,28 @@ ErrorCode error_code_from_name(std::string_view name);
 // A lock call's three strings (resource, owner, uid) framed by WireWriter.
 std::string encode_lock_request(const LockRequest& r);
 Result<LockRequest> decode_lock_request(std::string_view bytes);
+
+// Several one-way calls of one kind in one POST (PeerHealth::send_batched):
+// their count, then each call's own encoding framed as bytes.
+std::string encode_batch(const std::vector<std::string>& items);
+Result<std::vector<std::string_view>> decode_batch(std::string_view body);
+
+// One item of `finish_many` (drive call): bucket, key and the change's id.
+std::string encode_finish(std::string_view bucket, std::string_view key,
+                          const storage::ChangeId& change);
+struct FinishItem {
+  std::string_view bucket, key;
+  storage::ChangeId change;
+};
+Result<FinishItem> decode_finish(std::string_view bytes);
+
+// One item of `release_many` (lock call): shared or not, and the request.
+std::string encode_release(bool shared, const LockRequest& r);
+struct ReleaseItem {
+  bool shared = false;
+  LockRequest request;
+};
+Result<ReleaseItem> decode_release(std::string_view bytes);
 
 // storage::Format framed for the format calls.
 std::string encode_format(const storage::Format& format);

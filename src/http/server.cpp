@@ -225,6 +225,11 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
                                     : ErrorCode::kInvalidRequest);
         break;
       }
+      // A stopping server takes no new request, even on a connection kept
+      // alive: the client finds it closed and goes elsewhere (a node's
+      // starting listener, handing its address over, used to take drive
+      // calls it could no longer run and held the address for 10 s).
+      if (stopping) break;
       const auto& fields = parser.get().base();
       if (static_cast<size_t>(std::distance(fields.begin(), fields.end())) >
           options.max_header_fields) {

@@ -113,16 +113,18 @@ Result<std::unique_ptr<StartingListener>> StartingListener::start(
 
 void StartingListener::stop() {
   if (!server_) return;
+  // No request starts from here on (http::Server::stop); those in progress
+  // end (each has a deadline) while their drive calls can still run.
   server_->stop();
-  // A drive call still running resumes on its connection's loop: every one
-  // ends (each has a deadline) before the loops are destroyed. Waiting only
-  // for the server's requests was not enough: a call whose connection had
-  // gone still ran, and crashed the node at start when it finished.
-  calls_.join();
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (server_->active() > 0 && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // A drive call still running resumes on its connection's loop: every one
+  // ends before the loops are destroyed. Waiting only for the server's
+  // requests was not enough: a call whose connection had gone still ran,
+  // and crashed the node at start when it finished.
+  calls_.join();
   server_->join();
   io_.stop();
   // Not started when the port could not be bound.

@@ -129,6 +129,14 @@ class DataLease {
 // with too few shards of either version.
 enum class Replaced { kRemove, kKeep };
 
+// Which change a late finish is for: the version it made current (by its
+// modification time and data uuid), or a delete.
+struct ChangeId {
+  bool deleted = false;
+  int64_t mod_time_ns = 0;
+  std::string data_uuid;
+};
+
 class Drive {
  public:
   virtual ~Drive() = default;
@@ -184,6 +192,14 @@ class Drive {
   // Succeeds when nothing is set aside.
   virtual Status finish_replace(Deadline deadline, std::string_view bucket,
                                 std::string_view key) = 0;
+  // finish_replace, but only while `change` is still the key's current
+  // version here (a later change that set another version aside is not
+  // finished by it), so it needs no namespace lock and may come late. A
+  // remote drive sends it in the background with others: it may be applied
+  // after this returns, or never (the change then stays undecided until
+  // resolve_pending finishes it).
+  virtual Status finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
+                               const ChangeId& change) = 0;
   // The change to bucket/key is taken back: the version set aside becomes
   // current again and what replaced it is removed. When nothing was set
   // aside (the key was new), the current record is removed if it is

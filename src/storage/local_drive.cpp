@@ -813,6 +813,25 @@ Status LocalDrive::finish_replace(Deadline deadline, std::string_view bucket,
   return {};
 }
 
+Status LocalDrive::finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
+                                 const ChangeId& change) {
+  if (deadline.expired()) return too_late(root_, "finish_change");
+  // Under the key's r/ lock, which a commit or delete holds until its batch
+  // is written: no change can slip in between the check and the finish.
+  auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
+  std::string cur;
+  auto st = db_->Get(rocksdb::ReadOptions(), object_key(kObjectSpace, bucket, key), &cur);
+  if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+  bool current = false;
+  if (st.IsNotFound()) {
+    current = change.deleted;
+  } else if (auto c = decode_object(cur); c && !change.deleted) {
+    current = c->mod_time_ns == change.mod_time_ns && c->data_uuid == change.data_uuid;
+  }
+  if (!current) return {};  // superseded: the later change is settled on its own
+  return finish_replace(deadline, bucket, key);
+}
+
 Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                                 const ObjectRecord* committed) {
   if (deadline.expired()) return too_late(root_, "undo_replace");

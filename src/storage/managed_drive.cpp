@@ -249,6 +249,10 @@ Status ManagedDrive::delete_object(Deadline dl, std::string_view b, std::string_
 Status ManagedDrive::finish_replace(Deadline dl, std::string_view b, std::string_view k) {
   return call(dl, [&](Drive& d) { return d.finish_replace(dl, b, k); });
 }
+Status ManagedDrive::finish_change(Deadline dl, std::string_view b, std::string_view k,
+                                   const ChangeId& change) {
+  return call(dl, [&](Drive& d) { return d.finish_change(dl, b, k, change); });
+}
 Status ManagedDrive::undo_replace(Deadline dl, std::string_view b, std::string_view k,
                                   const ObjectRecord* committed) {
   return call(dl, [&](Drive& d) { return d.undo_replace(dl, b, k, committed); });

@@ -93,21 +93,27 @@ class Cluster:
 
     def wait_ready(self, which, timeout=60, all_online=True):
         """Waits until the nodes `which` answer ready and (with
-        `all_online`) see every drive of the cluster online."""
+        `all_online`) see every drive of the cluster online, all of them at
+        once: a node that saw a late peer online may see it offline by the
+        time the last one is ready."""
         deadline = time.time() + timeout
-        for i in which:
-            node = self.nodes[i]
-            while True:
-                try:
-                    r = requests.get(node.endpoint + "/silo/health/ready", timeout=2)
-                    if r.status_code == 200 and (
-                            not all_online or set(drive_states(node).values()) == {"online"}):
-                        break
-                except (requests.RequestException, AssertionError):
-                    pass
-                if time.time() > deadline:
-                    raise RuntimeError(f"node {i + 1} did not become ready:\n{node.read_log()}")
-                time.sleep(0.1)
+
+        def ready(node):
+            try:
+                r = requests.get(node.endpoint + "/silo/health/ready", timeout=2)
+                return r.status_code == 200 and (
+                    not all_online or set(drive_states(node).values()) == {"online"})
+            except (requests.RequestException, AssertionError):
+                return False
+
+        while True:
+            waiting = [i for i in which if not ready(self.nodes[i])]
+            if not waiting:
+                return
+            if time.time() > deadline:
+                raise RuntimeError(f"node {waiting[0] + 1} did not become ready:\n"
+                                   f"{self.nodes[waiting[0]].read_log()}")
+            time.sleep(0.1)
 
     def client(self, i, **config):
         return self.nodes[i].client(**config)

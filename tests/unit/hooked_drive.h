@@ -173,6 +173,11 @@ class HookedDrive final : public storage::Drive {
     stall_->pause();
     return inner_->finish_replace(d, b, k);
   }
+  Status finish_change(Deadline d, std::string_view b, std::string_view k,
+                       const storage::ChangeId& change) override {
+    stall_->pause();
+    return inner_->finish_change(d, b, k, change);
+  }
   Status undo_replace(Deadline d, std::string_view b, std::string_view k,
                       const storage::ObjectRecord* committed) override {
     stall_->pause();

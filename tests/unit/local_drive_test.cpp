@@ -512,6 +512,37 @@ TEST_F(LocalDriveTest, KeptReplacedVersionSurvivesARestartUntilFinished) {
   EXPECT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", "k"));  // nothing left to finish
 }
 
+// A finish that comes late (a remote drive's are sent in the background)
+// finishes only the change it is for: a later change set another version
+// aside, which must wait for its own finish.
+TEST_F(LocalDriveTest, ALateFinishLeavesALaterChangeAlone) {
+  make_bucket("bkt");
+  commit_file("bkt", "k", "one");
+  std::string second = new_uuid(), third = new_uuid();
+  for (const auto& uuid : {second, third}) {
+    std::string staged = new_uuid();
+    stage(staged, "part.1", "two");
+    ASSERT_TRUE(drive_->commit_object(kNoDeadline, "bkt", "k", file_record(uuid, 3), staged,
+                                      Replaced::kKeep));
+  }
+  auto id_of = [](const std::string& uuid) {
+    return storage::ChangeId{false, file_record(uuid, 3).mod_time_ns, uuid};
+  };
+  ASSERT_TRUE(drive_->finish_change(kNoDeadline, "bkt", "k", id_of(second)));
+  EXPECT_EQ(drive_->pending_replaces(kNoDeadline)->size(), 1u);
+  EXPECT_TRUE(fs::exists(data_dir(second)));  // still set aside for the third
+  ASSERT_TRUE(drive_->finish_change(kNoDeadline, "bkt", "k", id_of(third)));
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
+  EXPECT_FALSE(fs::exists(data_dir(second)));
+
+  ASSERT_TRUE(drive_->delete_object(kNoDeadline, "bkt", "k", Replaced::kKeep));
+  ASSERT_TRUE(drive_->finish_change(kNoDeadline, "bkt", "k", id_of(third)));  // not current
+  EXPECT_EQ(drive_->pending_replaces(kNoDeadline)->size(), 1u);
+  ASSERT_TRUE(drive_->finish_change(kNoDeadline, "bkt", "k", storage::ChangeId{.deleted = true}));
+  EXPECT_TRUE(drive_->pending_replaces(kNoDeadline)->empty());
+  EXPECT_FALSE(fs::exists(data_dir(third)));
+}
+
 TEST_F(LocalDriveTest, UndoPutsBackTheReplacedVersionWithItsData) {
   make_bucket("bkt");
   std::string first = commit_file("bkt", "k", "one");

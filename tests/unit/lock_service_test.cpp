@@ -155,6 +155,53 @@ TEST(RemoteLockPeer, CallsReachTheNodesTable) {
   EXPECT_EQ(peer.lock(Deadline::after(-1ms), a), LockReply::kError);  // too late to start
 }
 
+TEST(LockWire, BatchesOfReleasesAndFinishesRoundTrip) {
+  std::vector<std::string> items = {encode_release(true, {"k:b/a", "me", "u1"}),
+                                    encode_release(false, {"k:b/b", "me", "u2"}),
+                                    encode_finish("bkt", "some key", {false, 77, "uuid"})};
+  auto batch = decode_batch(encode_batch(items));
+  ASSERT_TRUE(batch.has_value());
+  ASSERT_EQ(batch->size(), 3u);
+  auto shared = decode_release((*batch)[0]);
+  ASSERT_TRUE(shared.has_value());
+  EXPECT_TRUE(shared->shared);
+  EXPECT_EQ(shared->request.uid, "u1");
+  EXPECT_FALSE(decode_release((*batch)[1])->shared);
+  auto finish = decode_finish((*batch)[2]);
+  ASSERT_TRUE(finish.has_value());
+  EXPECT_EQ(finish->key, "some key");
+  EXPECT_EQ(finish->change.mod_time_ns, 77);
+  EXPECT_EQ(finish->change.data_uuid, "uuid");
+  EXPECT_FALSE(finish->change.deleted);
+  auto bytes = encode_batch(items);
+  EXPECT_FALSE(decode_batch(bytes.substr(0, bytes.size() - 1)).has_value());
+  EXPECT_FALSE(decode_batch(bytes + "x").has_value());
+  EXPECT_FALSE(decode_batch(std::string(8, '\xff')).has_value());  // a count it cannot hold
+  EXPECT_FALSE(decode_release((*batch)[2]).has_value());
+}
+
+// Releases are one-way: they are batched and sent in the background.
+TEST(RemoteLockPeer, ReleasesLaterReachTheNodesTable) {
+  Node node;
+  auto client = std::make_shared<InternodeClient>(kToken, fast_probes());
+  RemoteLockPeer peer(client, node.url());
+  auto d = [] { return Deadline::after(2s); };
+  for (int i = 0; i < 50; ++i) {
+    LockRequest r{"k:b/k" + std::to_string(i), "me", "u" + std::to_string(i)};
+    ASSERT_EQ(i % 2 ? peer.rlock(d(), r) : peer.lock(d(), r), LockReply::kGranted);
+  }
+  for (int i = 0; i < 50; ++i) {
+    LockRequest r{"k:b/k" + std::to_string(i), "me", "u" + std::to_string(i)};
+    EXPECT_TRUE(peer.release_later(i % 2 == 1, r));
+  }
+  EXPECT_TRUE(eventually([&] {
+    for (int i = 0; i < 50; ++i) {
+      if (node.locks()->holders("k:b/k" + std::to_string(i)) != 0) return false;
+    }
+    return true;
+  }));
+}
+
 TEST(RemoteLockPeer, WrongTokenIsRefusedAndGrantsNothing) {
   Node node;
   auto client = std::make_shared<InternodeClient>(internode_token("root", "wrong"), fast_probes());

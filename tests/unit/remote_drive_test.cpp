@@ -289,6 +289,23 @@ TEST_F(RemoteDriveTest, KeptReplacementIsFinishedOrUndone) {
   EXPECT_EQ(remote_.read_object(soon(), "b", "k", true)->inline_data, "two");
 }
 
+TEST_F(RemoteDriveTest, AFinishedChangeReachesTheNodeInTheBackground) {
+  make_bucket("b");
+  auto v1 = inline_record("one");
+  auto v2 = inline_record("two");
+  ASSERT_TRUE(remote_.commit_object(soon(), "b", "k", v1, "").has_value());
+  ASSERT_TRUE(remote_.commit_object(soon(), "b", "k", v2, "", Replaced::kKeep).has_value());
+  ASSERT_TRUE(
+      remote_.finish_change(soon(), "b", "k", storage::ChangeId{false, v2.mod_time_ns, ""}));
+  bool settled = false;
+  for (int i = 0; i < 200 && !settled; ++i) {
+    settled = remote_.pending_replaces(soon())->empty();
+    if (!settled) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(settled);
+  EXPECT_EQ(remote_.read_object(soon(), "b", "k", true)->inline_data, "two");
+}
+
 UploadRecord upload(std::string key, std::string id) {
   UploadRecord u;
   u.bucket = "b";
