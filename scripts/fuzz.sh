@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh [TARGET|all] [SECONDS] [libFuzzer flags...]
 #
-# TARGET is http, chunked, sigv4, xml or record (default: all); SECONDS is the
+# TARGET is http, chunked, sigv4, xml, record or policy (default: all); SECONDS is the
 # run time of each target (default 60). Extra flags go to libFuzzer, e.g.
 # `scripts/fuzz.sh xml 3600 -runs=10000000` (for long runs of chunked, add
 # -max_len=4096: its AWS example seeds are 66 KiB, and libFuzzer otherwise
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 WHAT="${1:-all}"
 SECONDS_PER_TARGET="${2:-60}"
 shift $(($# > 2 ? 2 : $#))
-ALL_TARGETS=(http chunked sigv4 xml record)
+ALL_TARGETS=(http chunked sigv4 xml record policy)
 
 if [ "$WHAT" = all ]; then
   TARGETS=("${ALL_TARGETS[@]}")

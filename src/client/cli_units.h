@@ -9,14 +9,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/time.h"
+
 namespace silo::client {
 
 // "7d", "2w", "1d12h", "90m", "30s"; weeks and days first, then what
 // parse_duration accepts. nullopt on anything else or zero.
 std::optional<std::chrono::seconds> parse_age(std::string_view text);
 
-// "2024-01-02T03:04:05.123Z" (S3 XML) -> ns since the epoch; nullopt when malformed.
-std::optional<int64_t> parse_iso8601(std::string_view text);
 // An S3 time as listing XML or a Last-Modified header carries it -> ns.
 std::optional<int64_t> parse_s3_time(std::string_view text);
 // ns -> "2024-01-02 03:04:05 UTC".

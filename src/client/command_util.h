@@ -70,6 +70,8 @@ void add_remove_commands(Registry& r); // rm
 void add_sync_commands(Registry& r);   // mirror, diff
 void add_share_commands(Registry& r);
 void add_quota_commands(Registry& r);  // Silo's admin API: bucket quotas
+void add_tag_commands(Registry& r);        // object and bucket tags
+void add_anonymous_commands(Registry& r);  // bucket policies for everyone
 
 inline int exit_code(Session& s) { return s.out().failed() ? 1 : 0; }
 // Prints a usage problem and returns 2.

@@ -125,6 +125,8 @@ ClientCommands::ClientCommands(CLI::App& app)
   add_sync_commands(r);
   add_share_commands(r);
   add_quota_commands(r);
+  add_tag_commands(r);
+  add_anonymous_commands(r);
   add_meta_commands(*state_);
 }
 

@@ -254,6 +254,12 @@ class S3Client {
   S3Status create_bucket(std::string_view bucket, std::string_view location = {});
   S3Status delete_bucket(std::string_view bucket);
   S3Status head_bucket(std::string_view bucket);
+  // GET, PUT or DELETE of subresource `name` (tagging, policy, ...) of the
+  // bucket, or of the object when `key` is not empty; PUT sends `body`.
+  // Returns the response body.
+  S3Result<std::string> subresource(std::string_view method, std::string_view bucket,
+                                    std::string_view key, std::string_view name,
+                                    std::string_view body = {});
 
   // Objects.
   S3Result<PutResult> put_object(std::string_view bucket, std::string_view key,

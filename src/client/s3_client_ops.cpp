@@ -77,6 +77,17 @@ S3Result<std::string> S3Client::admin(std::string_view method, std::string_view 
   return std::move(res->body);
 }
 
+S3Result<std::string> S3Client::subresource(std::string_view method, std::string_view bucket,
+                                            std::string_view key, std::string_view name,
+                                            std::string_view body) {
+  bool put = method == "PUT" || method == "POST";
+  Request r{method, object_path(bucket, key), std::string(name), {}, put,
+            std::span<const char>(body.data(), body.size()), nullptr};
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return std::move(res->body);
+}
+
 S3Status S3Client::head_bucket(std::string_view bucket) {
   auto res = execute(Request{"HEAD", object_path(bucket, {}), {}, {}, false, {}, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));

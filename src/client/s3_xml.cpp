@@ -204,6 +204,31 @@ std::string complete_multipart_body(std::span<const CompletedPart> parts) {
   return out;
 }
 
+std::string tagging_body(const Tags& tags) {
+  std::string out = "<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet>";
+  for (const auto& [k, v] : tags) {
+    out += "<Tag><Key>";
+    append_escaped(out, k);
+    out += "</Key><Value>";
+    append_escaped(out, v);
+    out += "</Value></Tag>";
+  }
+  out += "</TagSet></Tagging>";
+  return out;
+}
+
+std::optional<Tags> parse_tagging(std::string_view body) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) return std::nullopt;
+  auto root = doc.child("Tagging");
+  if (!root) return std::nullopt;
+  Tags tags;
+  for (auto tag : root.child("TagSet").children("Tag")) {
+    tags.emplace_back(text(tag, "Key"), text(tag, "Value"));
+  }
+  return tags;
+}
+
 std::string create_bucket_body(std::string_view location) {
   std::string out =
       "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

@@ -58,6 +58,12 @@ std::string create_bucket_body(std::string_view location);
 // DeleteResult -> the <Error> entries.
 std::optional<std::vector<DeleteFailure>> parse_delete_result(std::string_view body);
 
+using Tags = std::vector<std::pair<std::string, std::string>>;
+// <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>
+std::string tagging_body(const Tags& tags);
+// Tagging -> its tags, in document order.
+std::optional<Tags> parse_tagging(std::string_view body);
+
 // "\"abc\"" -> "abc"; anything else unchanged.
 std::string strip_quotes(std::string_view etag);
 

@@ -231,6 +231,12 @@ Result<std::string> DriveService::object_call(const Call& c, bool& found) {
     }
     return std::string();
   }
+  if (c.name == "update_meta") {
+    auto r = storage::decode_object(c.body);
+    if (!r) return std::unexpected(r.error());
+    return done(d.update_meta(c.deadline, bucket, key,
+                              storage::ChangeId{false, r->mod_time_ns, r->data_uuid}, r->meta));
+  }
   if (c.name == "undo_replace") {
     if (c.body.empty()) return done(d.undo_replace(c.deadline, bucket, key, nullptr));
     auto r = storage::decode_object(c.body);

@@ -433,6 +433,17 @@ Status RemoteDrive::finish_change(Deadline, std::string_view bucket, std::string
   return {};
 }
 
+Status RemoteDrive::update_meta(Deadline deadline, std::string_view bucket, std::string_view key,
+                                const storage::ChangeId& version, const storage::KeyValues& meta) {
+  // The version and its new metadata travel as a record with only those set.
+  storage::ObjectRecord carrier;
+  carrier.mod_time_ns = version.mod_time_ns;
+  carrier.data_uuid = version.data_uuid;
+  carrier.meta = meta;
+  return status_of(
+      rpc(deadline, "update_meta", {{"bucket", bucket}, {"key", key}}, storage::encode(carrier)));
+}
+
 Status RemoteDrive::undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                                  const ObjectRecord* committed) {
   return status_of(rpc(deadline, "undo_replace", {{"bucket", bucket}, {"key", key}},

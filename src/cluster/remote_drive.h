@@ -83,6 +83,8 @@ class RemoteDrive final : public storage::Drive {
   // Queued (PeerHealth::send_batched) and sent with others as finish_many.
   Status finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
                        const storage::ChangeId& change) override;
+  Status update_meta(Deadline deadline, std::string_view bucket, std::string_view key,
+                     const storage::ChangeId& version, const storage::KeyValues& meta) override;
   Status undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                       const storage::ObjectRecord* committed) override;
   Result<std::vector<std::pair<std::string, std::string>>> pending_replaces(

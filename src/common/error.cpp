@@ -179,6 +179,10 @@ ErrorInfo info(ErrorCode code) {
     case E::kNoSuchVersion:
       return {"NoSuchVersion", 404,
               "The version ID specified in the request does not match an existing version."};
+    case E::kMalformedPolicy:
+      return {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"};
+    case E::kInvalidTag:
+      return {"InvalidTag", 400, "The TagSet is not valid."};
     case E::kStorageFull:
       return {"StorageFull", 507,
               "Not enough free space is left on the drives to store this object. Delete objects "

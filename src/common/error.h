@@ -78,6 +78,8 @@ enum class ErrorCode {
   kBucketNameUnavailable,
   kInvalidPartNumber,
   kNoSuchVersion,
+  kMalformedPolicy,
+  kInvalidTag,
   // A write would leave a drive with less free space than its reserve (or
   // the filesystem said ENOSPC/EDQUOT): 507, never retried by SDKs. The
   // drive stays online and readable.

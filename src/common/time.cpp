@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cctype>
 #include <ctime>
+#include <string>
 
 namespace silo {
 
@@ -29,6 +31,32 @@ std::string format_iso8601(int64_t ns) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;
+}
+
+std::optional<int64_t> parse_iso8601(std::string_view text) {
+  std::tm tm{};
+  int frac_ms = 0;
+  std::string s(text);
+  int consumed = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(s).substr(static_cast<size_t>(consumed));
+  if (!rest.empty() && rest[0] == '.') {
+    size_t i = 1;
+    int scale = 100;
+    for (; i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i])); ++i) {
+      frac_ms += (rest[i] - '0') * scale;
+      scale /= 10;
+    }
+    rest.remove_prefix(i);
+  }
+  if (rest != "Z" && rest != "+00:00" && !rest.empty()) return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  time_t t = timegm(&tm);
+  return static_cast<int64_t>(t) * 1'000'000'000 + static_cast<int64_t>(frac_ms) * 1'000'000;
 }
 
 std::string format_http_date(int64_t ns) {

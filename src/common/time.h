@@ -13,6 +13,9 @@ int64_t now_ns();
 
 // "2006-01-02T15:04:05.000Z", as S3 XML bodies carry dates.
 std::string format_iso8601(int64_t ns);
+// "2024-01-02T03:04:05.123Z" (S3 XML, policy dates) -> ns since the epoch;
+// nullopt when malformed.
+std::optional<int64_t> parse_iso8601(std::string_view text);
 // "Mon, 02 Jan 2006 15:04:05 GMT", as Last-Modified and Date headers carry them.
 std::string format_http_date(int64_t ns);
 // Parses an HTTP date (RFC 1123, RFC 850 or asctime form); nullopt when malformed

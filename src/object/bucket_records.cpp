@@ -129,25 +129,29 @@ Status BucketRecords::remove(std::string_view bucket) {
 }
 
 Result<size_t> BucketRecords::heal(std::string_view bucket) {
-  auto b = head(bucket);
+  auto b = agreed(bucket);
   if (!b) return std::unexpected(b.error());
   Deadline deadline = set_.deadline();
-  auto fixed =
-      set_.pool().run(set_.size(), deadline,
-                      [&set = set_, deadline, rec = storage::BucketRecord{b->name, b->created_ns, b->location}](
-                          size_t j) -> Result<bool> {
-                        auto st = set.drive(j).stat_bucket(deadline, rec.name);
-                        if (st || st.error().code != ErrorCode::kNoSuchBucket) return false;
-                        return set.drive(j).make_bucket(deadline, rec).has_value();
-                      });
+  // A drive that lacks the bucket gets it, one whose settings are stale
+  // gets the agreed ones.
+  auto fixed = set_.pool().run(
+      set_.size(), deadline, [&set = set_, deadline, rec = *b](size_t j) -> Result<bool> {
+        auto st = set.drive(j).stat_bucket(deadline, rec.name);
+        if (st) {
+          if (st->quota_bytes == rec.quota_bytes && st->configs == rec.configs) return false;
+          return set.drive(j).update_bucket(deadline, rec).has_value();
+        }
+        if (st.error().code != ErrorCode::kNoSuchBucket) return false;
+        return set.drive(j).make_bucket(deadline, rec).has_value();
+      });
   return static_cast<size_t>(
       std::count_if(fixed.begin(), fixed.end(), [](const auto& f) { return f && *f; }));
 }
 
-Result<std::optional<uint64_t>> BucketRecords::quota(std::string_view bucket) {
+Result<storage::BucketRecord> BucketRecords::agreed(std::string_view bucket) {
   Deadline deadline = set_.deadline();
   // Asked of every drive: a remote drive's memory of a bucket may be a
-  // second old (cluster/remote_drive.h), and a quota just changed through
+  // second old (cluster/remote_drive.h), and a setting just changed through
   // another node must be seen (its change notice made this node ask).
   auto records = set_.each_drive<storage::BucketRecord>(
       deadline,
@@ -163,31 +167,71 @@ Result<std::optional<uint64_t>> BucketRecords::quota(std::string_view bucket) {
     return fail(t.absent >= quorum && t.absent > 0 ? ErrorCode::kNoSuchBucket
                                                    : ErrorCode::kInsufficientReadQuorum);
   }
-  std::map<uint64_t, size_t> votes;
+  // Each setting is the value most drives hold: a change that missed a
+  // drive or two counts once it is on most of them.
+  std::map<uint64_t, size_t> quotas;
+  std::map<storage::KeyValues, size_t> configs;
+  std::optional<storage::BucketRecord> out;
   for (const auto& r : records) {
-    if (r) ++votes[r->quota_bytes];
+    if (!r) continue;
+    ++quotas[r->quota_bytes];
+    ++configs[r->configs];
+    if (!out || r->created_ns < out->created_ns) out = *r;
   }
-  auto best = std::max_element(votes.begin(), votes.end(),
-                               [](const auto& a, const auto& b) { return a.second < b.second; });
-  if (best->first == 0) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(best->first);
+  auto most = [](const auto& votes) {
+    return std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
+             return a.second < b.second;
+           })->first;
+  };
+  out->quota_bytes = most(quotas);
+  out->configs = most(configs);
+  return *out;
 }
 
-Status BucketRecords::set_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
+Result<std::optional<uint64_t>> BucketRecords::quota(std::string_view bucket) {
+  auto r = agreed(bucket);
+  if (!r) return std::unexpected(r.error());
+  if (r->quota_bytes == 0) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(r->quota_bytes);
+}
+
+Result<storage::KeyValues> BucketRecords::configs(std::string_view bucket) {
+  auto r = agreed(bucket);
+  if (!r) return std::unexpected(r.error());
+  return std::move(r->configs);
+}
+
+Status BucketRecords::update(std::string_view bucket,
+                             const std::function<void(storage::BucketRecord&)>& change) {
+  auto record = agreed(bucket);
+  if (!record) return std::unexpected(record.error());
+  change(*record);
   size_t n = set_.size();
   Deadline deadline = set_.deadline();
-  auto r = set_.pool().run(
-      n, deadline,
-      [&set = set_, deadline, name = std::string(bucket), quota = bytes.value_or(0)](size_t j) {
-        auto record = set.drive(j).stat_bucket(deadline, name);
-        if (!record) return Status(std::unexpected(record.error()));
-        record->quota_bytes = quota;
-        return set.drive(j).update_bucket(deadline, *record);
-      });
+  // The whole agreed record goes to every drive: one that missed an earlier
+  // change gets it now too.
+  auto r = set_.pool().run(n, deadline, [&set = set_, deadline, rec = *record](size_t j) {
+    return set.drive(j).update_bucket(deadline, rec);
+  });
   auto t = tally(r, ErrorCode::kNoSuchBucket);
   if (t.absent * 2 > n) return fail(ErrorCode::kNoSuchBucket);
   if (t.ok < metadata_write_quorum(n)) return fail(ErrorCode::kInsufficientWriteQuorum);
   return {};
+}
+
+Status BucketRecords::set_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
+  return update(bucket, [&](storage::BucketRecord& r) { r.quota_bytes = bytes.value_or(0); });
+}
+
+Status BucketRecords::set_config(std::string_view bucket, std::string_view name,
+                                 std::optional<std::string_view> document) {
+  return update(bucket, [&](storage::BucketRecord& r) {
+    std::erase_if(r.configs, [&](const auto& kv) { return kv.first == name; });
+    if (document) {
+      r.configs.emplace_back(std::string(name), std::string(*document));
+      std::sort(r.configs.begin(), r.configs.end());
+    }
+  });
 }
 
 Result<storage::BucketUsage> BucketRecords::usage(std::string_view bucket) {

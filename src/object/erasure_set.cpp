@@ -69,6 +69,11 @@ Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object_cached(std::string
   return reads_.open_cached(bucket, key);
 }
 
+Result<ObjectInfo> ErasureSet::update_object_meta(std::string_view bucket, std::string_view key,
+                                                  const MetaEdit& edit) {
+  return writes_.update_meta(bucket, key, edit);
+}
+
 Status ErasureSet::delete_object(std::string_view bucket, std::string_view key) {
   return writes_.delete_object(bucket, key);
 }
@@ -91,6 +96,25 @@ SetRoom ErasureSet::room(std::string_view key, std::string_view storage_class,
 
 Result<std::optional<uint64_t>> ErasureSet::bucket_quota(std::string_view bucket) {
   return buckets_.quota(bucket);
+}
+
+Result<storage::KeyValues> ErasureSet::bucket_configs(std::string_view bucket) {
+  return buckets_.configs(bucket);
+}
+
+Result<std::optional<std::string>> ErasureSet::bucket_config(std::string_view bucket,
+                                                             std::string_view name) {
+  auto configs = buckets_.configs(bucket);
+  if (!configs) return std::unexpected(configs.error());
+  for (auto& [k, v] : *configs) {
+    if (k == name) return std::optional<std::string>(std::move(v));
+  }
+  return std::optional<std::string>();
+}
+
+Status ErasureSet::set_bucket_config(std::string_view bucket, std::string_view name,
+                                     std::optional<std::string_view> document) {
+  return buckets_.set_config(bucket, name, document);
 }
 
 Status ErasureSet::set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes) {

@@ -55,6 +55,10 @@ class ErasureSet final : public ObjectLayer {
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
   Result<std::vector<BucketInfo>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
+  Result<std::optional<std::string>> bucket_config(std::string_view bucket,
+                                                   std::string_view name) override;
+  Status set_bucket_config(std::string_view bucket, std::string_view name,
+                           std::optional<std::string_view> document) override;
 
   Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
                                                   PutOptions options) override;
@@ -66,6 +70,8 @@ class ErasureSet final : public ObjectLayer {
                                                            std::string_view key) override;
   Status delete_object(std::string_view bucket, std::string_view key) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
+  Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
+                                        const MetaEdit& edit) override;
 
   Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
                                    PutOptions options, std::string checksum_algorithm,
@@ -105,6 +111,8 @@ class ErasureSet final : public ObjectLayer {
   // The bucket's quota and usage in this set (BucketRecords).
   Result<std::optional<uint64_t>> bucket_quota(std::string_view bucket);
   Status set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes);
+  // Every configuration of the bucket in this set (BucketRecords::configs).
+  Result<storage::KeyValues> bucket_configs(std::string_view bucket);
   Result<storage::BucketUsage> bucket_usage(std::string_view bucket);
 
  private:

@@ -8,6 +8,7 @@
 #include "common/uuid.h"
 #include "erasure/bitrot.h"
 #include "object/placement.h"
+#include "object/object_meta.h"
 #include "object/quorum.h"
 #include "object/shard_set.h"
 
@@ -89,6 +90,25 @@ Result<HealResult> ObjectHeal::heal(std::string_view bucket, std::string_view ke
       agreeing[j] = *records[j];
     } else if (set_.drive(j).online()) {
       targets.push_back(j);
+    }
+  }
+  // Drives that hold the version but missed an in-place metadata update.
+  std::vector<char> stale_meta(n, 0);
+  size_t stale = 0;
+  for (size_t j = 0; j < n; ++j) {
+    if (agreeing[j] && meta_stamp(agreeing[j]->meta) < meta_stamp(chosen.meta)) {
+      stale_meta[j] = 1;
+      ++stale;
+    }
+  }
+  if (stale > 0) {
+    storage::ChangeId version{false, chosen.mod_time_ns, chosen.data_uuid};
+    auto updated = set_.pool().run(n, deadline, [&](size_t j) -> Status {
+      if (!stale_meta[j]) return {};
+      return set_.drive(j).update_meta(deadline, bucket, key, version, chosen.meta);
+    });
+    for (size_t j = 0; j < n; ++j) {
+      if (stale_meta[j] && updated[j]) ++result.drives_healed;
     }
   }
   size_t shard_block = shard_block_size(chosen.erasure.block_size, chosen.erasure.data_blocks);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -127,6 +128,10 @@ class ObjectReader {
   virtual Result<size_t> read(std::span<uint8_t> out) = 0;
 };
 
+// Changes an object's metadata (ObjectInfo::meta, object_meta.h) in place;
+// an error leaves the object as it was.
+using MetaEdit = std::function<Status(ObjectInfo& object)>;
+
 struct ListParams {
   std::string prefix;
   std::string delimiter;  // empty: no grouping
@@ -196,6 +201,13 @@ class ObjectLayer {
   virtual Result<BucketInfo> head_bucket(std::string_view bucket) = 0;
   virtual Result<std::vector<BucketInfo>> list_buckets() = 0;
   virtual Status delete_bucket(std::string_view bucket) = 0;
+  // The bucket's configuration `name` (object/bucket_configs.h): nullopt
+  // when not set, NoSuchBucket when the bucket does not exist.
+  virtual Result<std::optional<std::string>> bucket_config(std::string_view bucket,
+                                                           std::string_view name) = 0;
+  // Sets configuration `name` of the bucket (nullopt: removes it).
+  virtual Status set_bucket_config(std::string_view bucket, std::string_view name,
+                                   std::optional<std::string_view> document) = 0;
 
   virtual Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket,
                                                           std::string_view key,
@@ -218,6 +230,11 @@ class ObjectLayer {
   // Deleting a missing key succeeds, as in S3.
   virtual Status delete_object(std::string_view bucket, std::string_view key) = 0;
   virtual Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) = 0;
+  // Applies `edit` to the metadata of the current version of bucket/key
+  // under the key's lock, keeping its data, ETag and modification time
+  // (PutObjectTagging and the like); returns the object as it now is.
+  virtual Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
+                                                const MetaEdit& edit) = 0;
 
   virtual Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
                                            PutOptions options, std::string checksum_algorithm,

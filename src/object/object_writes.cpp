@@ -9,6 +9,7 @@
 #include "common/hash.h"
 #include "common/time.h"
 #include "common/uuid.h"
+#include "object/object_meta.h"
 #include "object/placement.h"
 #include "object/quorum.h"
 #include "object/shard_stream.h"
@@ -319,6 +320,36 @@ Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key
   if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
   if (done < n) set_.report_damage(bucket, key);
   return {};
+}
+
+Result<ObjectInfo> ObjectWrites::update_meta(std::string_view bucket, std::string_view key,
+                                             const MetaEdit& edit) {
+  size_t n = set_.size();
+  auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  auto records = reads_.read_all(bucket, key, false);
+  auto q = pick_quorum(records);
+  if (!q) return std::unexpected(missing_error(records));
+  ObjectRecord chosen = *records[*q];
+  if (chosen.delete_marker) return fail(ErrorCode::kNoSuchKey);
+  auto info = to_object_info(bucket, key, chosen);
+  if (auto s = edit(info); !s) return std::unexpected(s.error());
+  // Later than the stamp it replaces, even with a clock that went back.
+  set_meta_stamp(info.meta, std::max(now_ns(), meta_stamp(chosen.meta) + 1));
+  if (!guard->held()) return fail(ErrorCode::kLockLost);
+  std::vector<char> holds(n);
+  for (size_t j = 0; j < n; ++j) holds[j] = records[j] && same_version(*records[j], chosen);
+  Deadline deadline = set_.deadline();
+  storage::ChangeId version{false, chosen.mod_time_ns, chosen.data_uuid};
+  auto r = set_.pool().run(n, deadline, [&](size_t j) -> Status {
+    if (!holds[j]) return fail(ErrorCode::kNoSuchKey);
+    return set_.drive(j).update_meta(deadline, bucket, key, version, info.meta);
+  });
+  size_t ok = 0;
+  for (const auto& s : r) ok += s ? 1 : 0;
+  if (ok < write_quorum(chosen.erasure)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (ok < n) set_.report_damage(bucket, key);
+  return info;
 }
 
 }  // namespace silo::object

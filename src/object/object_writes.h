@@ -38,6 +38,10 @@ class ObjectWrites {
   // upload's layout into its data folder.
   std::unique_ptr<ObjectWriter> begin_part(storage::UploadRecord upload, uint32_t part_number);
   Status delete_object(std::string_view bucket, std::string_view key);
+  // Changes the metadata of the current version in place (see
+  // ObjectLayer::update_object_meta) on the drives that hold it.
+  Result<ObjectInfo> update_meta(std::string_view bucket, std::string_view key,
+                                 const MetaEdit& edit);
   // Fails with PreconditionFailed (or NoSuchKey for If-Match) when `pre`
   // does not hold for the current version of bucket/key.
   // REQUIRES: the caller holds the key's namespace lock.

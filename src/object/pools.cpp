@@ -89,18 +89,44 @@ Pools::Pools(std::vector<Pool> pools, std::string deployment_id, PoolsOptions op
       siphash_key_(md5_raw(deployment_id)),
       options_(std::move(options)),
       quotas_(flat_),
+      configs_(flat_),
       events_(options_.events ? *options_.events : no_bucket_events) {
   for (auto& a : accepting_) a.store(true);
   if (!options_.pool_locks) options_.pool_locks = std::make_shared<LocalKeyLocks>();
 }
 
 Status Pools::set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes) {
-  if (auto s = quotas_.set_quota(bucket, bytes); !s) return s;
+  {
+    // The bucket's settings change one at a time: each change writes the
+    // whole record.
+    auto guard = pool_lock(bucket, "");
+    if (!guard) return std::unexpected(guard.error());
+    if (auto s = quotas_.set_quota(bucket, bytes); !s) return s;
+  }
   events_.bucket_changed(bucket);
   return {};
 }
 
-void Pools::forget_bucket(std::string_view bucket) { quotas_.forget(bucket); }
+Result<std::optional<std::string>> Pools::bucket_config(std::string_view bucket,
+                                                        std::string_view name) {
+  return configs_.get(bucket, name);
+}
+
+Status Pools::set_bucket_config(std::string_view bucket, std::string_view name,
+                                std::optional<std::string_view> document) {
+  {
+    auto guard = pool_lock(bucket, "");
+    if (!guard) return std::unexpected(guard.error());
+    if (auto s = configs_.set(bucket, name, document); !s) return s;
+  }
+  events_.bucket_changed(bucket);
+  return {};
+}
+
+void Pools::forget_bucket(std::string_view bucket) {
+  quotas_.forget(bucket);
+  configs_.forget(bucket);
+}
 
 Result<std::unique_ptr<ObjectWriter>> Pools::admitted(ErasureSet& set, std::string_view bucket,
                                                       std::string_view key,
@@ -341,6 +367,7 @@ Status Pools::make_bucket(std::string_view bucket, const BucketOptions& options)
   }
   if (exists == flat_.size()) return fail(ErrorCode::kBucketAlreadyOwnedByYou);
   quotas_.forget(bucket);
+  configs_.forget(bucket);
   events_.bucket_changed(bucket);
   return {};
 }
@@ -368,6 +395,7 @@ Status Pools::delete_bucket(std::string_view bucket) {
     if (!r && r.error().code != ErrorCode::kNoSuchBucket) return r;
   }
   quotas_.forget(bucket);
+  configs_.forget(bucket);
   events_.bucket_changed(bucket);
   return {};
 }
@@ -459,6 +487,18 @@ Status Pools::delete_object(std::string_view bucket, std::string_view key) {
     }
   }
   return s;
+}
+
+Result<ObjectInfo> Pools::update_object_meta(std::string_view bucket, std::string_view key,
+                                             const MetaEdit& edit) {
+  if (single()) return only_set_for(key).update_object_meta(bucket, key, edit);
+  // Under the pool lock, so a move between pools cannot copy the old metadata.
+  auto guard = pool_lock(bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  auto holders = locate(bucket, key);
+  if (!holders) return std::unexpected(holders.error());
+  if (holders->empty()) return fail(ErrorCode::kNoSuchKey);
+  return set_for(holders->front().pool, key).update_object_meta(bucket, key, edit);
 }
 
 Result<ListResult> Pools::list_objects(std::string_view bucket, const ListParams& params) {

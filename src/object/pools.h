@@ -38,6 +38,7 @@
 #include "object/bucket_events.h"
 #include "object/erasure_set.h"
 #include "object/key_locks.h"
+#include "object/bucket_configs.h"
 #include "object/quota.h"
 
 namespace silo::object {
@@ -78,7 +79,8 @@ class Pools final : public ObjectLayer {
   // Sets (nullopt: clears) the bucket's quota and reports the change.
   Status set_bucket_quota(std::string_view bucket, std::optional<uint64_t> bytes);
   // Another node changed the bucket's configuration: drops what this node
-  // remembers of it (its quota), so the next request reads it again.
+  // remembers of it (its quota and configurations), so the next request
+  // reads it again.
   void forget_bucket(std::string_view bucket);
 
   size_t pool_count() const { return pools_.size(); }
@@ -126,6 +128,10 @@ class Pools final : public ObjectLayer {
   Result<BucketInfo> head_bucket(std::string_view bucket) override;
   Result<std::vector<BucketInfo>> list_buckets() override;
   Status delete_bucket(std::string_view bucket) override;
+  Result<std::optional<std::string>> bucket_config(std::string_view bucket,
+                                                   std::string_view name) override;
+  Status set_bucket_config(std::string_view bucket, std::string_view name,
+                           std::optional<std::string_view> document) override;
   Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
                                                   PutOptions options) override;
   Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key) override;
@@ -136,6 +142,8 @@ class Pools final : public ObjectLayer {
                                                            std::string_view key) override;
   Status delete_object(std::string_view bucket, std::string_view key) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
+  Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
+                                        const MetaEdit& edit) override;
   Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
                                    PutOptions options, std::string checksum_algorithm,
                                    std::string checksum_type) override;
@@ -203,6 +211,7 @@ class Pools final : public ObjectLayer {
   std::string siphash_key_;  // 16 bytes derived from the deployment id
   PoolsOptions options_;
   BucketQuotas quotas_;
+  BucketConfigs configs_;
   BucketEvents& events_;
 };
 

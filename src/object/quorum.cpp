@@ -1,5 +1,7 @@
 #include "object/quorum.h"
 
+#include "object/object_meta.h"
+
 namespace silo::object {
 
 size_t read_quorum(const storage::ErasureInfo& e) { return e.data_blocks; }
@@ -30,6 +32,12 @@ std::optional<Agreement> most_agreed(std::span<const storage::ObjectRecord* cons
       if (other && same_version(*r, *other)) ++count;
     }
     if (readable_only && count < read_quorum(r->erasure)) continue;
+    if (best && same_version(*r, *candidates[best->index])) {
+      // Drives that missed an in-place metadata update hold the same
+      // version with older metadata: the newest metadata is the version's.
+      if (meta_stamp(r->meta) > meta_stamp(candidates[best->index]->meta)) best->index = i;
+      continue;
+    }
     if (!best || count > best->count ||
         (count == best->count && r->mod_time_ns > candidates[best->index]->mod_time_ns)) {
       best = Agreement{i, count};

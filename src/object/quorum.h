@@ -36,7 +36,8 @@ struct Agreement {
   size_t index = 0;  // into the candidates
   size_t count = 0;  // drives that hold that version
 };
-// The version most candidates agree on, the newest on a tie; nullopt when
+// The version most candidates agree on, the newest on a tie (and among the
+// records of that version, the one with the newest metadata); nullopt when
 // there are none. Null entries (drives without a record) are skipped. With
 // `readable_only`, versions held by fewer drives than their read quorum are
 // not candidates.

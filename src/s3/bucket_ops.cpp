@@ -111,7 +111,13 @@ Op get_bucket_location(Context& ctx) {
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 
-Op get_bucket_config(Context& ctx, std::string_view sub) {
+Op delete_bucket_config(Context& ctx) {
+  if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
+  co_return co_await send_empty(ctx, 204);
+}
+
+Op get_bucket_config(Context& ctx) {
+  std::string_view sub = ctx.subresource;
   if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
   if (sub == "versioning") {
     XmlDoc doc("VersioningConfiguration");
@@ -129,8 +135,6 @@ Op get_bucket_config(Context& ctx, std::string_view sub) {
     add_text(grant, "Permission", "FULL_CONTROL");
     co_return co_await send_xml(ctx, 200, doc.str());
   }
-  if (sub == "policy") co_return fail(ErrorCode::kNoSuchBucketPolicy);
-  if (sub == "tagging") co_return fail(ErrorCode::kNoSuchTagSet);
   if (sub == "cors") co_return fail(ErrorCode::kNoSuchCORSConfiguration);
   if (sub == "lifecycle") co_return fail(ErrorCode::kNoSuchLifecycleConfiguration);
   if (sub == "encryption") co_return fail(ErrorCode::kServerSideEncryptionConfigurationNotFoundError);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "http/exchange.h"
 #include "http/server.h"
 #include "iam/credentials.h"
+#include "iam/policy.h"
 #include "object/object_layer.h"
 #include "s3/admin.h"
 
@@ -68,6 +70,12 @@ struct Context {
   QueryParams query;
   auth::AuthResult auth;
   bool key_in_path = false;  // a '/' followed the bucket name
+  // The bucket configuration a configuration route acts on ("tagging", ...).
+  std::string_view subresource;
+  // For an anonymous caller: the bucket policy that authorized the request
+  // and the request's condition keys (s3/access.h).
+  std::shared_ptr<const iam::Policy> policy;
+  iam::ConditionValues conditions;
 
   const http::RequestHeader& request() const { return exchange.request(); }
   std::string_view header(std::string_view name) const;

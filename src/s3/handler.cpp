@@ -7,7 +7,9 @@
 #include "common/strings.h"
 #include "common/uuid.h"
 #include "http/blocking.h"
+#include "s3/access.h"
 #include "s3/ops.h"
+#include "s3/router.h"
 #include "s3/response.h"
 #include "s3/validate.h"
 
@@ -36,21 +38,6 @@ bool Context::has_header(std::string_view name) const {
 }
 
 namespace {
-
-// Bucket subresources Silo answers with "not configured" on GET.
-constexpr std::string_view kBucketConfigs[] = {
-    "versioning", "acl",      "policy",     "tagging",     "cors",
-    "lifecycle",  "encryption", "object-lock", "website",  "replication",
-    "ownershipControls", "logging", "notification", "accelerate", "requestPayment",
-    "policyStatus", "publicAccessBlock", "intelligent-tiering", "analytics", "metrics",
-    "inventory"};
-
-std::optional<std::string_view> bucket_config_of(const QueryParams& q) {
-  for (auto sub : kBucketConfigs) {
-    if (q.has(sub)) return sub;
-  }
-  return std::nullopt;
-}
 
 std::string_view host_without_port(std::string_view host) {
   if (!host.empty() && host.front() == '[') {
@@ -145,6 +132,9 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
       }
     }
 
+    // Router -> authentication -> authorization -> operation.
+    bool admin = raw_path.starts_with("/silo/admin/");
+    Route route = admin ? Route{} : route_request(ctx);
     auth::SignedRequest signed_req{
         std::string_view(req.method_string().data(), req.method_string().size()),
         raw_path,
@@ -162,15 +152,20 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
         services_.config.region, std::chrono::system_clock::now());
     if (!verified) co_return std::unexpected(verified.error());
     ctx.auth = std::move(*verified);
-    // No bucket policies yet: anonymous requests are refused.
-    if (ctx.auth.anonymous()) {
-      if (req.method() == bhttp::verb::head && !ctx.bucket.empty() && !ctx.key_in_path) {
+    if (admin) co_return co_await route_admin(ctx, raw_path);
+    if (route.level == Level::kObject) {
+      if (auto s = validate_key(ctx.key); !s) co_return s;
+    }
+    if (auto allowed = co_await authorize(ctx, route); !allowed) {
+      // A HEAD of a bucket the caller may not list still tells its region,
+      // as AWS does: SDKs find a bucket's region this way.
+      if (ctx.auth.anonymous() && route.serve == ops::head_bucket &&
+          allowed.error().code == ErrorCode::kAccessDenied) {
         co_return co_await ops::head_bucket_anonymous(ctx);
       }
-      co_return fail(ErrorCode::kAccessDenied);
+      co_return allowed;
     }
-    if (raw_path.starts_with("/silo/admin/")) co_return co_await route_admin(ctx, raw_path);
-    co_return co_await route(ctx);
+    co_return co_await route.serve(ctx);
   }();
 
   if (!result) {
@@ -273,78 +268,6 @@ awaitable<Result<std::string>> S3Handler::quota_call(Context& ctx) {
     if (method == bhttp::verb::get) return services_.admin->quota_json(bucket);
     return services_.admin->set_quota(bucket, size);
   });
-}
-
-awaitable<Status> S3Handler::route(Context& ctx) {
-  const auto& q = ctx.query;
-  auto method = ctx.request().method();
-  using V = bhttp::verb;
-
-  if (ctx.bucket.empty()) {
-    if (method == V::get) co_return co_await ops::list_buckets(ctx);
-    co_return fail(ErrorCode::kMethodNotAllowed);
-  }
-
-  if (!ctx.key_in_path || ctx.key.empty()) {
-    switch (method) {
-      case V::get:
-        if (q.has("uploads")) co_return co_await ops::list_uploads(ctx);
-        if (q.has("location")) co_return co_await ops::get_bucket_location(ctx);
-        if (auto sub = bucket_config_of(q)) co_return co_await ops::get_bucket_config(ctx, *sub);
-        co_return co_await ops::list_objects(ctx);
-      case V::head:
-        co_return co_await ops::head_bucket(ctx);
-      case V::put:
-        if (bucket_config_of(q)) co_return fail(ErrorCode::kNotImplemented);
-        co_return co_await ops::create_bucket(ctx);
-      case V::delete_:
-        if (bucket_config_of(q)) {
-          if (auto h = co_await ops::head_bucket_exists(ctx); !h) co_return h;
-          co_return co_await send_empty(ctx, 204);
-        }
-        co_return co_await ops::delete_bucket(ctx);
-      case V::post:
-        if (q.has("delete")) co_return co_await ops::delete_objects(ctx);
-        co_return fail(ErrorCode::kMethodNotAllowed);
-      default:
-        co_return fail(ErrorCode::kMethodNotAllowed);
-    }
-  }
-
-  if (auto s = validate_key(ctx.key); !s) co_return s;
-  switch (method) {
-    case V::get:
-      if (q.has("uploadId")) co_return co_await ops::list_parts(ctx);
-      if (q.has("acl")) co_return co_await ops::get_object_acl(ctx);
-      if (q.has("tagging")) co_return co_await ops::get_object_tagging(ctx);
-      if (q.has("retention") || q.has("legal-hold") || q.has("torrent") ||
-          q.has("attributes")) {
-        co_return fail(ErrorCode::kNotImplemented);
-      }
-      co_return co_await ops::get_object(ctx, false);
-    case V::head:
-      co_return co_await ops::get_object(ctx, true);
-    case V::put:
-      if (q.has("uploadId") || q.has("partNumber")) {
-        if (ctx.has_header("x-amz-copy-source")) co_return co_await ops::upload_part_copy(ctx);
-        co_return co_await ops::upload_part(ctx);
-      }
-      if (q.has("tagging") || q.has("acl") || q.has("retention") || q.has("legal-hold")) {
-        co_return fail(ErrorCode::kNotImplemented);
-      }
-      if (ctx.has_header("x-amz-copy-source")) co_return co_await ops::copy_object(ctx);
-      co_return co_await ops::put_object(ctx);
-    case V::delete_:
-      if (q.has("uploadId")) co_return co_await ops::abort_multipart(ctx);
-      if (q.has("tagging")) co_return fail(ErrorCode::kNotImplemented);
-      co_return co_await ops::delete_object(ctx);
-    case V::post:
-      if (q.has("uploads")) co_return co_await ops::create_multipart(ctx);
-      if (q.has("uploadId")) co_return co_await ops::complete_multipart(ctx);
-      co_return fail(ErrorCode::kNotImplemented);
-    default:
-      co_return fail(ErrorCode::kMethodNotAllowed);
-  }
 }
 
 }  // namespace silo::s3

@@ -15,7 +15,6 @@ class S3Handler final : public http::RequestHandler {
   http::StringResponse malformed_request(ErrorCode code) override;
 
  private:
-  boost::asio::awaitable<Status> route(Context& ctx);
   boost::asio::awaitable<Status> route_admin(Context& ctx, std::string_view path);
   // GET, PUT (?size=BYTES) or DELETE /silo/admin/v1/quota?bucket=NAME.
   boost::asio::awaitable<Result<std::string>> quota_call(Context& ctx);

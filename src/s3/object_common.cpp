@@ -6,7 +6,9 @@
 #include "common/buffer.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "object/object_meta.h"
 #include "s3/ops_util.h"
+#include "s3/tags.h"
 #include "s3/validate.h"
 
 namespace silo::s3 {
@@ -79,6 +81,9 @@ Result<storage::KeyValues> metadata_from_headers(const Context& ctx) {
     meta.emplace_back(std::move(name), std::move(value));
   }
   if (user_bytes > kMaxUserMetadata) return fail(ErrorCode::kMetadataTooLarge);
+  auto tags = tagging_from_header(ctx);
+  if (!tags) return std::unexpected(tags.error());
+  if (!tags->empty()) meta.emplace_back(std::string(object::kTagsMeta), std::move(*tags));
   return meta;
 }
 
@@ -283,6 +288,20 @@ void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& che
       h.set("x-amz-checksum-" + to_lower(algo), value);
     }
   }
+}
+
+Status check_version_id(const Context& ctx) {
+  auto v = ctx.query.get("versionId");
+  if (!v || *v == "null") return {};
+  if (v->empty()) return fail(ErrorCode::kInvalidArgument, "Version id cannot be the empty string");
+  return fail(ErrorCode::kNoSuchVersion);
+}
+
+Result<std::string> tagging_from_header(const Context& ctx) {
+  if (!ctx.has_header("x-amz-tagging")) return std::string();
+  auto tags = parse_tagging_header(ctx.header("x-amz-tagging"));
+  if (!tags) return std::unexpected(tags.error());
+  return encode_tags(*tags);
 }
 
 }  // namespace silo::s3

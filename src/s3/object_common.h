@@ -13,7 +13,8 @@
 
 namespace silo::s3 {
 
-// Content headers and x-amz-meta-* of the request, lower-case names.
+// Content headers and x-amz-meta-* of the request, lower-case names, and
+// its x-amz-tagging tag set (object/object_meta.h).
 // Fails with MetadataTooLarge past 2 KiB of user metadata.
 Result<storage::KeyValues> metadata_from_headers(const Context& ctx);
 // The x-amz-storage-class header, validated ("" when absent).
@@ -61,5 +62,13 @@ boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& r
 
 // Adds x-amz-checksum-<algo> headers for stored full-object checksums.
 void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums);
+
+// Without versioning every object is the "null" version: a versionId other
+// than "null" names a version that does not exist (NoSuchVersion).
+Status check_version_id(const Context& ctx);
+
+// The tag set of the request's x-amz-tagging header, in its stored form
+// (s3/tags.h); "" when the header is absent or empty.
+Result<std::string> tagging_from_header(const Context& ctx);
 
 }  // namespace silo::s3

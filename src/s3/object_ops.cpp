@@ -4,10 +4,13 @@
 #include "common/buffer.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "object/object_meta.h"
+#include "s3/access.h"
 #include "s3/object_common.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
 #include "s3/response.h"
+#include "s3/tags.h"
 #include "s3/validate.h"
 #include "s3/xml.h"
 
@@ -32,6 +35,12 @@ void add_object_headers(http::ResponseHeader& h, const object::ObjectInfo& info)
   h.set(bhttp::field::last_modified, format_http_date(info.mod_time_ns));
   bool has_type = false;
   for (const auto& [name, value] : info.meta) {
+    if (object::internal_meta(name)) {
+      if (name == object::kTagsMeta) {
+        h.set("x-amz-tagging-count", std::to_string(decode_tags(value).size()));
+      }
+      continue;
+    }
     if (name == "content-type") has_type = true;
     h.set(name, value);
   }
@@ -65,15 +74,6 @@ Op put_object(Context& ctx) {
   res.set(bhttp::field::etag, quote_etag(info->etag));
   add_checksum_headers(res.base(), info->checksums);
   co_return co_await send(ctx, std::move(res));
-}
-
-// Without versioning every object is the "null" version: any other version id
-// names a version that does not exist.
-Status check_version_id(const Context& ctx) {
-  auto v = ctx.query.get("versionId");
-  if (!v || *v == "null") return {};
-  if (v->empty()) return fail(ErrorCode::kInvalidArgument, "Version id cannot be the empty string");
-  return fail(ErrorCode::kNoSuchVersion);
 }
 
 Op get_object(Context& ctx, bool head) {
@@ -264,6 +264,8 @@ Op delete_objects(Context& ctx) {
       Outcome o{key, version, std::nullopt};
       if (auto v = validate_key(key); !v) {
         o.error = v.error();
+      } else if (!allowed_on_key(ctx, "s3:DeleteObject", key)) {
+        o.error = Error(ErrorCode::kAccessDenied);
       } else if (!version.empty() && version != "null") {
         // No versioning yet: a named version other than null cannot exist; S3 reports success.
       } else if (auto s = ctx.services.objects.delete_object(ctx.bucket, key); !s) {
@@ -294,11 +296,22 @@ Op copy_object(Context& ctx) {
   auto src = parse_copy_source(ctx);
   if (!src) co_return std::unexpected(src.error());
   if (auto s = validate_key(src->key); !s) co_return s;
+  // An anonymous copy reads its source under the same bucket policy.
+  if (ctx.auth.anonymous() &&
+      (src->bucket != ctx.bucket || !allowed_on_key(ctx, "s3:GetObject", src->key))) {
+    co_return fail(ErrorCode::kAccessDenied);
+  }
   std::string directive(trim(ctx.header("x-amz-metadata-directive")));
   if (!directive.empty() && directive != "COPY" && directive != "REPLACE") {
     co_return fail(ErrorCode::kInvalidArgument, "Unknown metadata directive.");
   }
   bool replace = directive == "REPLACE";
+  std::string tagging_directive(trim(ctx.header("x-amz-tagging-directive")));
+  if (!tagging_directive.empty() && tagging_directive != "COPY" && tagging_directive != "REPLACE") {
+    co_return fail(ErrorCode::kInvalidArgument, "Unknown tagging directive.");
+  }
+  auto new_tags = tagging_from_header(ctx);
+  if (!new_tags) co_return std::unexpected(new_tags.error());
   auto sc = storage_class_from_headers(ctx);
   if (!sc) co_return std::unexpected(sc.error());
   auto pre = write_preconditions(ctx);
@@ -331,6 +344,12 @@ Op copy_object(Context& ctx) {
   } else {
     options.meta = info.meta;
   }
+  // Tags follow their own directive: the source's by default, the
+  // request's x-amz-tagging with REPLACE. The copy is a new object: it has
+  // never been updated in place.
+  object::set_meta(options.meta, object::kTagsMeta,
+                   tagging_directive == "REPLACE" ? *new_tags : info.meta_value(object::kTagsMeta));
+  object::set_meta(options.meta, object::kMetaStampMeta, "");
   options.storage_class = *sc;
   options.preconditions = *pre;
   options.size = static_cast<uint64_t>(info.size);
@@ -374,16 +393,6 @@ Op copy_object(Context& ctx) {
   for (const auto& [algo, value] : result->checksums) {
     if (algo != "type") add_text(doc.root(), ("Checksum" + algo).c_str(), value);
   }
-  co_return co_await send_xml(ctx, 200, doc.str());
-}
-
-Op get_object_tagging(Context& ctx) {
-  if (auto s = check_version_id(ctx); !s) co_return s;
-  auto info = co_await blocking(
-      ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
-  if (!info) co_return std::unexpected(info.error());
-  XmlDoc doc("Tagging");
-  doc.root().append_child("TagSet");
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 

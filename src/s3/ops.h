@@ -24,10 +24,26 @@ Op delete_bucket(Context& ctx);
 Op get_bucket_location(Context& ctx);
 // Fails with NoSuchBucket unless the bucket exists; sends nothing.
 Op head_bucket_exists(Context& ctx);
-// GET on a bucket subresource Silo keeps no configuration for yet
-// (?versioning, ?acl, ?policy, ...): the answer AWS gives for a bucket
-// that never had it configured.
-Op get_bucket_config(Context& ctx, std::string_view subresource);
+// GET on a bucket subresource (ctx.subresource) Silo keeps no
+// configuration for yet (?versioning, ?acl, ?cors, ...): the answer AWS
+// gives for a bucket that never had it configured.
+Op get_bucket_config(Context& ctx);
+// DELETE of such a subresource: 204 once the bucket exists.
+Op delete_bucket_config(Context& ctx);
+
+// tagging_ops.cpp: object and bucket tag sets (s3/tags.h).
+Op get_object_tagging(Context& ctx);
+Op put_object_tagging(Context& ctx);
+Op delete_object_tagging(Context& ctx);
+Op get_bucket_tagging(Context& ctx);
+Op put_bucket_tagging(Context& ctx);
+Op delete_bucket_tagging(Context& ctx);
+
+// policy_ops.cpp: bucket policies (iam/policy.h, s3/access.h).
+Op get_bucket_policy(Context& ctx);
+Op put_bucket_policy(Context& ctx);
+Op delete_bucket_policy(Context& ctx);
+Op get_bucket_policy_status(Context& ctx);
 
 // list_ops.cpp
 Op list_objects(Context& ctx);
@@ -41,8 +57,6 @@ Op delete_object(Context& ctx);
 Op delete_objects(Context& ctx);
 Op copy_object(Context& ctx);
 Op get_object_acl(Context& ctx);
-// Objects carry no tags yet: every object has the empty tag set.
-Op get_object_tagging(Context& ctx);
 
 // multipart_ops.cpp
 Op create_multipart(Context& ctx);

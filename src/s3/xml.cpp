@@ -16,7 +16,9 @@ struct StringWriter : pugi::xml_writer {
   }
 };
 
-Result<pugi::xml_document> parse(std::string_view body) {
+}  // namespace
+
+Result<pugi::xml_document> parse_xml(std::string_view body) {
   pugi::xml_document doc;
   // pugixml silently drops text outside the root element: refuse it here.
   std::string_view content = body;
@@ -46,14 +48,12 @@ std::string_view local_name(const pugi::xml_node& n) {
   return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
-pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
+pugi::xml_node xml_child(const pugi::xml_node& parent, std::string_view name) {
   for (auto c : parent.children()) {
     if (c.type() == pugi::node_element && local_name(c) == name) return c;
   }
   return {};
 }
-
-}  // namespace
 
 XmlDoc::XmlDoc(const char* root, bool with_namespace) {
   auto decl = doc_.append_child(pugi::node_declaration);
@@ -76,7 +76,7 @@ pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_vie
 }
 
 Result<std::vector<object::CompletePart>> parse_complete_multipart(std::string_view body) {
-  auto doc = parse(body);
+  auto doc = parse_xml(body);
   if (!doc) return std::unexpected(doc.error());
   auto root = doc->document_element();
   if (local_name(root) != "CompleteMultipartUpload") return fail(ErrorCode::kMalformedXML);
@@ -84,8 +84,8 @@ Result<std::vector<object::CompletePart>> parse_complete_multipart(std::string_v
   for (auto p : root.children()) {
     if (p.type() != pugi::node_element) continue;
     if (local_name(p) != "Part") return fail(ErrorCode::kMalformedXML);
-    auto num = child(p, "PartNumber");
-    auto etag = child(p, "ETag");
+    auto num = xml_child(p, "PartNumber");
+    auto etag = xml_child(p, "ETag");
     if (!num || !etag) return fail(ErrorCode::kMalformedXML);
     auto n = parse_u64(trim(num.child_value()));
     if (!n || *n < 1 || *n > 10000) return fail(ErrorCode::kInvalidPart);
@@ -95,7 +95,7 @@ Result<std::vector<object::CompletePart>> parse_complete_multipart(std::string_v
     object::CompletePart part{static_cast<uint32_t>(*n), tag, {}};
     for (const char* algo : {"ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME",
                              "ChecksumSHA1", "ChecksumSHA256"}) {
-      if (auto c = child(p, algo)) {
+      if (auto c = xml_child(p, algo)) {
         part.checksums.emplace_back(std::string(algo + 8), std::string(trim(c.child_value())));
       }
     }
@@ -107,7 +107,7 @@ Result<std::vector<object::CompletePart>> parse_complete_multipart(std::string_v
 }
 
 Result<DeleteRequest> parse_delete(std::string_view body) {
-  auto doc = parse(body);
+  auto doc = parse_xml(body);
   if (!doc) return std::unexpected(doc.error());
   auto root = doc->document_element();
   if (local_name(root) != "Delete") return fail(ErrorCode::kMalformedXML);
@@ -120,9 +120,9 @@ Result<DeleteRequest> parse_delete(std::string_view body) {
       if (v != "true" && v != "false") return fail(ErrorCode::kMalformedXML);
       req.quiet = v == "true";
     } else if (name == "Object") {
-      auto key = child(n, "Key");
+      auto key = xml_child(n, "Key");
       if (!key) return fail(ErrorCode::kMalformedXML);
-      auto version = child(n, "VersionId");
+      auto version = xml_child(n, "VersionId");
       req.objects.emplace_back(key.child_value(), version ? version.child_value() : "");
       if (req.objects.size() > 1000) return fail(ErrorCode::kMalformedXML);
     } else {
@@ -135,11 +135,11 @@ Result<DeleteRequest> parse_delete(std::string_view body) {
 
 Result<std::string> parse_create_bucket(std::string_view body) {
   if (trim(body).empty()) return std::string();
-  auto doc = parse(body);
+  auto doc = parse_xml(body);
   if (!doc) return std::unexpected(doc.error());
   auto root = doc->document_element();
   if (local_name(root) != "CreateBucketConfiguration") return fail(ErrorCode::kMalformedXML);
-  auto loc = child(root, "LocationConstraint");
+  auto loc = xml_child(root, "LocationConstraint");
   return std::string(loc ? trim(loc.child_value()) : std::string_view());
 }
 

@@ -30,6 +30,14 @@ class XmlDoc {
 // Appends <name>text</name> to `parent`.
 pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text);
 
+// A request body parsed strictly: one root element, nothing outside it;
+// MalformedXML otherwise.
+Result<pugi::xml_document> parse_xml(std::string_view body);
+// An element's name without its namespace prefix.
+std::string_view local_name(const pugi::xml_node& n);
+// The first child element of `parent` named `name` (any prefix); empty when none.
+pugi::xml_node xml_child(const pugi::xml_node& parent, std::string_view name);
+
 struct DeleteRequest {
   bool quiet = false;
   std::vector<std::pair<std::string, std::string>> objects;  // key, version id

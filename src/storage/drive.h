@@ -200,6 +200,13 @@ class Drive {
   // resolve_pending finishes it).
   virtual Status finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
                                const ChangeId& change) = 0;
+  // Sets the metadata (content headers, user metadata, tags) of the current
+  // version of bucket/key to `meta`, when that version is still `version`
+  // (its modification time and data uuid): the data and every other field
+  // stay. kNoSuchKey when the key holds another version or none, so an
+  // update never lands on a version that replaced the one it was made for.
+  virtual Status update_meta(Deadline deadline, std::string_view bucket, std::string_view key,
+                             const ChangeId& version, const KeyValues& meta) = 0;
   // The change to bucket/key is taken back: the version set aside becomes
   // current again and what replaced it is removed. When nothing was set
   // aside (the key was new), the current record is removed if it is

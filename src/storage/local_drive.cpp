@@ -832,6 +832,32 @@ Status LocalDrive::finish_change(Deadline deadline, std::string_view bucket, std
   return finish_replace(deadline, bucket, key);
 }
 
+Status LocalDrive::update_meta(Deadline deadline, std::string_view bucket, std::string_view key,
+                               const ChangeId& version, const KeyValues& meta) {
+  if (deadline.expired()) return too_late(root_, "update_meta");
+  std::string okey = object_key(kObjectSpace, bucket, key);
+  // Under the key's r/ lock, as finish_change: a commit cannot land between
+  // the check of the version and the write of its new metadata.
+  auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
+  std::string cur;
+  auto st = db_->Get(rocksdb::ReadOptions(), okey, &cur);
+  if (st.IsNotFound()) {
+    if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
+    return fail(ErrorCode::kNoSuchKey);
+  }
+  if (!st.ok()) return std::unexpected(io_error(st));
+  auto record = decode_object(cur);
+  if (!record) return std::unexpected(record.error());
+  if (version.deleted || record->mod_time_ns != version.mod_time_ns ||
+      record->data_uuid != version.data_uuid) {
+    return fail(ErrorCode::kNoSuchKey, "the version was replaced");
+  }
+  record->meta = meta;
+  st = db_->Put(synced(), okey, encode(*record));
+  if (!st.ok()) return std::unexpected(io_error(st));
+  return {};
+}
+
 Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                                 const ObjectRecord* committed) {
   if (deadline.expired()) return too_late(root_, "undo_replace");

@@ -253,6 +253,10 @@ Status ManagedDrive::finish_change(Deadline dl, std::string_view b, std::string_
                                    const ChangeId& change) {
   return call(dl, [&](Drive& d) { return d.finish_change(dl, b, k, change); });
 }
+Status ManagedDrive::update_meta(Deadline dl, std::string_view b, std::string_view k,
+                                 const ChangeId& version, const KeyValues& meta) {
+  return call(dl, [&](Drive& d) { return d.update_meta(dl, b, k, version, meta); });
+}
 Status ManagedDrive::undo_replace(Deadline dl, std::string_view b, std::string_view k,
                                   const ObjectRecord* committed) {
   return call(dl, [&](Drive& d) { return d.undo_replace(dl, b, k, committed); });

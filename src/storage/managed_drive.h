@@ -89,6 +89,8 @@ class ManagedDrive final : public Drive {
   Status finish_replace(Deadline deadline, std::string_view bucket, std::string_view key) override;
   Status finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
                        const ChangeId& change) override;
+  Status update_meta(Deadline deadline, std::string_view bucket, std::string_view key,
+                     const ChangeId& version, const KeyValues& meta) override;
   Status undo_replace(Deadline deadline, std::string_view bucket, std::string_view key,
                       const ObjectRecord* committed) override;
   Result<std::vector<std::pair<std::string, std::string>>> pending_replaces(

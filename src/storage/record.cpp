@@ -9,9 +9,9 @@ constexpr uint8_t kBucketMagic = 0x52;
 constexpr uint8_t kUploadMagic = 0x53;
 constexpr uint8_t kPartMagic = 0x54;
 constexpr uint8_t kCodecVersion = 1;
-// Bucket records gained their location in version 2 and their quota in
-// version 3; older ones are still read.
-constexpr uint8_t kBucketVersion = 3;
+// Bucket records gained their location in version 2, their quota in
+// version 3 and their configurations in version 4; older ones are still read.
+constexpr uint8_t kBucketVersion = 4;
 
 class Writer {
  public:
@@ -216,6 +216,7 @@ std::string encode(const BucketRecord& r) {
   w.i64(r.created_ns);
   w.str(r.location);
   w.u64(r.quota_bytes);
+  w.kvs(r.configs);
   return w.take();
 }
 
@@ -226,6 +227,7 @@ Result<BucketRecord> decode_bucket(std::string_view bytes) {
   r.created_ns = rd.i64();
   if (rd.version() >= 2) r.location = rd.str();
   if (rd.version() >= 3) r.quota_bytes = rd.u64();
+  if (rd.version() >= 4) r.configs = rd.kvs();
   return finish(rd, std::move(r), "bucket");
 }
 

@@ -63,6 +63,9 @@ struct BucketRecord {
   int64_t created_ns = 0;
   std::string location;  // CreateBucket's LocationConstraint; empty: us-east-1
   uint64_t quota_bytes = 0;  // the most the bucket's objects may hold; 0: no quota
+  // The bucket's S3 configurations by name ("tagging", "policy", ...), each
+  // the document as Silo keeps it (object/bucket_configs.h); absent: not set.
+  KeyValues configs;
   bool operator==(const BucketRecord&) const = default;
 };
 

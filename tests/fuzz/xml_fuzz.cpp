@@ -1,12 +1,14 @@
-// Fuzzes every request body Silo parses as XML (s3/xml.*): each input goes
-// through parse_complete_multipart (CompleteMultipartUpload), parse_delete
-// (DeleteObjects' Delete) and parse_create_bucket (CreateBucketConfiguration),
-// and what they accept must respect the limits they promise.
+// Fuzzes every request body Silo parses as XML (s3/xml.*, s3/tags.*): each
+// input goes through parse_complete_multipart (CompleteMultipartUpload),
+// parse_delete (DeleteObjects' Delete), parse_create_bucket
+// (CreateBucketConfiguration) and parse_tagging_xml (Put*Tagging), and what
+// they accept must respect the limits they promise.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
+#include "s3/tags.h"
 #include "s3/xml.h"
 
 namespace {
@@ -32,5 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!del->objects.empty() && del->objects.size() <= 1000, "1..1000 keys");
   }
   (void)parse_create_bucket(body);
+  if (auto tags = parse_tagging_xml(body, TagOwner::kObject)) {
+    check(tags->size() <= 10, "at most 10 object tags");
+    check(decode_tags(encode_tags(*tags)) == *tags, "tags round-trip their stored form");
+  }
+  if (auto tags = parse_tagging_xml(body, TagOwner::kBucket)) {
+    check(tags->size() <= 50, "at most 50 bucket tags");
+  }
   return 0;
 }

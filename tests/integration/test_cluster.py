@@ -242,6 +242,29 @@ def test_a_quota_change_through_one_node_applies_at_once_on_the_others(cluster):
     assert time.monotonic() - started < 3
 
 
+def test_tags_and_policies_through_any_node(cluster):
+    """Tags change in place on drives of every node (the internode
+    update_meta call); a bucket policy set through one node governs
+    anonymous requests through the others at once."""
+    cluster.wait_ready(range(4))
+    cluster.client(0).create_bucket(Bucket="shared")
+    body = os.urandom(MIB + 5)
+    cluster.client(1).put_object(Bucket="shared", Key="public/a", Body=body)
+    cluster.client(2).put_object_tagging(Bucket="shared", Key="public/a", Tagging={
+        "TagSet": [{"Key": "color", "Value": "blue"}]})
+    for i in range(4):
+        tags = cluster.client(i).get_object_tagging(Bucket="shared", Key="public/a")["TagSet"]
+        assert tags == [{"Key": "color", "Value": "blue"}]
+    url = f"{cluster.nodes[3].endpoint}/shared/public/a"
+    assert requests.get(url).status_code == 403  # node 3 now remembers: no policy
+    cluster.client(0).put_bucket_policy(Bucket="shared", Policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::shared/public/*"}]}))
+    started = time.monotonic()
+    assert requests.get(url).content == body
+    assert time.monotonic() - started < 2
+
+
 def admin_info(node, *args):
     """`silo admin info` through `node`, with the root credentials."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SILO_")}

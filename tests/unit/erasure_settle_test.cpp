@@ -15,6 +15,7 @@
 #include "hooked_drive.h"
 #include "object/erasure_set.h"
 #include "object/local_key_locks.h"
+#include "object/object_meta.h"
 #include "storage/local_drive.h"
 #include "temp_dir.h"
 
@@ -280,6 +281,59 @@ TEST_F(ErasureSettleTest, AHealGivesTheBucketToADriveThatLacksIt) {
   EXPECT_EQ(get("k"), v);
   hooked_[2]->offline = false;
   hooked_[3]->offline = false;
+}
+
+// A drive that missed an in-place metadata update (PutObjectTagging) holds
+// the same version with older metadata: reads take the newest metadata
+// whichever drive answers first, and a heal brings the drive up to date.
+TEST_F(ErasureSettleTest, AMetadataUpdateADriveMissedIsReadNewestAndHealed) {
+  std::string v = pattern(300 * 1024, 'm');
+  auto put_info = put("k", v);
+  ASSERT_TRUE(put_info);
+  hooked_[0]->offline = true;
+  auto tagged = set_->update_object_meta("bkt", "k", [](ObjectInfo& o) -> Status {
+    set_meta(o.meta, kTagsMeta, "a=1");
+    return {};
+  });
+  ASSERT_TRUE(tagged) << tagged.error().text();
+  hooked_[0]->offline = false;
+  auto head = set_->head_object("bkt", "k");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->meta_value(kTagsMeta), "a=1");
+  EXPECT_EQ(head->etag, put_info->etag);
+  EXPECT_EQ(head->mod_time_ns, put_info->mod_time_ns);
+  EXPECT_EQ(local_[0]->read_object(kNoDeadline, "bkt", "k", false)->meta_value(kTagsMeta), "");
+
+  auto healed = set_->heal_object("bkt", "k");
+  ASSERT_TRUE(healed) << healed.error().text();
+  EXPECT_EQ(healed->drives_healed, 1u);
+  EXPECT_EQ(local_[0]->read_object(kNoDeadline, "bkt", "k", false)->meta_value(kTagsMeta), "a=1");
+  EXPECT_EQ(get("k"), v);
+
+  // Below write quorum the update is refused.
+  hooked_[0]->offline = hooked_[1]->offline = true;
+  auto refused = set_->update_object_meta("bkt", "k", [](ObjectInfo&) -> Status { return {}; });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInsufficientWriteQuorum);
+  hooked_[0]->offline = hooked_[1]->offline = false;
+}
+
+TEST_F(ErasureSettleTest, BucketConfigurationsAreKeptByMajorityAndHealed) {
+  hooked_[3]->offline = true;
+  ASSERT_TRUE(set_->set_bucket_config("bkt", "tagging", "a=1"));
+  hooked_[3]->offline = false;
+  auto got = set_->bucket_config("bkt", "tagging");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->value_or(""), "a=1");
+  EXPECT_TRUE(local_[3]->stat_bucket(kNoDeadline, "bkt")->configs.empty());
+  auto fixed = set_->heal_bucket("bkt");
+  ASSERT_TRUE(fixed);
+  EXPECT_EQ(*fixed, 1u);
+  EXPECT_EQ(local_[3]->stat_bucket(kNoDeadline, "bkt")->configs,
+            (storage::KeyValues{{"tagging", "a=1"}}));
+  ASSERT_TRUE(set_->set_bucket_config("bkt", "tagging", std::nullopt));
+  EXPECT_FALSE(set_->bucket_config("bkt", "tagging").value());
+  EXPECT_EQ(set_->bucket_config("nope", "tagging").error().code, ErrorCode::kNoSuchBucket);
 }
 
 }  // namespace

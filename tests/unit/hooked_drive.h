@@ -178,6 +178,12 @@ class HookedDrive final : public storage::Drive {
     stall_->pause();
     return inner_->finish_change(d, b, k, change);
   }
+  Status update_meta(Deadline d, std::string_view b, std::string_view k,
+                     const storage::ChangeId& version, const storage::KeyValues& meta) override {
+    if (offline) return fail(ErrorCode::kDriveOffline);
+    stall_->pause();
+    return inner_->update_meta(d, b, k, version, meta);
+  }
   Status undo_replace(Deadline d, std::string_view b, std::string_view k,
                       const storage::ObjectRecord* committed) override {
     stall_->pause();
@@ -274,6 +280,7 @@ class HookedDrive final : public storage::Drive {
     return inner_->bucket_usage(dl, b);
   }
   Status update_bucket(Deadline dl, const storage::BucketRecord& b) override {
+    if (offline) return fail(ErrorCode::kDriveOffline);
     return inner_->update_bucket(dl, b);
   }
 

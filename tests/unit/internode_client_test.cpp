@@ -15,6 +15,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cluster/internode_auth.h"
 #include "http/server.h"
@@ -46,6 +47,7 @@ class ClosingPeer {
     ::shutdown(listener_, SHUT_RDWR);
     ::close(listener_);
     thread_.join();
+    for (auto& t : connections_threads_) t.join();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int connections() const { return connections_.load(); }
@@ -70,11 +72,18 @@ class ClosingPeer {
     }
     return true;
   }
+  // Each connection on a thread of its own: a client that opens a second
+  // connection while the first stays open is not left in the backlog.
   void serve() {
     while (true) {
       int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) return;
       int n = ++connections_;
+      connections_threads_.emplace_back([fd, n] { answer(fd, n); });
+    }
+  }
+  static void answer(int fd, int n) {
+    {
       for (int request = 1; read_request(fd); ++request) {
         if (n == 1 && request == 2) {
           // Reset, not closed: a closed connection libcurl retries itself.
@@ -85,11 +94,12 @@ class ClosingPeer {
         std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
         if (::send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
       }
-      ::close(fd);
     }
+    ::close(fd);
   }
 
   int listener_ = -1;
+  std::vector<std::thread> connections_threads_;
   uint16_t port_ = 0;
   std::atomic<int> connections_{0};
   std::thread thread_;

@@ -512,6 +512,34 @@ TEST_F(LocalDriveTest, KeptReplacedVersionSurvivesARestartUntilFinished) {
   EXPECT_TRUE(drive_->finish_replace(kNoDeadline, "bkt", "k"));  // nothing left to finish
 }
 
+// PutObjectTagging and the like change the metadata of the version they
+// were made for, never of a version that replaced it meanwhile.
+TEST_F(LocalDriveTest, MetadataIsUpdatedInPlaceOnlyOnTheVersionItWasMeantFor) {
+  make_bucket("bkt");
+  commit_file("bkt", "k", "one");
+  auto before = drive_->read_object(kNoDeadline, "bkt", "k", false);
+  ASSERT_TRUE(before);
+  storage::ChangeId version{false, before->mod_time_ns, before->data_uuid};
+  storage::KeyValues meta{{"content-type", "text/plain"}, {"x-amz-tagging", "a=1"}};
+  ASSERT_TRUE(drive_->update_meta(kNoDeadline, "bkt", "k", version, meta));
+  auto after = drive_->read_object(kNoDeadline, "bkt", "k", false);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->meta, meta);
+  auto expected = *before;
+  expected.meta = meta;
+  EXPECT_EQ(*after, expected);  // nothing else changed
+  EXPECT_EQ(read_file(data_dir(before->data_uuid) + "/part.1"), "one");
+
+  storage::ChangeId stale{false, before->mod_time_ns + 1, before->data_uuid};
+  EXPECT_EQ(drive_->update_meta(kNoDeadline, "bkt", "k", stale, {}).error().code,
+            ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->update_meta(kNoDeadline, "bkt", "nope", version, {}).error().code,
+            ErrorCode::kNoSuchKey);
+  EXPECT_EQ(drive_->update_meta(kNoDeadline, "nope", "k", version, {}).error().code,
+            ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(drive_->read_object(kNoDeadline, "bkt", "k", false)->meta, meta);
+}
+
 // A finish that comes late (a remote drive's are sent in the background)
 // finishes only the change it is for: a later change set another version
 // aside, which must wait for its own finish.

@@ -56,7 +56,9 @@ ObjectRecord full_object() {
   return r;
 }
 
-BucketRecord full_bucket() { return {"my.bucket-1", -42, "eu-west-1", 10ull << 40}; }
+BucketRecord full_bucket() {
+  return {"my.bucket-1", -42, "eu-west-1", 10ull << 40, {{"tagging", "a=b"}, {"policy", "{}"}}};
+}
 
 UploadRecord full_upload() {
   UploadRecord r;
@@ -147,6 +149,15 @@ TEST(RecordCodec, BucketRecordsWrittenBeforeQuotasStillDecode) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->location, "eu");
   EXPECT_EQ(back->quota_bytes, 0u);
+}
+
+TEST(RecordCodec, BucketRecordsWrittenBeforeConfigurationsStillDecode) {
+  // Version 3 layout: magic, version, name, created_ns, location, quota.
+  std::string v3 = std::string("\x52\x03", 2) + "\x03" + "abc" + "\x07" + "\x02" + "eu" + "\x05";
+  auto back = decode_bucket(v3);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->quota_bytes, 5u);
+  EXPECT_TRUE(back->configs.empty());
 }
 
 TEST(RecordCodec, UploadRoundTripsEveryField) {

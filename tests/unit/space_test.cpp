@@ -12,6 +12,10 @@
 namespace silo::storage {
 namespace {
 
+// A reserve no drive can keep free: the drive is full whatever it holds (a
+// share such as 99.9 % is not enough on an empty tmpfs).
+constexpr uint64_t kMoreThanAnyDrive = uint64_t{1} << 60;
+
 constexpr Deadline kNoDeadline = Deadline::never();
 
 using silo::test_support::TempDir;
@@ -89,7 +93,7 @@ TEST(DiskInfo, FullMeansAtTheReserveAndRoomMeansAboveIt) {
 
 TEST(SpaceGuard, RefusesWhatWouldEnterTheReserveNamingTheDrive) {
   TempDir dir;
-  SpaceGuard guard(dir.path(), MinFree{0, 99.9});
+  SpaceGuard guard(dir.path(), MinFree{kMoreThanAnyDrive, 0});
   auto d = guard.info();
   EXPECT_GT(d.total, 0u);
   EXPECT_TRUE(d.full());
@@ -139,7 +143,7 @@ class LocalDriveAtReserveTest : public ::testing::Test {
     ASSERT_TRUE((*d)->commit_object(kNoDeadline, "bkt", "small", r, ""));
     d->reset();
     LocalDriveOptions full;
-    full.min_free = MinFree{0, 99.9};
+    full.min_free = MinFree{kMoreThanAnyDrive, 0};
     auto reopened = LocalDrive::open(dir_.path(), full);
     ASSERT_TRUE(reopened) << reopened.error().text();
     drive_ = std::move(*reopened);

@@ -1,0 +1,120 @@
+#include "s3/access.h"
+
+#include <list>
+#include <mutex>
+
+#include "common/strings.h"
+#include "common/time.h"
+#include "s3/ops_util.h"
+
+namespace silo::s3 {
+
+namespace {
+
+// Parsed policies by (bucket, document): a handful of buckets have one, and
+// parsing JSON on every anonymous request would be waste. Bounded.
+class PolicyCache {
+ public:
+  Result<std::shared_ptr<const iam::Policy>> get(std::string_view bucket, std::string_view text) {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->bucket == bucket && it->text == text) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return it->policy;
+      }
+    }
+    auto parsed = iam::Policy::parse_bucket_policy(text, bucket);
+    if (!parsed) return std::unexpected(parsed.error());
+    auto policy = std::make_shared<const iam::Policy>(std::move(*parsed));
+    entries_.push_front({std::string(bucket), std::string(text), policy});
+    if (entries_.size() > kMaxEntries) entries_.pop_back();
+    return policy;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 256;
+  struct Entry {
+    std::string bucket, text;
+    std::shared_ptr<const iam::Policy> policy;
+  };
+  std::mutex mu_;
+  std::list<Entry> entries_;  // most recently used first
+};
+
+PolicyCache& policy_cache() {
+  static PolicyCache cache;
+  return cache;
+}
+
+void put(iam::ConditionValues& c, std::string key, std::string_view value) {
+  c[std::move(key)].emplace_back(value);
+}
+
+// The condition keys AWS defines that this request has.
+iam::ConditionValues condition_values(const Context& ctx) {
+  iam::ConditionValues c;
+  put(c, "aws:sourceip", ctx.exchange.remote_address());
+  put(c, "aws:securetransport", "false");
+  int64_t now = now_ns();
+  put(c, "aws:currenttime", format_iso8601(now));
+  put(c, "aws:epochtime", std::to_string(now / 1'000'000'000));
+  put(c, "aws:principaltype", ctx.auth.anonymous() ? "Anonymous" : "Account");
+  if (ctx.has_header("user-agent")) put(c, "aws:useragent", ctx.header("user-agent"));
+  if (ctx.has_header("referer")) put(c, "aws:referer", ctx.header("referer"));
+  for (auto name : {"prefix", "delimiter", "max-keys"}) {
+    if (auto v = ctx.query.get(name)) put(c, std::string("s3:") + name, *v);
+  }
+  if (auto v = ctx.query.get("versionId")) put(c, "s3:versionid", *v);
+  for (auto header : {"x-amz-acl", "x-amz-server-side-encryption", "x-amz-storage-class",
+                      "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-content-sha256"}) {
+    if (ctx.has_header(header)) put(c, std::string("s3:") + header, ctx.header(header));
+  }
+  if (!ctx.auth.anonymous()) {
+    put(c, "s3:signatureversion",
+        ctx.auth.scheme == auth::Scheme::kSigV4 ? "AWS4-HMAC-SHA256" : "AWS");
+    put(c, "s3:authtype", ctx.auth.presigned ? "REST-QUERY-STRING" : "REST-HEADER");
+  }
+  return c;
+}
+
+Error access_denied() { return Error(ErrorCode::kAccessDenied); }
+
+}  // namespace
+
+Result<std::shared_ptr<const iam::Policy>> parsed_policy(std::string_view bucket,
+                                                         std::string_view text) {
+  return policy_cache().get(bucket, text);
+}
+
+boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
+  if (!ctx.auth.anonymous()) {
+    // Every credential Silo holds today is the root user's.
+    co_return Status{};
+  }
+  if (ctx.bucket.empty() || route.action.empty()) co_return fail(access_denied());
+  auto text = co_await blocking(
+      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "policy"); });
+  if (!text) co_return std::unexpected(text.error());
+  if (!*text) co_return fail(access_denied());
+  auto policy = parsed_policy(ctx.bucket, **text);
+  // A stored policy parsed when it was set; one that no longer does grants nothing.
+  if (!policy) co_return fail(access_denied());
+  ctx.conditions = condition_values(ctx);
+  std::string resource = route_resource(ctx, route);
+  iam::PolicyRequest request{true, {}, route.action, resource, &ctx.conditions};
+  if (!route.per_key && (*policy)->evaluate(request) != iam::Decision::kAllow) {
+    co_return fail(access_denied());
+  }
+  ctx.policy = std::move(*policy);
+  co_return Status{};
+}
+
+bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key) {
+  if (!ctx.auth.anonymous()) return true;
+  if (!ctx.policy) return false;
+  std::string resource = iam::s3_arn(ctx.bucket, key);
+  iam::PolicyRequest request{true, {}, action, resource, &ctx.conditions};
+  return ctx.policy->evaluate(request) == iam::Decision::kAllow;
+}
+
+}  // namespace silo::s3

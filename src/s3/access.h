@@ -1,0 +1,44 @@
+// Authorization: whether the authenticated (or anonymous) caller may
+// perform a route's action on its resource. The one place that decides it;
+// no operation checks credentials itself.
+//
+// - The root user may do everything.
+// - An anonymous caller may do what the bucket's policy allows to everyone
+//   ("Principal": "*") and no statement denies, given the request's
+//   condition keys (aws:SourceIp, aws:SecureTransport, aws:UserAgent,
+//   aws:Referer, aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter,
+//   s3:max-keys, s3:x-amz-acl, s3:signatureversion, s3:authType, ...).
+//   Without a bucket, or without a policy, the answer is AccessDenied. A
+//   route whose action applies key by key (Route::per_key) is checked by
+//   its operation through allowed_on_key().
+//
+// Bucket policies are parsed once per document and reused (the documents
+// themselves come from the object layer's configuration cache).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string_view>
+
+#include "iam/policy.h"
+#include "s3/context.h"
+#include "s3/router.h"
+
+namespace silo::s3 {
+
+// Fails with AccessDenied (or the error that kept the decision from being
+// made, such as NoSuchBucket) unless the caller may perform `route`.
+boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route);
+
+// For an anonymous caller already authorized at the bucket (ctx.policy is
+// its bucket policy): whether `action` on `key` is allowed too. Used by
+// the operations that act on several keys or on a second object
+// (DeleteObjects, a copy's source). Always true for an authenticated caller.
+bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key);
+
+// The policy document `text` of `bucket`, parsed (a cached parse when the
+// same document was seen before); MalformedPolicy when it does not parse.
+Result<std::shared_ptr<const iam::Policy>> parsed_policy(std::string_view bucket,
+                                                         std::string_view text);
+
+}  // namespace silo::s3

@@ -1,0 +1,88 @@
+// Object and bucket tagging: PutObjectTagging/GetObjectTagging/
+// DeleteObjectTagging change the current version's tags in place (its data,
+// ETag and modification time stay); bucket tags are a bucket configuration.
+#include "object/object_meta.h"
+#include "s3/body.h"
+#include "s3/object_common.h"
+#include "s3/ops.h"
+#include "s3/ops_util.h"
+#include "s3/response.h"
+#include "s3/tags.h"
+
+namespace silo::s3::ops {
+
+namespace {
+
+constexpr size_t kMaxTaggingBody = 64 << 10;
+
+// Sets the object's stored tags to `encoded` ("" removes them) and answers
+// with `status`.
+Op set_object_tags(Context& ctx, std::string encoded, int status) {
+  auto info = co_await blocking(ctx, [&] {
+    return ctx.services.objects.update_object_meta(
+        ctx.bucket, ctx.key, [&](object::ObjectInfo& object) -> Status {
+          object::set_meta(object.meta, object::kTagsMeta, encoded);
+          return {};
+        });
+  });
+  if (!info) co_return std::unexpected(info.error());
+  co_return co_await send_empty(ctx, status);
+}
+
+}  // namespace
+
+Op get_object_tagging(Context& ctx) {
+  if (auto s = check_version_id(ctx); !s) co_return s;
+  auto info = co_await blocking(
+      ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+  if (!info) co_return std::unexpected(info.error());
+  co_return co_await send_xml(ctx, 200, tagging_xml(decode_tags(info->meta_value(object::kTagsMeta))));
+}
+
+Op put_object_tagging(Context& ctx) {
+  if (auto s = check_version_id(ctx); !s) co_return s;
+  auto body = co_await read_small_body(ctx, kMaxTaggingBody);
+  if (!body) co_return std::unexpected(body.error());
+  auto tags = parse_tagging_xml(*body, TagOwner::kObject);
+  if (!tags) co_return std::unexpected(tags.error());
+  co_return co_await set_object_tags(ctx, encode_tags(*tags), 200);
+}
+
+Op delete_object_tagging(Context& ctx) {
+  if (auto s = check_version_id(ctx); !s) co_return s;
+  co_return co_await set_object_tags(ctx, std::string(), 204);
+}
+
+Op get_bucket_tagging(Context& ctx) {
+  auto doc = co_await blocking(
+      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "tagging"); });
+  if (!doc) co_return std::unexpected(doc.error());
+  if (!*doc) co_return fail(ErrorCode::kNoSuchTagSet);
+  co_return co_await send_xml(ctx, 200, tagging_xml(decode_tags(**doc)));
+}
+
+Op put_bucket_tagging(Context& ctx) {
+  auto body = co_await read_small_body(ctx, kMaxTaggingBody);
+  if (!body) co_return std::unexpected(body.error());
+  auto tags = parse_tagging_xml(*body, TagOwner::kBucket);
+  if (!tags) co_return std::unexpected(tags.error());
+  std::string encoded = encode_tags(*tags);
+  auto s = co_await blocking(ctx, [&] {
+    // An empty tag set leaves the bucket without tags, as AWS does.
+    return ctx.services.objects.set_bucket_config(
+        ctx.bucket, "tagging",
+        encoded.empty() ? std::nullopt : std::optional<std::string_view>(encoded));
+  });
+  if (!s) co_return s;
+  co_return co_await send_empty(ctx, 204);
+}
+
+Op delete_bucket_tagging(Context& ctx) {
+  auto s = co_await blocking(ctx, [&] {
+    return ctx.services.objects.set_bucket_config(ctx.bucket, "tagging", std::nullopt);
+  });
+  if (!s) co_return s;
+  co_return co_await send_empty(ctx, 204);
+}
+
+}  // namespace silo::s3::ops
