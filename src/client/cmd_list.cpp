@@ -61,15 +61,38 @@ std::vector<std::string> targets_or_dot(const CommandArgs& a) {
   return a.args.empty() ? std::vector<std::string>{"."} : a.args;
 }
 
+// `ls -r ALIAS`: every object of every bucket, named BUCKET/KEY (as mc).
+S3Status list_every_bucket(Session& s, const CommandArgs& a, const Target& t,
+                           const std::function<void(Entry&&)>& emit) {
+  std::vector<std::string> buckets;
+  auto st = list_target(s, t, {false, false}, [&](Entry&& e) {
+    if (e.dir) buckets.push_back(e.rel);
+  }, "ls");
+  if (!st) return st;
+  for (const auto& b : buckets) {
+    Target bucket = child_target(t, b);
+    bucket.trailing_slash = true;
+    auto listed = list_target(s, bucket, {true, a.versions}, [&](Entry&& e) {
+      e.rel = b + e.rel;
+      emit(std::move(e));
+    }, "ls");
+    if (!listed) s.out().error("ls", bucket.display(), listed.error());
+  }
+  return {};
+}
+
 int list(Session& s, const CommandArgs& a) {
   for (const auto& arg : targets_or_dot(a)) {
     Target t = s.target(arg);
     uint64_t count = 0, bytes = 0, seen = 0;
-    auto st = list_target(s, t, {a.recursive, a.versions}, [&](Entry&& e) {
+    auto emit = [&](Entry&& e) {
       ++seen;
       if (!e.dir) ++count, bytes += e.size;
       s.out().data(entry_json(e, t), ls_line(e));
-    }, "ls");
+    };
+    auto st = t.remote && t.bucket.empty() && a.recursive
+                  ? list_every_bucket(s, a, t, emit)
+                  : list_target(s, t, {a.recursive, a.versions}, emit, "ls");
     if (!st) s.out().error("ls", t.display(), st.error());
     // A named object or folder that is not there (S3 just lists nothing).
     bool named = t.remote && !t.key.empty() && !t.trailing_slash;

@@ -174,6 +174,9 @@ ErrorInfo info(ErrorCode code) {
     case E::kOwnershipControlsNotFoundError:
       return {"OwnershipControlsNotFoundError", 404,
               "The bucket ownership controls were not found"};
+    case E::kNoSuchPublicAccessBlockConfiguration:
+      return {"NoSuchPublicAccessBlockConfiguration", 404,
+              "The public access block configuration was not found"};
     case E::kInvalidBucketState:
       return {"InvalidBucketState", 409, "The request is not valid with the current state of the bucket."};
     case E::kNoSuchVersion:

@@ -74,6 +74,7 @@ enum class ErrorCode {
   kNoSuchWebsiteConfiguration,
   kReplicationConfigurationNotFoundError,
   kOwnershipControlsNotFoundError,
+  kNoSuchPublicAccessBlockConfiguration,
   kInvalidBucketState,
   kBucketNameUnavailable,
   kInvalidPartNumber,

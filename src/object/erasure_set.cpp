@@ -74,8 +74,9 @@ Result<ObjectInfo> ErasureSet::update_object_meta(std::string_view bucket, std::
   return writes_.update_meta(bucket, key, edit);
 }
 
-Status ErasureSet::delete_object(std::string_view bucket, std::string_view key) {
-  return writes_.delete_object(bucket, key);
+Status ErasureSet::delete_object(std::string_view bucket, std::string_view key,
+                                 const WritePreconditions& pre) {
+  return writes_.delete_object(bucket, key, pre);
 }
 
 Result<ListResult> ErasureSet::list_objects(std::string_view bucket, const ListParams& params) {

@@ -32,6 +32,10 @@ Status check_write_preconditions(const WritePreconditions& pre, const ObjectInfo
       return fail(ErrorCode::kPreconditionFailed);
     }
   }
+  if (pre.if_mod_time_ns) {
+    if (!current) return fail(ErrorCode::kNoSuchKey);
+    if (*pre.if_mod_time_ns != current->mod_time_ns) return fail(ErrorCode::kPreconditionFailed);
+  }
   return {};
 }
 

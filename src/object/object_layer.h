@@ -67,6 +67,11 @@ ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
 struct WritePreconditions {
   std::optional<std::string> if_match;  // ETag (unquoted) the current object must have
   bool if_none_match_any = false;       // fail if the key exists
+  // The modification time the current object must have (a lifecycle
+  // expiration deletes only the version it judged, never a newer one).
+  std::optional<int64_t> if_mod_time_ns;
+
+  bool any() const { return if_match || if_none_match_any || if_mod_time_ns; }
 };
 
 // The S3 rules of `pre` against the current object (null: none):
@@ -227,8 +232,11 @@ class ObjectLayer {
                                                                    std::string_view) {
     return fail(ErrorCode::kWouldBlock);
   }
-  // Deleting a missing key succeeds, as in S3.
-  virtual Status delete_object(std::string_view bucket, std::string_view key) = 0;
+  // Deleting a missing key succeeds, as in S3, unless `pre` asks for a
+  // current object (PreconditionFailed, NoSuchKey): checked under the key's
+  // lock, atomically with the delete.
+  virtual Status delete_object(std::string_view bucket, std::string_view key,
+                               const WritePreconditions& pre = {}) = 0;
   virtual Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) = 0;
   // Applies `edit` to the metadata of the current version of bucket/key
   // under the key's lock, keeping its data, ETag and modification time

@@ -277,7 +277,7 @@ std::unique_ptr<ObjectWriter> ObjectWrites::begin_part(UploadRecord upload, uint
 
 Status ObjectWrites::check_preconditions(std::string_view bucket, std::string_view key,
                                          const WritePreconditions& pre) {
-  if (!pre.if_match && !pre.if_none_match_any) return {};
+  if (!pre.any()) return {};
   auto cur = reads_.head(bucket, key);
   if (!cur && cur.error().code != ErrorCode::kNoSuchKey) return std::unexpected(cur.error());
   return check_write_preconditions(pre, cur ? &*cur : nullptr);
@@ -295,10 +295,12 @@ bool ObjectWrites::restore_bucket(std::string_view bucket, const std::vector<Sta
   return fixed && *fixed > 0;
 }
 
-Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key) {
+Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key,
+                                   const WritePreconditions& pre) {
   size_t n = set_.size();
   auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
   if (!guard) return std::unexpected(guard.error());
+  if (auto s = check_preconditions(bucket, key, pre); !s) return s;
   if (!guard->held()) return fail(ErrorCode::kLockLost);
   Deadline deadline = set_.deadline();
   auto r = set_.pool().run(

@@ -37,7 +37,8 @@ class ObjectWrites {
   // A writer of part `part_number` of `upload`, erasure-coded with the
   // upload's layout into its data folder.
   std::unique_ptr<ObjectWriter> begin_part(storage::UploadRecord upload, uint32_t part_number);
-  Status delete_object(std::string_view bucket, std::string_view key);
+  Status delete_object(std::string_view bucket, std::string_view key,
+                       const WritePreconditions& pre = {});
   // Changes the metadata of the current version in place (see
   // ObjectLayer::update_object_meta) on the drives that hold it.
   Result<ObjectInfo> update_meta(std::string_view bucket, std::string_view key,

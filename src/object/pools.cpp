@@ -465,19 +465,25 @@ Result<std::unique_ptr<ObjectReader>> Pools::open_object(std::string_view bucket
   return best;
 }
 
-Status Pools::delete_object(std::string_view bucket, std::string_view key) {
+Status Pools::delete_object(std::string_view bucket, std::string_view key,
+                            const WritePreconditions& pre) {
   if (!single()) {
     auto guard = pool_lock(bucket, key);
     if (!guard) return std::unexpected(guard.error());
     auto holders = locate(bucket, key);
     if (!holders) return std::unexpected(holders.error());
+    // Under the pool lock no copy can change: the newest one decides.
+    if (auto s = check_write_preconditions(pre, holders->empty() ? nullptr : &holders->front().info);
+        !s) {
+      return s;
+    }
     for (const auto& h : *holders) {
       if (auto s = set_for(h.pool, key).delete_object(bucket, key); !s) return s;
     }
     return {};
   }
   ErasureSet& set = only_set_for(key);
-  auto s = set.delete_object(bucket, key);
+  auto s = set.delete_object(bucket, key, pre);
   if (!s && s.error().code == ErrorCode::kInsufficientWriteQuorum) {
     // Deletes need no room beyond a few bytes of log; drives that cannot
     // find even those are full past their reserve (from outside Silo).

@@ -140,7 +140,8 @@ class Pools final : public ObjectLayer {
   Result<ObjectInfo> head_object_cached(std::string_view bucket, std::string_view key) override;
   Result<std::unique_ptr<ObjectReader>> open_object_cached(std::string_view bucket,
                                                            std::string_view key) override;
-  Status delete_object(std::string_view bucket, std::string_view key) override;
+  Status delete_object(std::string_view bucket, std::string_view key,
+                       const WritePreconditions& pre = {}) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
   Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
                                         const MetaEdit& edit) override;

@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "s3/ops_util.h"
+#include "s3/xml.h"
 
 namespace silo::s3 {
 
@@ -81,12 +82,20 @@ Error access_denied() { return Error(ErrorCode::kAccessDenied); }
 
 }  // namespace
 
+bool public_access_blocked(const std::optional<std::string>& document, std::string_view flag) {
+  if (!document) return false;
+  auto doc = parse_xml(*document);
+  if (!doc) return false;
+  return iequals(trim(xml_child(doc->document_element(), flag).child_value()), "true");
+}
+
 Result<std::shared_ptr<const iam::Policy>> parsed_policy(std::string_view bucket,
                                                          std::string_view text) {
   return policy_cache().get(bucket, text);
 }
 
 boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
+  if (route.open) co_return Status{};
   if (!ctx.auth.anonymous()) {
     // Every credential Silo holds today is the root user's.
     co_return Status{};
@@ -96,6 +105,10 @@ boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
       ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "policy"); });
   if (!text) co_return std::unexpected(text.error());
   if (!*text) co_return fail(access_denied());
+  auto block = co_await blocking(
+      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "publicAccessBlock"); });
+  if (!block) co_return std::unexpected(block.error());
+  if (public_access_blocked(*block, "RestrictPublicBuckets")) co_return fail(access_denied());
   auto policy = parsed_policy(ctx.bucket, **text);
   // A stored policy parsed when it was set; one that no longer does grants nothing.
   if (!policy) co_return fail(access_denied());

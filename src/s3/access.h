@@ -8,7 +8,8 @@
 //   condition keys (aws:SourceIp, aws:SecureTransport, aws:UserAgent,
 //   aws:Referer, aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter,
 //   s3:max-keys, s3:x-amz-acl, s3:signatureversion, s3:authType, ...).
-//   Without a bucket, or without a policy, the answer is AccessDenied. A
+//   Without a bucket, or without a policy, the answer is AccessDenied; so
+//   it is when the bucket's public access block sets RestrictPublicBuckets. A
 //   route whose action applies key by key (Route::per_key) is checked by
 //   its operation through allowed_on_key().
 //
@@ -35,6 +36,11 @@ boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route);
 // the operations that act on several keys or on a second object
 // (DeleteObjects, a copy's source). Always true for an authenticated caller.
 bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key);
+
+// Whether the bucket's public access block (its PublicAccessBlockConfiguration
+// document, nullopt: none) sets `flag` ("BlockPublicPolicy",
+// "RestrictPublicBuckets", ...) to true.
+bool public_access_blocked(const std::optional<std::string>& document, std::string_view flag);
 
 // The policy document `text` of `bucket`, parsed (a cached parse when the
 // same document was seen before); MalformedPolicy when it does not parse.

@@ -135,13 +135,9 @@ Op get_bucket_config(Context& ctx) {
     add_text(grant, "Permission", "FULL_CONTROL");
     co_return co_await send_xml(ctx, 200, doc.str());
   }
-  if (sub == "cors") co_return fail(ErrorCode::kNoSuchCORSConfiguration);
-  if (sub == "lifecycle") co_return fail(ErrorCode::kNoSuchLifecycleConfiguration);
-  if (sub == "encryption") co_return fail(ErrorCode::kServerSideEncryptionConfigurationNotFoundError);
   if (sub == "object-lock") co_return fail(ErrorCode::kObjectLockConfigurationNotFoundError);
   if (sub == "website") co_return fail(ErrorCode::kNoSuchWebsiteConfiguration);
   if (sub == "replication") co_return fail(ErrorCode::kReplicationConfigurationNotFoundError);
-  if (sub == "ownershipControls") co_return fail(ErrorCode::kOwnershipControlsNotFoundError);
   if (sub == "logging") {
     XmlDoc doc("BucketLoggingStatus");
     co_return co_await send_xml(ctx, 200, doc.str());

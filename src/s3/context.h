@@ -76,6 +76,9 @@ struct Context {
   // and the request's condition keys (s3/access.h).
   std::shared_ptr<const iam::Policy> policy;
   iam::ConditionValues conditions;
+  // Headers every response to this request carries (the CORS headers a
+  // browser's request earns, s3/cors.h).
+  std::vector<std::pair<std::string, std::string>> response_headers;
 
   const http::RequestHeader& request() const { return exchange.request(); }
   std::string_view header(std::string_view name) const;

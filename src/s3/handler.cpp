@@ -8,6 +8,7 @@
 #include "common/uuid.h"
 #include "http/blocking.h"
 #include "s3/access.h"
+#include "s3/cors.h"
 #include "s3/ops.h"
 #include "s3/router.h"
 #include "s3/response.h"
@@ -52,6 +53,24 @@ http::StringResponse health_response(const http::RequestHeader& req) {
   http::StringResponse res{bhttp::status::ok, req.version()};
   res.set(bhttp::field::server, "Silo");
   return res;
+}
+
+}  // namespace
+
+namespace {
+
+awaitable<void> add_cors_headers(Context& ctx) {
+  auto doc = co_await http::run_blocking(ctx.services.blocking, [&] {
+    return ctx.services.objects.bucket_config(ctx.bucket, "cors");
+  });
+  if (!doc || !*doc) co_return;
+  auto rules = parse_cors_xml(**doc);
+  if (!rules) co_return;
+  std::string_view method(ctx.request().method_string().data(),
+                          ctx.request().method_string().size());
+  if (const CorsRule* rule = match_cors(*rules, ctx.header("origin"), method, {})) {
+    ctx.response_headers = cors_headers(*rule, ctx.header("origin"), false, {});
+  }
 }
 
 }  // namespace
@@ -156,6 +175,11 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     if (route.level == Level::kObject) {
       if (auto s = validate_key(ctx.key); !s) co_return s;
     }
+    if (!route.open && !ctx.bucket.empty() && ctx.has_header("origin")) {
+      // A browser's request: the bucket's CORS rules decide what its
+      // response (an error too) may show the page.
+      co_await add_cors_headers(ctx);
+    }
     if (auto allowed = co_await authorize(ctx, route); !allowed) {
       // A HEAD of a bucket the caller may not list still tells its region,
       // as AWS does: SDKs find a bucket's region this way.
@@ -172,9 +196,10 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     const Error& err = result.error();
     if (!exchange.response_started()) {
       std::string resource(raw_path);
-      co_await exchange.send(error_response(err, resource, ctx.request_id, req.version(),
-                                            req.method() == bhttp::verb::head,
-                                            services_.config.region));
+      auto res = error_response(err, resource, ctx.request_id, req.version(),
+                                req.method() == bhttp::verb::head, services_.config.region);
+      for (const auto& [name, value] : ctx.response_headers) res.set(name, value);
+      co_await exchange.send(std::move(res));
     } else {
       exchange.set_close();
     }

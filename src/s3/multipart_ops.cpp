@@ -1,7 +1,6 @@
 #include "common/checksum.h"
 #include "common/strings.h"
 #include "common/time.h"
-#include "s3/access.h"
 #include "s3/object_common.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
@@ -180,14 +179,8 @@ Op upload_part_copy(Context& ctx) {
   if (!number) co_return std::unexpected(number.error());
   auto upload_id = upload_id_of(ctx);
   if (!upload_id) co_return std::unexpected(upload_id.error());
-  auto src = parse_copy_source(ctx);
+  auto src = readable_copy_source(ctx);
   if (!src) co_return std::unexpected(src.error());
-  if (auto s = validate_key(src->key); !s) co_return s;
-  // An anonymous copy reads its source under the same bucket policy.
-  if (ctx.auth.anonymous() &&
-      (src->bucket != ctx.bucket || !allowed_on_key(ctx, "s3:GetObject", src->key))) {
-    co_return fail(ErrorCode::kAccessDenied);
-  }
   auto reader = co_await blocking(
       ctx, [&] { return ctx.services.objects.open_object(src->bucket, src->key); });
   if (!reader) co_return std::unexpected(reader.error());

@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "object/object_meta.h"
+#include "s3/access.h"
 #include "s3/ops_util.h"
 #include "s3/tags.h"
 #include "s3/validate.h"
@@ -288,6 +289,17 @@ void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& che
       h.set("x-amz-checksum-" + to_lower(algo), value);
     }
   }
+}
+
+Result<CopySource> readable_copy_source(const Context& ctx) {
+  auto src = parse_copy_source(ctx);
+  if (!src) return src;
+  if (auto s = validate_key(src->key); !s) return std::unexpected(s.error());
+  if (ctx.auth.anonymous() &&
+      (src->bucket != ctx.bucket || !allowed_on_key(ctx, "s3:GetObject", src->key))) {
+    return fail(ErrorCode::kAccessDenied);
+  }
+  return src;
 }
 
 Status check_version_id(const Context& ctx) {

@@ -42,6 +42,9 @@ struct CopySource {
   std::string key;
 };
 Result<CopySource> parse_copy_source(const Context& ctx);
+// parse_copy_source, with a valid key that the caller may read (an
+// anonymous copy reads its source under the same bucket policy).
+Result<CopySource> readable_copy_source(const Context& ctx);
 
 using WriterFactory = std::function<Result<std::unique_ptr<object::ObjectWriter>>()>;
 // Stores the request body through a writer from `open` and commits it:

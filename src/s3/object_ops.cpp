@@ -174,7 +174,7 @@ Op get_object(Context& ctx, bool head) {
   http::ResponseHeader h;
   h.version(ctx.request().version());
   h.result(range ? bhttp::status::partial_content : bhttp::status::ok);
-  add_common_headers(h, ctx.request_id);
+  add_common_headers(h, ctx);
   add_object_headers(h, info);
   if (iequals(ctx.header("x-amz-checksum-mode"), "ENABLED")) {
     if (part_number && !info.parts.empty()) {
@@ -293,14 +293,8 @@ Op delete_objects(Context& ctx) {
 }
 
 Op copy_object(Context& ctx) {
-  auto src = parse_copy_source(ctx);
+  auto src = readable_copy_source(ctx);
   if (!src) co_return std::unexpected(src.error());
-  if (auto s = validate_key(src->key); !s) co_return s;
-  // An anonymous copy reads its source under the same bucket policy.
-  if (ctx.auth.anonymous() &&
-      (src->bucket != ctx.bucket || !allowed_on_key(ctx, "s3:GetObject", src->key))) {
-    co_return fail(ErrorCode::kAccessDenied);
-  }
   std::string directive(trim(ctx.header("x-amz-metadata-directive")));
   if (!directive.empty() && directive != "COPY" && directive != "REPLACE") {
     co_return fail(ErrorCode::kInvalidArgument, "Unknown metadata directive.");

@@ -39,6 +39,22 @@ Op get_bucket_tagging(Context& ctx);
 Op put_bucket_tagging(Context& ctx);
 Op delete_bucket_tagging(Context& ctx);
 
+// cors_ops.cpp: bucket CORS rules and the preflight request (s3/cors.h).
+Op get_bucket_cors(Context& ctx);
+Op put_bucket_cors(Context& ctx);
+Op delete_bucket_cors(Context& ctx);
+Op cors_preflight(Context& ctx);
+
+// settings_ops.cpp: settings kept as documents (ctx.subresource:
+// encryption, publicAccessBlock, ownershipControls).
+Op get_bucket_setting(Context& ctx);
+Op put_bucket_setting(Context& ctx);
+Op delete_bucket_setting(Context& ctx);
+// The lifecycle configuration (s3/lifecycle.h).
+Op get_bucket_lifecycle(Context& ctx);
+Op put_bucket_lifecycle(Context& ctx);
+Op delete_bucket_lifecycle(Context& ctx);
+
 // policy_ops.cpp: bucket policies (iam/policy.h, s3/access.h).
 Op get_bucket_policy(Context& ctx);
 Op put_bucket_policy(Context& ctx);

@@ -13,6 +13,15 @@ namespace silo::s3::ops {
 namespace {
 // AWS's limit on a bucket policy.
 constexpr size_t kMaxPolicy = 20 << 10;
+
+// Public when anyone may read, list, write or delete without a condition:
+// AWS's rule, simplified to what a statement says on its face.
+bool is_public(const iam::Policy& p) {
+  for (auto action : {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject"}) {
+    if (p.grants_everyone(action)) return true;
+  }
+  return false;
+}
 }  // namespace
 
 Op get_bucket_policy(Context& ctx) {
@@ -32,7 +41,15 @@ Op put_bucket_policy(Context& ctx) {
   if (body->size() > kMaxPolicy) {
     co_return fail(ErrorCode::kInvalidArgument, "Policy exceeds the maximum allowed document size.");
   }
-  if (auto p = parsed_policy(ctx.bucket, *body); !p) co_return std::unexpected(p.error());
+  auto policy = parsed_policy(ctx.bucket, *body);
+  if (!policy) co_return std::unexpected(policy.error());
+  auto block = co_await blocking(
+      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "publicAccessBlock"); });
+  if (!block) co_return std::unexpected(block.error());
+  if (public_access_blocked(*block, "BlockPublicPolicy") && is_public(**policy)) {
+    co_return fail(ErrorCode::kAccessDenied,
+                   "The bucket's public access block (BlockPublicPolicy) forbids a public policy.");
+  }
   auto s = co_await blocking(
       ctx, [&] { return ctx.services.objects.set_bucket_config(ctx.bucket, "policy", *body); });
   if (!s) co_return s;
@@ -52,15 +69,9 @@ Op get_bucket_policy_status(Context& ctx) {
       ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "policy"); });
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(ErrorCode::kNoSuchBucketPolicy);
-  bool is_public = false;
-  if (auto p = parsed_policy(ctx.bucket, **doc)) {
-    // Public when anyone may do anything without a condition: AWS's rule,
-    // simplified to what a statement says on its face.
-    is_public = (*p)->grants_everyone("s3:GetObject") || (*p)->grants_everyone("s3:ListBucket") ||
-                (*p)->grants_everyone("s3:PutObject") || (*p)->grants_everyone("s3:DeleteObject");
-  }
+  auto p = parsed_policy(ctx.bucket, **doc);
   XmlDoc xml("PolicyStatus");
-  add_text(xml.root(), "IsPublic", is_public ? "true" : "false");
+  add_text(xml.root(), "IsPublic", p && is_public(**p) ? "true" : "false");
   co_return co_await send_xml(ctx, 200, xml.str());
 }
 

@@ -15,9 +15,14 @@ void add_common_headers(http::ResponseHeader& h, std::string_view request_id) {
   h.set("Accept-Ranges", "bytes");
 }
 
+void add_common_headers(http::ResponseHeader& h, const Context& ctx) {
+  add_common_headers(h, ctx.request_id);
+  for (const auto& [name, value] : ctx.response_headers) h.set(name, value);
+}
+
 http::StringResponse make_response(const Context& ctx, int status) {
   http::StringResponse res{static_cast<bhttp::status>(status), ctx.request().version()};
-  add_common_headers(res.base(), ctx.request_id);
+  add_common_headers(res.base(), ctx);
   return res;
 }
 

@@ -14,6 +14,8 @@ namespace silo::s3 {
 // A response with Silo's common headers set.
 http::StringResponse make_response(const Context& ctx, int status);
 void add_common_headers(http::ResponseHeader& h, std::string_view request_id);
+// add_common_headers and the request's own response headers (CORS).
+void add_common_headers(http::ResponseHeader& h, const Context& ctx);
 // The S3 error document for `error` concerning `resource`. `region` is the
 // server's configured region, if any: a request signed for another region is
 // told which one to use (<Region> and x-amz-bucket-region, as AWS does), so

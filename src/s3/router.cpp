@@ -35,24 +35,29 @@ const BucketConfigRoute kBucketConfigs[] = {
     {"policyStatus", "s3:GetBucketPolicyStatus", "", "", ops::get_bucket_policy_status},
     {"versioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", ""},
     {"acl", "s3:GetBucketAcl", "s3:PutBucketAcl", ""},
-    {"cors", "s3:GetBucketCORS", "s3:PutBucketCORS", "s3:PutBucketCORS"},
+    {"cors", "s3:GetBucketCORS", "s3:PutBucketCORS", "s3:PutBucketCORS", ops::get_bucket_cors,
+     ops::put_bucket_cors, ops::delete_bucket_cors},
     {"lifecycle", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration",
-     "s3:PutLifecycleConfiguration"},
+     "s3:PutLifecycleConfiguration", ops::get_bucket_lifecycle, ops::put_bucket_lifecycle,
+     ops::delete_bucket_lifecycle},
     {"encryption", "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
-     "s3:PutEncryptionConfiguration"},
+     "s3:PutEncryptionConfiguration", ops::get_bucket_setting, ops::put_bucket_setting,
+     ops::delete_bucket_setting},
     {"object-lock", "s3:GetBucketObjectLockConfiguration",
      "s3:PutBucketObjectLockConfiguration", ""},
     {"website", "s3:GetBucketWebsite", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite"},
     {"replication", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration",
      "s3:PutReplicationConfiguration"},
     {"ownershipControls", "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls",
-     "s3:PutBucketOwnershipControls"},
+     "s3:PutBucketOwnershipControls", ops::get_bucket_setting, ops::put_bucket_setting,
+     ops::delete_bucket_setting},
     {"logging", "s3:GetBucketLogging", "s3:PutBucketLogging", ""},
     {"notification", "s3:GetBucketNotification", "s3:PutBucketNotification", ""},
     {"accelerate", "s3:GetAccelerateConfiguration", "s3:PutAccelerateConfiguration", ""},
     {"requestPayment", "s3:GetBucketRequestPayment", "s3:PutBucketRequestPayment", ""},
     {"publicAccessBlock", "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
-     "s3:PutBucketPublicAccessBlock"},
+     "s3:PutBucketPublicAccessBlock", ops::get_bucket_setting, ops::put_bucket_setting,
+     ops::delete_bucket_setting},
     {"intelligent-tiering", "s3:GetIntelligentTieringConfiguration",
      "s3:PutIntelligentTieringConfiguration", "s3:PutIntelligentTieringConfiguration"},
     {"analytics", "s3:GetAnalyticsConfiguration", "s3:PutAnalyticsConfiguration",
@@ -153,6 +158,10 @@ Route route_request(Context& ctx) {
   if (ctx.bucket.empty()) {
     if (method == V::get) return {"s3:ListAllMyBuckets", Level::kService, ops::list_buckets};
     return {"", Level::kService, method_not_allowed};
+  }
+  if (method == V::options) {
+    bool object = ctx.key_in_path && !ctx.key.empty();
+    return {"", object ? Level::kObject : Level::kBucket, ops::cors_preflight, false, true};
   }
   if (!ctx.key_in_path || ctx.key.empty()) return bucket_route(ctx, method);
   return object_route(ctx, method);

@@ -23,6 +23,9 @@ struct Route {
   // The action is authorized key by key in the operation (DeleteObjects),
   // not once for the bucket.
   bool per_key = false;
+  // Served to anyone without authorization (a CORS preflight, which
+  // browsers send without credentials, answered from the bucket's rules).
+  bool open = false;
 };
 
 // The route of `ctx`'s request. Sets ctx.subresource for bucket

@@ -34,6 +34,7 @@
 #include "http/server.h"
 #include "object/capacity.h"
 #include "object/healer.h"
+#include "server/lifecycle_runner.h"
 #include "object/pool_jobs.h"
 #include "object/pools.h"
 #include "s3/handler.h"
@@ -118,6 +119,25 @@ void schedule_upload_cleanup(asio::io_context& io, asio::thread_pool& pool,
       if (n && *n > 0) spdlog::info("aborted {} abandoned multipart upload(s)", *n);
     });
     schedule_upload_cleanup(io, pool, layer, max_age_ns, timer);
+  });
+}
+
+// Applies the buckets' lifecycle rules every `interval` (lifecycle_runner.h).
+void schedule_lifecycle(asio::thread_pool& pool, object::ObjectLayer& layer,
+                        std::chrono::seconds interval, server::LifecycleOptions options,
+                        std::shared_ptr<asio::steady_timer> timer) {
+  timer->expires_after(interval);
+  timer->async_wait([&pool, &layer, interval, options, timer](boost::system::error_code ec) {
+    if (ec) return;
+    asio::post(pool, [&pool, &layer, interval, options, timer] {
+      auto pass = server::run_lifecycle(layer, options, now_ns());
+      if (pass.expired > 0 || pass.aborted > 0) {
+        spdlog::info("lifecycle: {} object(s) expired, {} upload(s) aborted in {} bucket(s)",
+                     pass.expired, pass.aborted, pass.buckets);
+      }
+      // The next pass is timed from the end of this one: passes never overlap.
+      schedule_lifecycle(pool, layer, interval, options, timer);
+    });
   });
 }
 
@@ -752,6 +772,18 @@ int run_server(const ServerConfig& config) {
   schedule_upload_cleanup(io, blocking, layer, *stale_age, cleanup_timer);
   auto trim_timer = std::make_shared<asio::steady_timer>(io);
   schedule_idle_trim(server, trim_timer);
+  // SILO_LIFECYCLE_INTERVAL: seconds between lifecycle passes (default an
+  // hour); SILO_LIFECYCLE_DAY: seconds in a lifecycle "day" (tests).
+  server::LifecycleOptions lifecycle;
+  std::chrono::seconds lifecycle_every(3600);
+  if (const char* v = std::getenv("SILO_LIFECYCLE_INTERVAL"); v && std::atoll(v) > 0) {
+    lifecycle_every = std::chrono::seconds(std::atoll(v));
+  }
+  if (const char* v = std::getenv("SILO_LIFECYCLE_DAY"); v && std::atoll(v) > 0) {
+    lifecycle.day_ns = std::atoll(v) * 1'000'000'000LL;
+  }
+  auto lifecycle_timer = std::make_shared<asio::steady_timer>(io);
+  schedule_lifecycle(blocking, layer, lifecycle_every, lifecycle, lifecycle_timer);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain_timer(io);

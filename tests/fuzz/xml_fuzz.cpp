@@ -1,13 +1,17 @@
 // Fuzzes every request body Silo parses as XML (s3/xml.*, s3/tags.*): each
 // input goes through parse_complete_multipart (CompleteMultipartUpload),
 // parse_delete (DeleteObjects' Delete), parse_create_bucket
-// (CreateBucketConfiguration) and parse_tagging_xml (Put*Tagging), and what
+// (CreateBucketConfiguration), parse_tagging_xml (Put*Tagging),
+// parse_cors_xml (PutBucketCors) and parse_lifecycle_xml
+// (PutBucketLifecycleConfiguration), and what
 // they accept must respect the limits they promise.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
+#include "s3/cors.h"
+#include "s3/lifecycle.h"
 #include "s3/tags.h"
 #include "s3/xml.h"
 
@@ -40,6 +44,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto tags = parse_tagging_xml(body, TagOwner::kBucket)) {
     check(tags->size() <= 50, "at most 50 bucket tags");
+  }
+  if (auto rules = parse_cors_xml(body)) {
+    check(!rules->empty() && rules->size() <= 100, "1..100 CORS rules");
+    auto again = parse_cors_xml(cors_xml(*rules));
+    check(again && again->size() == rules->size(), "CORS rules round-trip their stored form");
+    (void)match_cors(*rules, "https://a.example", "GET", {"content-type"});
+  }
+  if (auto rules = parse_lifecycle_xml(body)) {
+    check(!rules->empty() && rules->size() <= 1000, "1..1000 lifecycle rules");
+    for (const auto& r : *rules) {
+      check(!r.expiration_days || *r.expiration_days > 0, "positive expiration days");
+      (void)lifecycle_selects(r, "tmp/a", 10, {{"k", "v"}});
+    }
   }
   return 0;
 }

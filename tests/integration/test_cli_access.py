@@ -93,3 +93,21 @@ def test_anonymous_set_json_and_bad_policies(silo_backend, tmp_path):
     assert r.returncode == 1 and "MalformedPolicy" in r.stderr
     r = b.silo("anonymous", "set", "everything", f"t/{bucket}", check=False)
     assert r.returncode == 2
+
+
+def test_ls_recursive_on_an_alias_lists_every_object_of_every_bucket(make_server, tmp_path):
+    from cli_backends import Backend
+    from conftest import ACCESS_KEY, SECRET_KEY
+    srv = make_server()
+    b = Backend("silo", srv.endpoint, ACCESS_KEY, SECRET_KEY, tmp_path / "cfg")
+    for bucket, keys in {"alpha": ["a/1", "b"], "beta": ["x"], "empty": []}.items():
+        b.s3.create_bucket(Bucket=bucket)
+        for k in keys:
+            b.s3.put_object(Bucket=bucket, Key=k, Body=b"12")
+    _, recs = b.json_lines("ls", "-r", "t")
+    assert [r["key"] for r in recs] == ["alpha/a/1", "alpha/b", "beta/x"]
+    assert [r["target"] for r in recs] == ["t/alpha/a/1", "t/alpha/b", "t/beta/x"]
+    assert all(r["type"] == "file" and r["size"] == 2 for r in recs)
+    # Without -r: the buckets.
+    _, recs = b.json_lines("ls", "t")
+    assert [r["key"] for r in recs] == ["alpha/", "beta/", "empty/"]

@@ -386,6 +386,25 @@ TEST_F(ErasureSetTest, MetadataAndStorageClassAreKept) {
   EXPECT_EQ(head->storage_class, "REDUCED_REDUNDANCY");
 }
 
+// A lifecycle expiration deletes only the version it judged.
+TEST_F(ErasureSetTest, ADeleteConditionedOnAModificationTimeSparesANewerVersion) {
+  auto first = put("k", "one");
+  ASSERT_TRUE(first);
+  auto second = put("k", "two");
+  ASSERT_TRUE(second);
+  WritePreconditions stale;
+  stale.if_mod_time_ns = first->mod_time_ns;
+  auto refused = layer_->delete_object("bkt", "k", stale);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(*get("k"), "two");
+  WritePreconditions current;
+  current.if_mod_time_ns = second->mod_time_ns;
+  ASSERT_TRUE(layer_->delete_object("bkt", "k", current));
+  EXPECT_EQ(layer_->head_object("bkt", "k").error().code, ErrorCode::kNoSuchKey);
+  EXPECT_EQ(layer_->delete_object("bkt", "k", current).error().code, ErrorCode::kNoSuchKey);
+}
+
 TEST_F(ErasureSetTest, MissingBucketAndKeyErrors) {
   EXPECT_EQ(layer_->begin_put("nope", "k", {}).error().code, ErrorCode::kNoSuchBucket);
   EXPECT_EQ(layer_->head_object("nope", "k").error().code, ErrorCode::kNoSuchBucket);
