@@ -50,6 +50,9 @@ Op cors_preflight(Context& ctx);
 Op get_bucket_setting(Context& ctx);
 Op put_bucket_setting(Context& ctx);
 Op delete_bucket_setting(Context& ctx);
+// PUT of ?accelerate or ?requestPayment: the fixed answers (Suspended,
+// BucketOwner) accepted, the others refused with InvalidRequest.
+Op put_bucket_fixed_setting(Context& ctx);
 // The lifecycle configuration (s3/lifecycle.h).
 Op get_bucket_lifecycle(Context& ctx);
 Op put_bucket_lifecycle(Context& ctx);

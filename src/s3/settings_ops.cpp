@@ -124,6 +124,38 @@ Op delete_bucket_setting(Context& ctx) {
   co_return co_await send_empty(ctx, 204);
 }
 
+// PutBucketAccelerateConfiguration and PutBucketRequestPayment: the settings
+// a deployment of Silo has (Suspended, BucketOwner) are accepted; the ones
+// it cannot honour are refused as AWS refuses a setting a bucket cannot
+// take (400 InvalidRequest with the reason), not with 501.
+Op put_bucket_fixed_setting(Context& ctx) {
+  bool accelerate = ctx.subresource == "accelerate";
+  auto body = co_await read_small_body(ctx, kMaxSettingsBody);
+  if (!body) co_return std::unexpected(body.error());
+  auto doc = parse_xml(*body);
+  if (!doc) co_return std::unexpected(doc.error());
+  auto root = doc->document_element();
+  if (local_name(root) != (accelerate ? "AccelerateConfiguration" : "RequestPaymentConfiguration")) {
+    co_return fail(ErrorCode::kMalformedXML);
+  }
+  std::string value(trim(xml_child(root, accelerate ? "Status" : "Payer").child_value()));
+  if (accelerate ? !one_of(value, {"Enabled", "Suspended"})
+                 : !one_of(value, {"BucketOwner", "Requester"})) {
+    co_return fail(ErrorCode::kMalformedXML);
+  }
+  if (auto b = co_await head_bucket_exists(ctx); !b) co_return b;
+  if (value == "Enabled") {
+    co_return fail(ErrorCode::kInvalidRequest,
+                   "Transfer Acceleration is not available on this deployment: clients reach "
+                   "every node directly.");
+  }
+  if (value == "Requester") {
+    co_return fail(ErrorCode::kInvalidRequest,
+                   "Requester Pays is not available on this deployment: it keeps no billing.");
+  }
+  co_return co_await send_empty(ctx, 200);
+}
+
 Op get_bucket_lifecycle(Context& ctx) {
   auto doc = co_await blocking(
       ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "lifecycle"); });

@@ -69,3 +69,19 @@ def test_public_access_block_governs_policies_and_anonymous_reads(server, s3, bu
 
     s3.delete_public_access_block(Bucket=bucket)
     assert requests.get(f"{server.endpoint}/{bucket}/k").status_code == 200
+
+
+def test_accelerate_and_request_payment_take_what_the_deployment_has(s3, bucket):
+    s3.put_bucket_accelerate_configuration(Bucket=bucket,
+                                           AccelerateConfiguration={"Status": "Suspended"})
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_accelerate_configuration(Bucket=bucket,
+                                               AccelerateConfiguration={"Status": "Enabled"})
+    assert error_code(e) == "InvalidRequest" and status_code(e) == 400
+    s3.put_bucket_request_payment(Bucket=bucket,
+                                  RequestPaymentConfiguration={"Payer": "BucketOwner"})
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_request_payment(Bucket=bucket,
+                                      RequestPaymentConfiguration={"Payer": "Requester"})
+    assert error_code(e) == "InvalidRequest"
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
