@@ -27,8 +27,9 @@ namespace {
 using namespace std::chrono_literals;
 
 // Answers the first request of every connection with 200 and keeps the
-// connection open; on the first connection, the second request is met by
-// a reset instead of an answer.
+// connection open; a second request on any connection is met by a reset
+// instead of an answer. (Every connection, not only the first: the client
+// may open one of its own for a health probe.)
 class ClosingPeer {
  public:
   ClosingPeer() {
@@ -78,22 +79,20 @@ class ClosingPeer {
     while (true) {
       int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) return;
-      int n = ++connections_;
-      connections_threads_.emplace_back([fd, n] { answer(fd, n); });
+      ++connections_;
+      connections_threads_.emplace_back([fd] { answer(fd); });
     }
   }
-  static void answer(int fd, int n) {
-    {
-      for (int request = 1; read_request(fd); ++request) {
-        if (n == 1 && request == 2) {
-          // Reset, not closed: a closed connection libcurl retries itself.
-          linger reset{1, 0};
-          ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-          break;
-        }
-        std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-        if (::send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
+  static void answer(int fd) {
+    for (int request = 1; read_request(fd); ++request) {
+      if (request == 2) {
+        // Reset, not closed: a closed connection libcurl retries itself.
+        linger reset{1, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        break;
       }
+      std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      if (::send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
     }
     ::close(fd);
   }
@@ -115,7 +114,11 @@ TEST(InternodeClient, ACallOnAConnectionThePeerResetGoesOutAgainOnANewOne) {
   auto second = call();
   ASSERT_TRUE(second.has_value()) << second.error().text();
   EXPECT_EQ(*second, "ok");
-  EXPECT_EQ(node.connections(), 2);
+  // The second call met a reset on its kept-alive connection and went out
+  // again on a new one (libcurl retries a reused connection that dies
+  // before any answer itself; InternodeClient::call does it once more when
+  // libcurl gave up), and the peer was not taken offline for it.
+  EXPECT_GE(node.connections(), 2);
   EXPECT_TRUE(peer->online());
 }
 
