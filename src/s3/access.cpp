@@ -101,12 +101,10 @@ boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
     co_return Status{};
   }
   if (ctx.bucket.empty() || route.action.empty()) co_return fail(access_denied());
-  auto text = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "policy"); });
+  auto text = co_await read_bucket_config(ctx, "policy");
   if (!text) co_return std::unexpected(text.error());
   if (!*text) co_return fail(access_denied());
-  auto block = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "publicAccessBlock"); });
+  auto block = co_await read_bucket_config(ctx, "publicAccessBlock");
   if (!block) co_return std::unexpected(block.error());
   if (public_access_blocked(*block, "RestrictPublicBuckets")) co_return fail(access_denied());
   auto policy = parsed_policy(ctx.bucket, **text);

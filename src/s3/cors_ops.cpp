@@ -13,8 +13,7 @@ constexpr size_t kMaxCorsBody = 64 << 10;
 }  // namespace
 
 Op get_bucket_cors(Context& ctx) {
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "cors"); });
+  auto doc = co_await read_bucket_config(ctx, "cors");
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(ErrorCode::kNoSuchCORSConfiguration);
   co_return co_await send_xml(ctx, 200, std::move(**doc));
@@ -26,18 +25,11 @@ Op put_bucket_cors(Context& ctx) {
   auto rules = parse_cors_xml(*body);
   if (!rules) co_return std::unexpected(rules.error());
   std::string doc = cors_xml(*rules);
-  auto s = co_await blocking(
-      ctx, [&] { return ctx.services.objects.set_bucket_config(ctx.bucket, "cors", doc); });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 200);
+  co_return co_await write_bucket_config(ctx, "cors", doc, 200);
 }
 
 Op delete_bucket_cors(Context& ctx) {
-  auto s = co_await blocking(ctx, [&] {
-    return ctx.services.objects.set_bucket_config(ctx.bucket, "cors", std::nullopt);
-  });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  co_return co_await write_bucket_config(ctx, "cors", std::nullopt, 204);
 }
 
 Op cors_preflight(Context& ctx) {
@@ -50,8 +42,7 @@ Op cors_preflight(Context& ctx) {
     co_return fail(ErrorCode::kInvalidRequest,
                    "Invalid Access-Control-Request-Method: null");
   }
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "cors"); });
+  auto doc = co_await read_bucket_config(ctx, "cors");
   if (!doc) co_return std::unexpected(doc.error());
   auto refused = Error(ErrorCode::kAccessDenied,
                        "CORSResponse: This CORS request is not allowed. This is usually because "

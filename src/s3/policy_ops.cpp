@@ -25,8 +25,7 @@ bool is_public(const iam::Policy& p) {
 }  // namespace
 
 Op get_bucket_policy(Context& ctx) {
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "policy"); });
+  auto doc = co_await read_bucket_config(ctx, "policy");
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(ErrorCode::kNoSuchBucketPolicy);
   auto res = make_response(ctx, 200);
@@ -43,30 +42,21 @@ Op put_bucket_policy(Context& ctx) {
   }
   auto policy = parsed_policy(ctx.bucket, *body);
   if (!policy) co_return std::unexpected(policy.error());
-  auto block = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "publicAccessBlock"); });
+  auto block = co_await read_bucket_config(ctx, "publicAccessBlock");
   if (!block) co_return std::unexpected(block.error());
   if (public_access_blocked(*block, "BlockPublicPolicy") && is_public(**policy)) {
     co_return fail(ErrorCode::kAccessDenied,
                    "The bucket's public access block (BlockPublicPolicy) forbids a public policy.");
   }
-  auto s = co_await blocking(
-      ctx, [&] { return ctx.services.objects.set_bucket_config(ctx.bucket, "policy", *body); });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  co_return co_await write_bucket_config(ctx, "policy", *body, 204);
 }
 
 Op delete_bucket_policy(Context& ctx) {
-  auto s = co_await blocking(ctx, [&] {
-    return ctx.services.objects.set_bucket_config(ctx.bucket, "policy", std::nullopt);
-  });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  co_return co_await write_bucket_config(ctx, "policy", std::nullopt, 204);
 }
 
 Op get_bucket_policy_status(Context& ctx) {
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "policy"); });
+  auto doc = co_await read_bucket_config(ctx, "policy");
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(ErrorCode::kNoSuchBucketPolicy);
   auto p = parsed_policy(ctx.bucket, **doc);

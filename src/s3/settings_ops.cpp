@@ -93,8 +93,7 @@ const Setting& setting_of(const Context& ctx) {
 
 Op get_bucket_setting(Context& ctx) {
   const Setting& setting = setting_of(ctx);
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, setting.sub); });
+  auto doc = co_await read_bucket_config(ctx, setting.sub);
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(setting.not_found);
   co_return co_await send_xml(ctx, 200, std::move(**doc));
@@ -109,19 +108,12 @@ Op put_bucket_setting(Context& ctx) {
   auto root = doc->document_element();
   if (local_name(root) != setting.root) co_return fail(ErrorCode::kMalformedXML);
   if (auto s = setting.check(root); !s) co_return s;
-  auto s = co_await blocking(
-      ctx, [&] { return ctx.services.objects.set_bucket_config(ctx.bucket, setting.sub, *body); });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 200);
+  co_return co_await write_bucket_config(ctx, setting.sub, *body, 200);
 }
 
 Op delete_bucket_setting(Context& ctx) {
   const Setting& setting = setting_of(ctx);
-  auto s = co_await blocking(ctx, [&] {
-    return ctx.services.objects.set_bucket_config(ctx.bucket, setting.sub, std::nullopt);
-  });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  co_return co_await write_bucket_config(ctx, setting.sub, std::nullopt, 204);
 }
 
 // PutBucketAccelerateConfiguration and PutBucketRequestPayment: the settings
@@ -157,8 +149,7 @@ Op put_bucket_fixed_setting(Context& ctx) {
 }
 
 Op get_bucket_lifecycle(Context& ctx) {
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "lifecycle"); });
+  auto doc = co_await read_bucket_config(ctx, "lifecycle");
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(ErrorCode::kNoSuchLifecycleConfiguration);
   co_return co_await send_xml(ctx, 200, std::move(**doc));
@@ -168,18 +159,11 @@ Op put_bucket_lifecycle(Context& ctx) {
   auto body = co_await read_small_body(ctx, kMaxSettingsBody * 16);
   if (!body) co_return std::unexpected(body.error());
   if (auto rules = parse_lifecycle_xml(*body); !rules) co_return std::unexpected(rules.error());
-  auto s = co_await blocking(
-      ctx, [&] { return ctx.services.objects.set_bucket_config(ctx.bucket, "lifecycle", *body); });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 200);
+  co_return co_await write_bucket_config(ctx, "lifecycle", *body, 200);
 }
 
 Op delete_bucket_lifecycle(Context& ctx) {
-  auto s = co_await blocking(ctx, [&] {
-    return ctx.services.objects.set_bucket_config(ctx.bucket, "lifecycle", std::nullopt);
-  });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  co_return co_await write_bucket_config(ctx, "lifecycle", std::nullopt, 204);
 }
 
 }  // namespace silo::s3::ops

@@ -54,8 +54,7 @@ Op delete_object_tagging(Context& ctx) {
 }
 
 Op get_bucket_tagging(Context& ctx) {
-  auto doc = co_await blocking(
-      ctx, [&] { return ctx.services.objects.bucket_config(ctx.bucket, "tagging"); });
+  auto doc = co_await read_bucket_config(ctx, "tagging");
   if (!doc) co_return std::unexpected(doc.error());
   if (!*doc) co_return fail(ErrorCode::kNoSuchTagSet);
   co_return co_await send_xml(ctx, 200, tagging_xml(decode_tags(**doc)));
@@ -67,22 +66,14 @@ Op put_bucket_tagging(Context& ctx) {
   auto tags = parse_tagging_xml(*body, TagOwner::kBucket);
   if (!tags) co_return std::unexpected(tags.error());
   std::string encoded = encode_tags(*tags);
-  auto s = co_await blocking(ctx, [&] {
-    // An empty tag set leaves the bucket without tags, as AWS does.
-    return ctx.services.objects.set_bucket_config(
-        ctx.bucket, "tagging",
-        encoded.empty() ? std::nullopt : std::optional<std::string_view>(encoded));
-  });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  // An empty tag set leaves the bucket without tags, as AWS does.
+  co_return co_await write_bucket_config(
+      ctx, "tagging", encoded.empty() ? std::nullopt : std::optional<std::string_view>(encoded),
+      204);
 }
 
 Op delete_bucket_tagging(Context& ctx) {
-  auto s = co_await blocking(ctx, [&] {
-    return ctx.services.objects.set_bucket_config(ctx.bucket, "tagging", std::nullopt);
-  });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  co_return co_await write_bucket_config(ctx, "tagging", std::nullopt, 204);
 }
 
 }  // namespace silo::s3::ops
