@@ -35,6 +35,31 @@ std::optional<std::chrono::seconds> parse_age(std::string_view text) {
   return std::chrono::seconds(seconds);
 }
 
+std::string Validity::text() const { return std::to_string(count) + (years ? "y" : "d"); }
+
+std::optional<Validity> parse_validity(std::string_view text) {
+  text = trim(text);
+  if (text.size() < 2) return std::nullopt;
+  char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+  if (unit != 'd' && unit != 'y') return std::nullopt;
+  auto n = parse_u64(text.substr(0, text.size() - 1));
+  bool years = unit == 'y';
+  if (!n || *n == 0 || *n > (years ? 100u : 36500u)) return std::nullopt;
+  return Validity{static_cast<int64_t>(*n), years};
+}
+
+int64_t add_validity(int64_t ns, const Validity& v) {
+  using namespace std::chrono;
+  constexpr int64_t kDayNs = 86'400'000'000'000;
+  if (!v.years) return ns + v.count * kDayNs;
+  sys_days day{days{ns / kDayNs}};
+  int64_t time_of_day = ns % kDayNs;
+  year_month_day ymd{day};
+  ymd += years{v.count};
+  if (!ymd.ok()) ymd = ymd.year() / ymd.month() / last;
+  return int64_t(sys_days(ymd).time_since_epoch().count()) * kDayNs + time_of_day;
+}
+
 std::optional<int64_t> parse_s3_time(std::string_view text) {
   if (auto t = parse_iso8601(text)) return t;
   return parse_http_date(text);

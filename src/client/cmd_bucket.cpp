@@ -1,5 +1,6 @@
 // silo mb, silo rb
 #include "client/command_util.h"
+#include "client/config_xml.h"
 
 namespace silo::client {
 namespace {
@@ -19,15 +20,34 @@ int make_buckets(Session& s, const CommandArgs& a) {
       s.out().error("mb", t.text, c.error());
       continue;
     }
-    auto r = with_retry(s.retry(), [&] { return (*c)->create_bucket(t.bucket, a.location); });
+    auto r = with_retry(s.retry(),
+                        [&] { return (*c)->create_bucket(t.bucket, a.location, a.with_lock); });
     bool exists = !r && (r.error().code == "BucketAlreadyOwnedByYou" ||
                          (r.error().code == "BucketAlreadyExists" && (*c)->head_bucket(t.bucket)));
     if (!r && !(exists && a.parents)) {
       s.out().error("mb", t.display(), r.error());
       continue;
     }
-    s.out().info({{"bucket", t.bucket}, {"target", t.display()}, {"created", !exists}},
-                 exists ? "Bucket `" + t.display() + "` already exists" : "Bucket created `" + t.display() + "`");
+    // A bucket with object lock is versioned by the server already.
+    if (a.with_versioning && !exists) {
+      auto v = with_retry(s.retry(), [&] {
+        return (*c)->subresource("PUT", t.bucket, "", "versioning",
+                                 xml::versioning_body("Enabled"), SubresourceOptions{});
+      });
+      if (!v) {
+        s.out().error("mb", t.display(), v.error());
+        continue;
+      }
+    }
+    nlohmann::json record = {{"bucket", t.bucket}, {"target", t.display()}, {"created", !exists}};
+    std::string extra;
+    if (!exists && a.with_lock) record["objectLock"] = true, extra = " with object lock";
+    if (!exists && (a.with_versioning || a.with_lock)) {
+      record["versioning"] = "Enabled";
+      if (extra.empty()) extra = " with versioning";
+    }
+    s.out().info(record, exists ? "Bucket `" + t.display() + "` already exists"
+                                : "Bucket created `" + t.display() + "`" + extra);
   }
   return exit_code(s);
 }
@@ -92,12 +112,17 @@ void add_bucket_commands(Registry& r) {
   auto& a = r.args;
   auto* mb = r.add("mb", "Make buckets",
                    "  silo mb local/photos\n  silo mb -p local/photos   # no error if it exists\n"
-                   "  silo mb --region eu-west-1 local/photos\n",
+                   "  silo mb --region eu-west-1 local/photos\n"
+                   "  silo mb --with-lock local/records     # object lock (and versioning) on\n"
+                   "  silo mb --with-versioning local/docs\n",
                    make_buckets);
   mb->add_option("BUCKET", a.args, "ALIAS/BUCKET ...")->required();
   mb->add_flag("-p,--ignore-existing", a.parents, "Succeed when the bucket already exists");
   mb->add_option("--region", a.location,
                  "Region to create the bucket in (its LocationConstraint; default: the server's)");
+  mb->add_flag("-l,--with-lock", a.with_lock,
+               "Enable object lock (x-amz-bucket-object-lock-enabled); the bucket is versioned");
+  mb->add_flag("--with-versioning", a.with_versioning, "Enable versioning on the new bucket");
   auto* rb = r.add("rb", "Remove buckets",
                    "  silo rb local/photos\n  silo rb --force local/photos   # and everything in it\n",
                    remove_buckets);

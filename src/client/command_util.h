@@ -38,6 +38,10 @@ struct CommandArgs {
   std::string expire = "7d";
   std::string region = "us-east-1";
   std::string location;  // silo mb --region
+  bool with_lock = false;        // silo mb --with-lock
+  bool with_versioning = false;  // silo mb --with-versioning
+  std::string version_id;        // silo rm --version-id
+  bool bypass = false;           // silo rm --bypass: x-amz-bypass-governance-retention
   int lines = 10;
   int depth = 0;
   int interval = 2;
@@ -72,6 +76,10 @@ void add_share_commands(Registry& r);
 void add_quota_commands(Registry& r);  // Silo's admin API: bucket quotas
 void add_tag_commands(Registry& r);        // object and bucket tags
 void add_anonymous_commands(Registry& r);  // bucket policies for everyone
+void add_version_commands(Registry& r);    // bucket versioning
+void add_lock_commands(Registry& r);       // retention, legalhold (object lock)
+void add_ilm_commands(Registry& r);        // lifecycle rules
+void add_cors_commands(Registry& r);       // CORS configurations
 
 inline int exit_code(Session& s) { return s.out().failed() ? 1 : 0; }
 // Prints a usage problem and returns 2.
@@ -87,9 +95,13 @@ S3Result<TransferResult> transfer(Session& s, const Target& src, const Target& d
                                   const HeaderList& headers);
 
 // Removes `keys` (objects, or versions when version ids are set) from one
-// bucket in batches; reports each and returns how many were removed.
+// bucket in batches; reports each and returns how many were removed. With
+// `bypass_governance`, versions under GOVERNANCE retention are removed too.
 size_t remove_entries(Session& s, std::string_view command, const Target& bucket,
-                      const std::vector<Entry>& entries);
+                      const std::vector<Entry>& entries, bool bypass_governance = false);
+
+// The hint to add to a refusal caused by object lock ("" for other errors).
+std::string lock_hint(const S3Error& e, bool bypassed);
 
 // True (after reporting `src` as failed) when copying the entry `rel` below
 // the local folder `dst` would write outside it (a key like "../../x").

@@ -47,30 +47,39 @@ std::string option_words(const CLI::App& app, bool short_names) {
 
 // `silo completion bash`: generated from the command tree, so it never goes stale.
 // Nested commands (share download, alias set) and `help CMD` complete as the
-// second word; their options join the command's.
+// second word, the third level (ilm rule add) as the third; their options
+// join the command's.
 std::string bash_completion(const CLI::App& root) {
   std::string cases, names;
   const std::string global = option_words(root, false);
   for (const auto* sub : root.get_subcommands({})) names += " " + sub->get_name();
   for (const auto* sub : root.get_subcommands({})) {
-    std::string opts = option_words(*sub, true), subs;
+    std::string opts = option_words(*sub, true), subs, subsubs;
     for (const auto* nested : sub->get_subcommands({})) {
       subs += " " + nested->get_name();
       opts += option_words(*nested, true);
+      for (const auto* third : nested->get_subcommands({})) {
+        subsubs += " " + third->get_name();
+        opts += option_words(*third, true);
+      }
     }
     if (sub->get_name() == "help") subs = names;
-    cases += "    " + sub->get_name() + ") opts=\"" + opts + global + "\" subs=\"" + subs + "\" ;;\n";
+    cases += "    " + sub->get_name() + ") opts=\"" + opts + global + "\" subs=\"" + subs +
+             "\" subsubs=\"" + subsubs + "\" ;;\n";
   }
   return "# bash completion for silo; load with: source <(silo completion bash)\n"
          "_silo() {\n"
-         "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts subs\n"
+         "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts subs subsubs\n"
          "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
          "    COMPREPLY=($(compgen -W \"" + names + "\" -- \"$cur\")); return\n"
          "  fi\n"
-         "  case \"$cmd\" in\n" + cases + "    *) opts=\"\" subs=\"\" ;;\n  esac\n"
+         "  case \"$cmd\" in\n" + cases + "    *) opts=\"\" subs=\"\" subsubs=\"\" ;;\n  esac\n"
          "  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")); return; fi\n"
          "  if [ \"$COMP_CWORD\" -eq 2 ] && [ -n \"$subs\" ]; then\n"
          "    COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\")); return\n"
+         "  fi\n"
+         "  if [ \"$COMP_CWORD\" -eq 3 ] && [ -n \"$subsubs\" ]; then\n"
+         "    COMPREPLY=($(compgen -W \"$subsubs\" -- \"$cur\")); return\n"
          "  fi\n"
          "  local aliases=$(silo alias ls --names 2>/dev/null)\n"
          "  COMPREPLY=($(compgen -W \"$aliases\" -S / -- \"$cur\") $(compgen -f -- \"$cur\"))\n"
@@ -127,6 +136,10 @@ ClientCommands::ClientCommands(CLI::App& app)
   add_quota_commands(r);
   add_tag_commands(r);
   add_anonymous_commands(r);
+  add_version_commands(r);
+  add_lock_commands(r);
+  add_ilm_commands(r);
+  add_cors_commands(r);
   add_meta_commands(*state_);
 }
 

@@ -1,7 +1,8 @@
 // The `silo` client commands (alias, mb, rb, ls, cp, mv, pipe, cat, head, rm,
-// stat, du, tree, find, mirror, diff, share, quota, tag, anonymous, help,
-// completion), registered on the top-level CLI11 app next to `silo server`,
-// `silo bench` and `silo admin`. Exit status: 0 full success, 1 any failed operation, 2 usage.
+// stat, du, tree, find, mirror, diff, share, quota, tag, anonymous, version,
+// retention, legalhold, ilm, cors, help, completion), registered on the
+// top-level CLI11 app next to `silo server`, `silo bench` and `silo admin`.
+// Exit status: 0 full success, 1 any failed operation, 2 usage.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -224,6 +224,27 @@ struct CompletedPart {
   std::string etag;
 };
 
+// A DELETE of one object or version.
+struct DeleteOptions {
+  std::string version_id;          // empty: the current version (or a new delete marker)
+  bool bypass_governance = false;  // x-amz-bypass-governance-retention: true
+};
+struct DeleteResult {
+  std::string version_id;      // x-amz-version-id: the marker made, or the version removed
+  bool delete_marker = false;  // x-amz-delete-marker: a marker was made or removed
+};
+
+// A subresource request (?tagging, ?retention, ...) on a version or with
+// extra headers.
+struct SubresourceOptions {
+  std::string version_id;  // ?versionId=: that version of the object, not the current one
+  HeaderList headers;      // e.g. x-amz-bypass-governance-retention
+};
+struct SubresourceResult {
+  std::string body;
+  std::string version_id;  // x-amz-version-id of the answer, when the server sent one
+};
+
 // The per-key outcome of a DeleteObjects request that failed for that key.
 struct DeleteFailure {
   std::string key;
@@ -250,8 +271,9 @@ class S3Client {
 
   S3Result<std::vector<BucketEntry>> list_buckets();
   // `location` is the LocationConstraint to send (none for "" and us-east-1,
-  // as AWS wants).
-  S3Status create_bucket(std::string_view bucket, std::string_view location = {});
+  // as AWS wants); `object_lock` sends x-amz-bucket-object-lock-enabled: true.
+  S3Status create_bucket(std::string_view bucket, std::string_view location = {},
+                         bool object_lock = false);
   S3Status delete_bucket(std::string_view bucket);
   S3Status head_bucket(std::string_view bucket);
   // GET, PUT or DELETE of subresource `name` (tagging, policy, ...) of the
@@ -260,6 +282,12 @@ class S3Client {
   S3Result<std::string> subresource(std::string_view method, std::string_view bucket,
                                     std::string_view key, std::string_view name,
                                     std::string_view body = {});
+  // The same on one version and with extra headers; the answer's version id
+  // too. A PUT with a body sends its Content-MD5, which S3 requires of the
+  // lock, lifecycle and CORS configurations.
+  S3Result<SubresourceResult> subresource(std::string_view method, std::string_view bucket,
+                                          std::string_view key, std::string_view name,
+                                          std::string_view body, const SubresourceOptions& options);
 
   // Objects.
   S3Result<PutResult> put_object(std::string_view bucket, std::string_view key,
@@ -271,10 +299,15 @@ class S3Client {
   // Streams `file` as the body (see FileRange); fills PutResult::sent_md5.
   S3Result<PutResult> put_object_from(std::string_view bucket, std::string_view key,
                                       FileRange file, const PutOptions& options = {});
-  S3Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
+  // An empty version_id reads the current version.
+  S3Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key,
+                                   std::string_view version_id = {});
   // An empty version_id deletes the current version (or adds a delete marker).
   S3Status delete_object(std::string_view bucket, std::string_view key,
                          std::string_view version_id = {});
+  // delete_object with the options, saying what the server did.
+  S3Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key,
+                                       const DeleteOptions& options);
   // Server-side copy within one endpoint. Without an x-amz-metadata-directive
   // header in `options`, the copy keeps the source's metadata.
   S3Result<PutResult> copy_object(std::string_view src_bucket, std::string_view src_key,
@@ -282,8 +315,10 @@ class S3Client {
                                   const PutOptions& options = {});
   // Deletes up to 1000 keys in one request (quiet mode). Returns the keys the
   // server could not delete; a failure of the request itself is the error.
+  // With `bypass_governance`, versions under GOVERNANCE retention go too.
   S3Result<std::vector<DeleteFailure>> delete_objects(std::string_view bucket,
-                                                      std::span<const std::string> keys);
+                                                      std::span<const std::string> keys,
+                                                      bool bypass_governance = false);
 
   // One page of ListObjectsV2; pass next_continuation_token back for the next.
   S3Result<ListPage> list_objects_v2(std::string_view bucket, const ListOptions& options);

@@ -52,11 +52,13 @@ S3Result<std::vector<BucketEntry>> S3Client::list_buckets() {
   return std::move(*buckets);
 }
 
-S3Status S3Client::create_bucket(std::string_view bucket, std::string_view location) {
+S3Status S3Client::create_bucket(std::string_view bucket, std::string_view location,
+                                 bool object_lock) {
   std::string body;
   if (!location.empty() && location != "us-east-1") body = xml::create_bucket_body(location);
   Request r{"PUT", object_path(bucket, {}), {}, {}, /*has_body=*/true, std::span<const char>(body),
             nullptr};
+  if (object_lock) r.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   return {};
@@ -86,6 +88,28 @@ S3Result<std::string> S3Client::subresource(std::string_view method, std::string
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   return std::move(res->body);
+}
+
+S3Result<SubresourceResult> S3Client::subresource(std::string_view method,
+                                                  std::string_view bucket, std::string_view key,
+                                                  std::string_view name, std::string_view body,
+                                                  const SubresourceOptions& options) {
+  bool put = method == "PUT" || method == "POST";
+  // The name is a valueless parameter; with a version the two go in sorted order.
+  std::string query(name);
+  if (!options.version_id.empty()) {
+    std::string version = query_param("versionId", options.version_id);
+    query = name < std::string_view("versionId") ? query + "&" + version : version + "&" + query;
+  }
+  Request r{method, object_path(bucket, key), std::move(query), options.headers, put,
+            std::span<const char>(body.data(), body.size()), nullptr};
+  if (put && !body.empty()) {
+    r.headers.emplace_back("content-md5", base64_encode(md5_raw(body)));
+    r.headers.emplace_back("content-type", "application/xml");
+  }
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return SubresourceResult{std::move(res->body), response_header("x-amz-version-id")};
 }
 
 S3Status S3Client::head_bucket(std::string_view bucket) {
@@ -143,8 +167,10 @@ S3Result<ObjectInfo> S3Client::get_object(std::string_view bucket, std::string_v
   return object_info(res->status, res->received);
 }
 
-S3Result<ObjectInfo> S3Client::head_object(std::string_view bucket, std::string_view key) {
-  auto res = execute(Request{"HEAD", object_path(bucket, key), {}, {}, false, {}, nullptr});
+S3Result<ObjectInfo> S3Client::head_object(std::string_view bucket, std::string_view key,
+                                           std::string_view version_id) {
+  std::string query = version_id.empty() ? std::string() : query_param("versionId", version_id);
+  auto res = execute(Request{"HEAD", object_path(bucket, key), query, {}, false, {}, nullptr});
   if (!res) return std::unexpected(std::move(res.error()));
   auto info = object_info(res->status, parse_u64(response_header("content-length")).value_or(0));
   info.total_size = info.size;
@@ -153,18 +179,33 @@ S3Result<ObjectInfo> S3Client::head_object(std::string_view bucket, std::string_
 
 S3Status S3Client::delete_object(std::string_view bucket, std::string_view key,
                                  std::string_view version_id) {
-  std::string query = version_id.empty() ? std::string() : query_param("versionId", version_id);
-  auto res = execute(Request{"DELETE", object_path(bucket, key), query, {}, false, {}, nullptr});
+  auto res = delete_object(bucket, key, DeleteOptions{std::string(version_id), false});
   if (!res) return std::unexpected(std::move(res.error()));
   return {};
 }
 
+S3Result<DeleteResult> S3Client::delete_object(std::string_view bucket, std::string_view key,
+                                               const DeleteOptions& options) {
+  std::string query =
+      options.version_id.empty() ? std::string() : query_param("versionId", options.version_id);
+  Request r{"DELETE", object_path(bucket, key), query, {}, false, {}, nullptr};
+  if (options.bypass_governance) {
+    r.headers.emplace_back("x-amz-bypass-governance-retention", "true");
+  }
+  auto res = execute(r);
+  if (!res) return std::unexpected(std::move(res.error()));
+  return DeleteResult{response_header("x-amz-version-id"),
+                      response_header("x-amz-delete-marker") == "true"};
+}
+
 S3Result<std::vector<DeleteFailure>> S3Client::delete_objects(std::string_view bucket,
-                                                              std::span<const std::string> keys) {
+                                                              std::span<const std::string> keys,
+                                                              bool bypass_governance) {
   std::string body = xml::delete_objects_body(keys);
   // S3 requires an integrity header on DeleteObjects.
   HeaderList headers{{"content-md5", base64_encode(md5_raw(body))},
                      {"content-type", "application/xml"}};
+  if (bypass_governance) headers.emplace_back("x-amz-bypass-governance-retention", "true");
   Request r{"POST", object_path(bucket, {}),     "delete", std::move(headers),
             true,   std::span<const char>(body), nullptr};
   auto res = execute(r);

@@ -255,6 +255,11 @@ Result<std::string> DriveService::object_call(const Call& c, bool& found) {
     return w.take();
   }
   if (c.name == "scan_objects") return scan_objects_page(c);
+  if (c.name == "read_version") {
+    return encoded(d.read_version(c.deadline, bucket, key, c.arg("version"), c.flag("data")));
+  }
+  if (c.name == "delete_version") return done(d.delete_version(c.deadline, bucket, key, c.arg("version")));
+  if (c.name == "scan_versions") return scan_versions_page(c);
   found = false;
   return {};
 }
@@ -406,6 +411,37 @@ Result<std::string> DriveService::scan_objects_page(const Call& c) {
   if (!cur.valid() && !cur.status()) return std::unexpected(cur.status().error());
   WireWriter w;
   w.u64(cur.valid() ? 1 : 0);  // more after this page
+  w.u64(n);
+  std::string out = w.take();
+  out += entries.take();
+  return out;
+}
+
+// A page of versions, as scan_objects_page, from (start, start_token).
+Result<std::string> DriveService::scan_versions_page(const Call& c) {
+  auto cursor = c.drive->scan_versions(c.deadline, c.arg("bucket"));
+  if (!cursor) return std::unexpected(cursor.error());
+  auto& cur = **cursor;
+  auto start = c.arg("start");
+  auto start_token = c.arg("start_token");
+  cur.seek(start, start_token);
+  if (c.flag("exclusive") && cur.valid() && cur.key() == start && cur.token() == start_token) {
+    cur.next();
+  }
+  size_t limit = std::clamp<size_t>(c.num("limit"), 1, options_.max_page);
+  WireWriter entries;
+  size_t n = 0;
+  for (; n < limit && cur.valid(); ++n, cur.next()) {
+    auto r = cur.record();
+    if (!r) return std::unexpected(r.error());
+    entries.bytes(cur.key());
+    entries.bytes(cur.token());
+    entries.u64(cur.current() ? 1 : 0);
+    entries.bytes(storage::encode(*r));
+  }
+  if (!cur.valid() && !cur.status()) return std::unexpected(cur.status().error());
+  WireWriter w;
+  w.u64(cur.valid() ? 1 : 0);
   w.u64(n);
   std::string out = w.take();
   out += entries.take();

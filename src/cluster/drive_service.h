@@ -71,6 +71,7 @@ class DriveService final : public http::RequestHandler {
   Result<std::string> upload_call(const Call& call, bool& found);
   Result<std::string> drive_call(const Call& call, bool& found);
   Result<std::string> scan_objects_page(const Call& call);
+  Result<std::string> scan_versions_page(const Call& call);
   Result<std::string> scan_uploads_page(const Call& call);
 
   std::map<std::string, std::shared_ptr<storage::Drive>> drives_;

@@ -176,6 +176,79 @@ class RemoteObjectCursor final : public storage::ObjectCursor {
   Status status_;
 };
 
+class RemoteVersionCursor final : public storage::VersionCursor {
+ public:
+  RemoteVersionCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
+      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline) {}
+  void seek(std::string_view key, std::string_view token) override {
+    fetch(std::string(key), std::string(token), false);
+  }
+  bool valid() const override { return status_ && pos_ < entries_.size(); }
+  void next() override {
+    if (!valid()) return;
+    if (++pos_ == entries_.size() && more_) {
+      auto last = entries_.back();
+      fetch(last.key, last.token, true);
+    }
+  }
+  std::string_view key() const override { return entries_[pos_].key; }
+  std::string_view token() const override { return entries_[pos_].token; }
+  bool current() const override { return entries_[pos_].current; }
+  Result<ObjectRecord> record() const override {
+    return storage::decode_object(entries_[pos_].record);
+  }
+  Status status() const override { return status_; }
+
+ private:
+  struct Entry {
+    std::string key, token, record;
+    bool current = false;
+  };
+  void fetch(std::string key, std::string token, bool exclusive) {
+    entries_.clear();
+    pos_ = 0;
+    more_ = false;
+    auto page = std::to_string(drive_.scan_page());
+    auto r = drive_.rpc(deadline_, "scan_versions",
+                        {{"bucket", bucket_},
+                         {"start", key},
+                         {"start_token", token},
+                         {"exclusive", flag(exclusive)},
+                         {"limit", page}});
+    if (!r) {
+      status_ = std::unexpected(r.error());
+      return;
+    }
+    status_ = parse(*r);
+  }
+  Status parse(std::string_view body) {
+    WireReader in(body);
+    auto header = page_header(in);
+    if (!header) return std::unexpected(header.error());
+    for (uint64_t i = 0; i < header->count; ++i) {
+      auto key = in.bytes();
+      auto token = in.bytes();
+      auto current = in.u64();
+      auto rec = in.bytes();
+      if (!key || !token || !current || !rec) {
+        return fail(ErrorCode::kInternalError, "internode: bad page");
+      }
+      entries_.push_back(Entry{std::string(*key), std::string(*token), std::string(*rec),
+                               *current != 0});
+    }
+    more_ = header->more && !entries_.empty();
+    return {};
+  }
+
+  RemoteDrive& drive_;
+  const std::string bucket_;
+  const Deadline deadline_;
+  std::vector<Entry> entries_;
+  size_t pos_ = 0;
+  bool more_ = false;
+  Status status_;
+};
+
 class RemoteUploadCursor final : public storage::UploadCursor {
  public:
   RemoteUploadCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
@@ -473,6 +546,30 @@ Result<std::unique_ptr<storage::ObjectCursor>> RemoteDrive::scan_objects(Deadlin
   if (deadline.expired()) return fail(ErrorCode::kDriveTimeout, endpoint() + ": scan_objects late");
   if (!online()) return fail(ErrorCode::kDriveOffline, endpoint() + " is offline");
   return std::make_unique<RemoteObjectCursor>(*this, std::string(bucket), deadline);
+}
+
+// ---- Versions
+
+Result<ObjectRecord> RemoteDrive::read_version(Deadline deadline, std::string_view bucket,
+                                               std::string_view key, std::string_view version_id,
+                                               bool with_data) {
+  auto r = rpc(deadline, "read_version",
+               {{"bucket", bucket}, {"key", key}, {"version", version_id}, {"data", flag(with_data)}});
+  if (!r) return std::unexpected(r.error());
+  return storage::decode_object(*r);
+}
+
+Status RemoteDrive::delete_version(Deadline deadline, std::string_view bucket,
+                                   std::string_view key, std::string_view version_id) {
+  return status_of(rpc(deadline, "delete_version",
+                       {{"bucket", bucket}, {"key", key}, {"version", version_id}}));
+}
+
+Result<std::unique_ptr<storage::VersionCursor>> RemoteDrive::scan_versions(
+    Deadline deadline, std::string_view bucket) {
+  if (deadline.expired()) return fail(ErrorCode::kDriveTimeout, endpoint() + ": scan_versions late");
+  if (!online()) return fail(ErrorCode::kDriveOffline, endpoint() + " is offline");
+  return std::make_unique<RemoteVersionCursor>(*this, std::string(bucket), deadline);
 }
 
 // ---- Shard files

@@ -89,6 +89,13 @@ class RemoteDrive final : public storage::Drive {
                       const storage::ObjectRecord* committed) override;
   Result<std::vector<std::pair<std::string, std::string>>> pending_replaces(
       Deadline deadline) override;
+  Result<storage::ObjectRecord> read_version(Deadline deadline, std::string_view bucket,
+                                    std::string_view key, std::string_view version_id,
+                                    bool with_data) override;
+  Status delete_version(Deadline deadline, std::string_view bucket, std::string_view key,
+                        std::string_view version_id) override;
+  Result<std::unique_ptr<storage::VersionCursor>> scan_versions(Deadline deadline,
+                                                                std::string_view bucket) override;
   Result<std::unique_ptr<storage::ObjectCursor>> scan_objects(Deadline deadline,
                                                               std::string_view bucket) override;
 

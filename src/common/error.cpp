@@ -165,6 +165,19 @@ ErrorInfo info(ErrorCode code) {
     case E::kObjectLockConfigurationNotFoundError:
       return {"ObjectLockConfigurationNotFoundError", 404,
               "Object Lock configuration does not exist for this bucket"};
+    case E::kInvalidPolicyDocument:
+      return {"InvalidPolicyDocument", 400,
+              "The content of the form does not meet the conditions specified in the policy "
+              "document."};
+    case E::kMalformedPOSTRequest:
+      return {"MalformedPOSTRequest", 400,
+              "The body of your POST request is not well-formed multipart/form-data."};
+    case E::kIncorrectNumberOfFilesInPostRequest:
+      return {"IncorrectNumberOfFilesInPostRequest", 400,
+              "POST requires exactly one file upload per request."};
+    case E::kNoSuchObjectLockConfiguration:
+      return {"NoSuchObjectLockConfiguration", 404,
+              "The specified object does not have a ObjectLock configuration"};
     case E::kNoSuchWebsiteConfiguration:
       return {"NoSuchWebsiteConfiguration", 404,
               "The specified bucket does not have a website configuration"};

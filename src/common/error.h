@@ -4,6 +4,7 @@
 // in one place (s3/errors.cpp) without knowing where it came from.
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -71,6 +72,10 @@ enum class ErrorCode {
   kNoSuchLifecycleConfiguration,
   kServerSideEncryptionConfigurationNotFoundError,
   kObjectLockConfigurationNotFoundError,
+  kNoSuchObjectLockConfiguration,
+  kInvalidPolicyDocument,
+  kMalformedPOSTRequest,
+  kIncorrectNumberOfFilesInPostRequest,
   kNoSuchWebsiteConfiguration,
   kReplicationConfigurationNotFoundError,
   kOwnershipControlsNotFoundError,
@@ -116,6 +121,11 @@ struct Error {
   ErrorCode code = ErrorCode::kInternalError;
   std::string message;  // empty: the default message for `code`
   std::string resource; // optional: bucket or key the error concerns
+  // The answer concerns a delete marker (a GET of a key whose current
+  // version is one, or of a marker by its id): S3 names it in headers.
+  bool delete_marker = false;
+  std::string version_id;
+  int64_t last_modified_ns = 0;  // the marker's time (Last-Modified)
 
   Error() = default;
   Error(ErrorCode c, std::string msg = {}) : code(c), message(std::move(msg)) {}

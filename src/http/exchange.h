@@ -59,6 +59,8 @@ class Exchange {
   bool response_started() const { return response_started_; }
   // False when the connection must be closed after this exchange.
   bool keep_alive() const { return keep_alive_; }
+  // Whether the request's body was read to its end (or it had none).
+  bool body_consumed() const { return parser_.is_done(); }
   void set_close() { keep_alive_ = false; }
   std::string remote_address() const;
 

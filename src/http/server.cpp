@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <future>
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -202,6 +204,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     auto self = shared_from_this();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    bool unread_body = false;
     while (!stopping) {
       RequestParser parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit));
@@ -240,12 +243,32 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       Exchange exchange(stream, buffer, parser, options.io_timeout);
       co_await handler.handle(exchange);
       active--;
+      unread_body = !exchange.body_consumed();
       if (!exchange.keep_alive()) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (unread_body) co_await linger(stream);
     stream.close();
     connection_closed();
+  }
+
+  // A lingering close, after an answer that did not need the request's
+  // whole body (an error found before it was read): the client may still be
+  // sending it, and closing with its bytes unread makes the kernel answer
+  // them with a reset that can destroy the response before the client reads
+  // it. So what it still sends is read and dropped, for a bounded time and
+  // size, until it closes its side.
+  static asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    constexpr size_t kMaxDrain = 8 << 20;
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16 << 10> scratch;
+    size_t drained = 0;
+    while (drained < kMaxDrain) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kAwaitNoThrow);
+      if (ec) break;
+      drained += n;
+    }
   }
 };
 

@@ -70,8 +70,9 @@ Result<std::unique_ptr<ObjectReader>> ErasureSet::open_object_cached(std::string
 }
 
 Result<ObjectInfo> ErasureSet::update_object_meta(std::string_view bucket, std::string_view key,
-                                                  const MetaEdit& edit) {
-  return writes_.update_meta(bucket, key, edit);
+                                                  const MetaEdit& edit,
+                                                  const std::string* version_id) {
+  return writes_.update_meta(bucket, key, edit, version_id);
 }
 
 Status ErasureSet::delete_object(std::string_view bucket, std::string_view key,
@@ -81,6 +82,33 @@ Status ErasureSet::delete_object(std::string_view bucket, std::string_view key,
 
 Result<ListResult> ErasureSet::list_objects(std::string_view bucket, const ListParams& params) {
   return listing_.list(bucket, params);
+}
+
+Result<ObjectInfo> ErasureSet::head_version(std::string_view bucket, std::string_view key,
+                                           std::string_view version_id) {
+  return reads_.head_version(bucket, key, version_id);
+}
+
+Result<std::unique_ptr<ObjectReader>> ErasureSet::open_version(std::string_view bucket,
+                                                               std::string_view key,
+                                                               std::string_view version_id) {
+  return reads_.open_version(bucket, key, version_id);
+}
+
+Result<DeleteResult> ErasureSet::delete_versioned(std::string_view bucket, std::string_view key,
+                                                  const DeleteOptions& options) {
+  return writes_.delete_versioned(bucket, key, options);
+}
+
+Result<VersionListing> ErasureSet::list_versions(std::string_view bucket,
+                                                 const VersionListParams& params) {
+  return listing_.list_versions(bucket, params);
+}
+
+Result<Versioning> ErasureSet::versioning(std::string_view bucket) {
+  auto doc = bucket_config(bucket, kVersioningConfig);
+  if (!doc) return std::unexpected(doc.error());
+  return versioning_from(*doc);
 }
 
 Result<HealResult> ErasureSet::heal_object(std::string_view bucket, std::string_view key,

@@ -71,8 +71,19 @@ class ErasureSet final : public ObjectLayer {
   Status delete_object(std::string_view bucket, std::string_view key,
                        const WritePreconditions& pre = {}) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
+  Result<ObjectInfo> head_version(std::string_view bucket, std::string_view key,
+                                  std::string_view version_id) override;
+  Result<std::unique_ptr<ObjectReader>> open_version(std::string_view bucket,
+                                                     std::string_view key,
+                                                     std::string_view version_id) override;
+  Result<DeleteResult> delete_versioned(std::string_view bucket, std::string_view key,
+                                        const DeleteOptions& options) override;
+  Result<VersionListing> list_versions(std::string_view bucket,
+                                       const VersionListParams& params) override;
+  Result<Versioning> versioning(std::string_view bucket) override;
   Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
-                                        const MetaEdit& edit) override;
+                                        const MetaEdit& edit,
+                                        const std::string* version_id = nullptr) override;
 
   Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
                                    PutOptions options, std::string checksum_algorithm,

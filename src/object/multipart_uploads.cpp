@@ -14,6 +14,7 @@
 #include "common/uuid.h"
 #include "object/placement.h"
 #include "object/quorum.h"
+#include "storage/versions.h"
 
 namespace silo::object {
 
@@ -178,6 +179,9 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   rec.etag = hex_encode(md5_raw(md5s)) + "-" + std::to_string(parts.size());
   rec.data_uuid = up->data_uuid;
   rec.mod_time_ns = now_ns();
+  if (options.versioning == Versioning::kEnabled) {
+    rec.version_id = storage::new_version_id(rec.mod_time_ns);
+  }
   rec.storage_class = up->storage_class;
   rec.meta = up->meta;
   rec.erasure = up->erasure;

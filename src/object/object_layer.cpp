@@ -14,6 +14,8 @@ ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
   ObjectInfo info;
   info.bucket = bucket;
   info.key = key;
+  info.version_id = r.version_id;
+  info.delete_marker = r.delete_marker;
   info.size = r.size;
   info.etag = r.etag;
   info.mod_time_ns = r.mod_time_ns;
@@ -22,6 +24,13 @@ ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
   info.checksums = r.checksums;
   info.parts = r.parts;
   return info;
+}
+
+Versioning versioning_from(const std::optional<std::string>& document) {
+  if (!document) return Versioning::kUnversioned;
+  if (*document == "Enabled") return Versioning::kEnabled;
+  if (*document == "Suspended") return Versioning::kSuspended;
+  return Versioning::kUnversioned;
 }
 
 Status check_write_preconditions(const WritePreconditions& pre, const ObjectInfo* current) {

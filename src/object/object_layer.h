@@ -48,6 +48,9 @@ struct BucketOptions {
 struct ObjectInfo {
   std::string bucket;
   std::string key;
+  std::string version_id;  // empty: the null version (storage/versions.h)
+  bool delete_marker = false;
+  bool is_latest = true;  // the key's current version (listings of versions)
   int64_t size = 0;
   std::string etag;  // hex, no quotes
   int64_t mod_time_ns = 0;
@@ -62,6 +65,13 @@ struct ObjectInfo {
 // What `record` (a drive's record of bucket/key) tells a client.
 ObjectInfo to_object_info(std::string_view bucket, std::string_view key,
                           const storage::ObjectRecord& record);
+
+// A bucket's versioning state (PutBucketVersioning): it decides what
+// becomes of the version a write or delete replaces.
+enum class Versioning { kUnversioned, kEnabled, kSuspended };
+// The bucket configuration that holds it: "Enabled" or "Suspended".
+inline constexpr std::string_view kVersioningConfig = "versioning";
+Versioning versioning_from(const std::optional<std::string>& document);
 
 // Preconditions checked atomically with the commit of a write.
 struct WritePreconditions {
@@ -90,8 +100,29 @@ struct PutOptions {
   struct Preserved {
     std::string etag;
     int64_t mod_time_ns = 0;
+    std::string version_id;
   };
   std::optional<Preserved> preserve;
+  // Set by the layer that knows the bucket's state (Pools): Enabled gives
+  // the new version an id and keeps the one it replaces.
+  Versioning versioning = Versioning::kUnversioned;
+};
+
+// What a DELETE asks for (DeleteObject, DeleteObjects).
+struct DeleteOptions {
+  WritePreconditions preconditions;
+  // The version to remove for good ("" : the null version); nullopt: the
+  // current version, which a versioned bucket keeps behind a delete marker.
+  std::optional<std::string> version_id;
+  Versioning versioning = Versioning::kUnversioned;  // set by Pools
+  // x-amz-bypass-governance-retention: a GOVERNANCE retention does not
+  // keep the version (object/object_lock.h).
+  bool bypass_governance = false;
+};
+
+struct DeleteResult {
+  std::string version_id;      // of the version removed or the marker made
+  bool delete_marker = false;  // a marker was made, or the version removed was one
 };
 
 // What only the caller knows once the whole body was read and checked.
@@ -147,6 +178,22 @@ struct ListParams {
   bool include_unreadable = false;
 };
 
+struct VersionListParams {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;      // list from this key on...
+  std::string version_marker;  // ...after this version of it (empty: after the whole key)
+  size_t max_keys = 1000;
+};
+
+struct VersionListing {
+  std::vector<ObjectInfo> versions;  // versions and delete markers, by key then newest first
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_marker;  // a version id ("null" for the null version)
+};
+
 struct ListResult {
   std::vector<ObjectInfo> objects;
   std::vector<std::string> common_prefixes;
@@ -196,6 +243,7 @@ struct CompletePart {
 struct CompleteOptions {
   WritePreconditions preconditions;
   CompleteChecksum checksum;  // what the request asserts about the object's checksum
+  Versioning versioning = Versioning::kUnversioned;  // set by Pools
 };
 
 class ObjectLayer {
@@ -238,11 +286,31 @@ class ObjectLayer {
   virtual Status delete_object(std::string_view bucket, std::string_view key,
                                const WritePreconditions& pre = {}) = 0;
   virtual Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) = 0;
+
+  // ---- Versions. `version_id` is a record's ("" : the null version).
+  // The current version is a delete marker: head_object and open_object
+  // fail with NoSuchKey whose Error names it (Error::delete_marker).
+  virtual Result<ObjectInfo> head_version(std::string_view bucket, std::string_view key,
+                                          std::string_view version_id) = 0;
+  // MethodNotAllowed when that version is a delete marker.
+  virtual Result<std::unique_ptr<ObjectReader>> open_version(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view version_id) = 0;
+  // DELETE as S3 does it: removes a version for good, or in a versioned
+  // bucket puts a delete marker in front of the current one.
+  virtual Result<DeleteResult> delete_versioned(std::string_view bucket, std::string_view key,
+                                                const DeleteOptions& options) = 0;
+  virtual Result<VersionListing> list_versions(std::string_view bucket,
+                                               const VersionListParams& params) = 0;
+  // The bucket's versioning state (its "versioning" configuration).
+  virtual Result<Versioning> versioning(std::string_view bucket) = 0;
   // Applies `edit` to the metadata of the current version of bucket/key
-  // under the key's lock, keeping its data, ETag and modification time
-  // (PutObjectTagging and the like); returns the object as it now is.
+  // (or of version `*version_id`) under the key's lock, keeping its data,
+  // ETag and modification time (PutObjectTagging and the like); returns the
+  // object as it now is.
   virtual Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
-                                                const MetaEdit& edit) = 0;
+                                                const MetaEdit& edit,
+                                                const std::string* version_id = nullptr) = 0;
 
   virtual Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
                                            PutOptions options, std::string checksum_algorithm,

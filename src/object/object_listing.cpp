@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "object/quorum.h"
+#include "storage/versions.h"
 
 namespace silo::object {
 
@@ -97,7 +98,161 @@ class MergedCursor {
   ObjectRecord record_;
 };
 
+// MergedCursor for versions: one entry per (key, sort token), shown when
+// its version is readable.
+class MergedVersionCursor {
+ public:
+  explicit MergedVersionCursor(std::vector<std::unique_ptr<storage::VersionCursor>> cursors)
+      : cursors_(std::move(cursors)) {}
+
+  size_t broken() const {
+    return static_cast<size_t>(std::count_if(cursors_.begin(), cursors_.end(),
+                                             [](const auto& c) { return !c->status(); }));
+  }
+  void seek(std::string_view key, std::string_view token) {
+    for (auto& c : cursors_) c->seek(key, token);
+    settle();
+  }
+  bool valid() const { return has_current_; }
+  void next() {
+    advance_current();
+    settle();
+  }
+  const std::string& key() const { return key_; }
+  const std::string& token() const { return token_; }
+  const ObjectRecord& record() const { return record_; }
+
+ private:
+  bool on_current(const storage::VersionCursor& c) const {
+    return c.valid() && c.key() == key_ && c.token() == token_;
+  }
+  void advance_current() {
+    for (auto& c : cursors_) {
+      if (on_current(*c)) c->next();
+    }
+  }
+  void settle() {
+    while (true) {
+      has_current_ = false;
+      bool any = false;
+      std::string_view best_key, best_token;
+      for (auto& c : cursors_) {
+        if (!c->valid()) continue;
+        if (!any || c->key() < best_key || (c->key() == best_key && c->token() < best_token)) {
+          best_key = c->key();
+          best_token = c->token();
+          any = true;
+        }
+      }
+      if (!any) return;
+      key_ = std::string(best_key);
+      token_ = std::string(best_token);
+      std::vector<ObjectRecord> found;
+      for (auto& c : cursors_) {
+        if (on_current(*c)) {
+          if (auto r = c->record()) found.push_back(std::move(*r));
+        }
+      }
+      std::vector<const ObjectRecord*> candidates;
+      for (const auto& r : found) candidates.push_back(&r);
+      auto chosen = most_agreed(candidates, /*readable_only=*/true);
+      if (chosen) {
+        record_ = found[chosen->index];
+        has_current_ = true;
+        return;
+      }
+      advance_current();
+    }
+  }
+
+  std::vector<std::unique_ptr<storage::VersionCursor>> cursors_;
+  std::string key_, token_;
+  bool has_current_ = false;
+  ObjectRecord record_;
+};
+
 }  // namespace
+
+Result<VersionListing> ObjectListing::list_versions(std::string_view bucket,
+                                                    const VersionListParams& p) {
+  if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());
+  VersionListing out;
+  if (p.max_keys == 0) return out;
+  auto cursors = set_.open_cursors<storage::VersionCursor>(
+      [bucket = std::string(bucket)](storage::Drive& drive, Deadline reading) {
+        return drive.scan_versions(reading, bucket);
+      });
+  size_t needed = std::max<size_t>((set_.size() + 1) / 2, 1);
+  if (cursors.size() < needed) return fail(ErrorCode::kInsufficientReadQuorum);
+  size_t total = cursors.size();
+  MergedVersionCursor c(std::move(cursors));
+  auto lost_quorum = [&] { return total - c.broken() < needed; };
+  // The key whose latest version was listed already (on an earlier page):
+  // the versions that follow it are not latest.
+  std::string latest_of;
+  bool have_latest = false;
+  if (p.key_marker.empty() || p.key_marker < p.prefix) {
+    c.seek(p.prefix, "");
+  } else if (p.version_marker.empty()) {
+    std::string after = p.key_marker;
+    after.push_back('\0');
+    c.seek(after, "");
+  } else {
+    latest_of = p.key_marker;
+    have_latest = true;
+    std::string token = storage::token_of_id(p.version_marker);
+    c.seek(p.key_marker, token);
+    // Past the marker itself (the null version: past the key's null entry).
+    bool null_marker = p.version_marker == "null";
+    while (c.valid() && c.key() == p.key_marker) {
+      bool is_marker = null_marker ? c.record().version_id.empty() : c.token() == token;
+      if (!null_marker && !is_marker) break;
+      c.next();
+      if (is_marker) break;
+    }
+  }
+  size_t count = 0;
+  while (true) {
+    if (lost_quorum()) return fail(ErrorCode::kInsufficientReadQuorum);
+    if (!c.valid()) break;
+    std::string_view key = c.key();
+    if (!key.starts_with(p.prefix)) break;
+    if (count == p.max_keys) {
+      out.truncated = true;
+      break;
+    }
+    if (!p.delimiter.empty()) {
+      size_t pos = key.find(p.delimiter, p.prefix.size());
+      if (pos != std::string_view::npos) {
+        std::string cp(key.substr(0, pos + p.delimiter.size()));
+        std::string next = prefix_successor(cp);
+        if (cp > p.key_marker || p.key_marker.empty()) {
+          out.common_prefixes.push_back(cp);
+          out.next_key_marker = cp;
+          out.next_version_marker.clear();
+          ++count;
+        }
+        if (next.empty()) break;
+        c.seek(next, "");
+        continue;
+      }
+    }
+    ObjectInfo info = to_object_info(bucket, key, c.record());
+    info.is_latest = !(have_latest && latest_of == key);
+    latest_of = std::string(key);
+    have_latest = true;
+    out.next_key_marker = info.key;
+    out.next_version_marker = info.version_id.empty() ? "null" : info.version_id;
+    out.versions.push_back(std::move(info));
+    ++count;
+    c.next();
+  }
+  if (!out.truncated) {
+    out.next_key_marker.clear();
+    out.next_version_marker.clear();
+  }
+  return out;
+}
 
 Result<ListResult> ObjectListing::list(std::string_view bucket, const ListParams& p) {
   if (auto s = buckets_.check(bucket); !s) return std::unexpected(s.error());

@@ -20,6 +20,10 @@ class ObjectListing {
   ObjectListing(SetContext& set, BucketRecords& buckets) : set_(set), buckets_(buckets) {}
 
   Result<ListResult> list(std::string_view bucket, const ListParams& params);
+  // Every version of every key (ListObjectVersions): the drives' version
+  // cursors merged by (key, sort token), each version shown when it is
+  // readable (as list() shows keys); the first shown of a key is its latest.
+  Result<VersionListing> list_versions(std::string_view bucket, const VersionListParams& params);
 
  private:
   SetContext& set_;

@@ -106,7 +106,63 @@ class ErasureReader final : public ObjectReader {
   uint64_t loaded_stripe_ = 0;
 };
 
+// The error of a read that found delete marker `marker`: NoSuchKey for the
+// key's current version, MethodNotAllowed for the marker asked by its id.
+Error marker_error(const ObjectRecord& marker, bool by_id) {
+  Error e(by_id ? ErrorCode::kMethodNotAllowed : ErrorCode::kNoSuchKey,
+          by_id ? "The specified method is not allowed against this resource." : "");
+  e.delete_marker = true;
+  e.version_id = marker.version_id.empty() ? "null" : marker.version_id;
+  e.last_modified_ns = marker.mod_time_ns;
+  return e;
+}
+
 }  // namespace
+
+std::vector<Result<ObjectRecord>> ObjectReads::read_version_all(std::string_view bucket,
+                                                                std::string_view key,
+                                                                std::string_view version_id,
+                                                                bool with_data) {
+  Deadline deadline = set_.deadline();
+  return set_.pool().run(set_.size(), deadline,
+                         [&set = set_, deadline, bucket = std::string(bucket),
+                          key = std::string(key), version = std::string(version_id),
+                          with_data](size_t j) {
+                           return set.drive(j).read_version(deadline, bucket, key, version,
+                                                            with_data);
+                         });
+}
+
+Result<ObjectInfo> ObjectReads::head_version(std::string_view bucket, std::string_view key,
+                                             std::string_view version_id) {
+  auto records = read_version_all(bucket, key, version_id, false);
+  auto q = pick_quorum(records);
+  if (!q) {
+    Error e = missing_error(records);
+    if (e.code == ErrorCode::kNoSuchKey) e = Error(ErrorCode::kNoSuchVersion);
+    return std::unexpected(e);
+  }
+  if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], true));
+  return to_object_info(bucket, key, *records[*q]);
+}
+
+Result<std::unique_ptr<ObjectReader>> ObjectReads::open_version(std::string_view bucket,
+                                                                std::string_view key,
+                                                                std::string_view version_id) {
+  // A noncurrent version's data stays until that version is deleted by its
+  // id: a lease is still taken, so such a delete waits for this read.
+  auto records = read_version_all(bucket, key, version_id, true);
+  auto q = pick_quorum(records);
+  if (!q) {
+    Error e = missing_error(records);
+    if (e.code == ErrorCode::kNoSuchKey) e = Error(ErrorCode::kNoSuchVersion);
+    return std::unexpected(e);
+  }
+  if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], true));
+  auto reader = reader_for(bucket, key, records, *q, /*must_lease=*/true);
+  if (!reader && reader.error().code == ErrorCode::kNoSuchKey) return fail(ErrorCode::kNoSuchVersion);
+  return reader;
+}
 
 std::vector<Result<ObjectRecord>> ObjectReads::read_all(std::string_view bucket,
                                                         std::string_view key, bool with_data) {
@@ -149,6 +205,7 @@ Result<ObjectInfo> ObjectReads::head(std::string_view bucket, std::string_view k
   auto records = read_all(bucket, key, false);
   auto q = pick_quorum(records);
   if (!q) return std::unexpected(no_quorum(bucket, key, records));
+  if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], false));
   return to_object_info(bucket, key, *records[*q]);
 }
 
@@ -158,7 +215,7 @@ Result<ObjectInfo> ObjectReads::head_cached(std::string_view bucket, std::string
   // Anything but a clear answer (missing keys, disagreement) takes the
   // ordinary path, which also reports damage to the healer.
   auto q = pick_quorum(*records);
-  if (!q) return fail(ErrorCode::kWouldBlock);
+  if (!q || (*records)[*q]->delete_marker) return fail(ErrorCode::kWouldBlock);
   return to_object_info(bucket, key, *(*records)[*q]);
 }
 
@@ -169,7 +226,9 @@ Result<std::unique_ptr<ObjectReader>> ObjectReads::open_cached(std::string_view 
   auto q = pick_quorum(*records);
   // Only inline objects: their data is in the records, so reading never
   // touches a shard file.
-  if (!q || !(*records)[*q]->inlined) return fail(ErrorCode::kWouldBlock);
+  if (!q || !(*records)[*q]->inlined || (*records)[*q]->delete_marker) {
+    return fail(ErrorCode::kWouldBlock);
+  }
   return reader_for(bucket, key, *records, *q, /*must_lease=*/false);
 }
 
@@ -185,6 +244,7 @@ Result<std::unique_ptr<ObjectReader>> ObjectReads::open(std::string_view bucket,
     auto records = read_all(bucket, key, true);
     auto q = pick_quorum(records);
     if (!q) return std::unexpected(no_quorum(bucket, key, records));
+    if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], false));
     auto reader = reader_for(bucket, key, records, *q, /*must_lease=*/choice < kChoices);
     if (reader || reader.error().code != ErrorCode::kNoSuchKey || choice == kChoices) {
       return reader;

@@ -32,7 +32,21 @@ class ObjectReads {
   std::optional<std::vector<Result<storage::ObjectRecord>>> read_all_cached(
       std::string_view bucket, std::string_view key, bool with_data);
 
+  // The records of version `version_id` of bucket/key on every drive.
+  std::vector<Result<storage::ObjectRecord>> read_version_all(std::string_view bucket,
+                                                              std::string_view key,
+                                                              std::string_view version_id,
+                                                              bool with_data);
+
+  // head and open fail with NoSuchKey (Error::delete_marker) when the
+  // current version is a delete marker; the *_version forms with
+  // MethodNotAllowed when the version asked for is one.
   Result<ObjectInfo> head(std::string_view bucket, std::string_view key);
+  Result<ObjectInfo> head_version(std::string_view bucket, std::string_view key,
+                                  std::string_view version_id);
+  Result<std::unique_ptr<ObjectReader>> open_version(std::string_view bucket,
+                                                     std::string_view key,
+                                                     std::string_view version_id);
   Result<std::unique_ptr<ObjectReader>> open(std::string_view bucket, std::string_view key);
   // From memory only (see ObjectLayer): kWouldBlock for anything but a
   // clear answer, and for objects whose data is not inline.

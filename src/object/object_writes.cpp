@@ -9,11 +9,13 @@
 #include "common/hash.h"
 #include "common/time.h"
 #include "common/uuid.h"
+#include "object/object_lock.h"
 #include "object/object_meta.h"
 #include "object/placement.h"
 #include "object/quorum.h"
 #include "object/shard_stream.h"
 #include "object/staged_shards.h"
+#include "storage/versions.h"
 
 namespace silo::object {
 
@@ -150,6 +152,11 @@ class ErasureWriter final : public ObjectWriter {
     size_t n = set_.size();
     ObjectRecord base;
     base.mod_time_ns = options_.preserve ? options_.preserve->mod_time_ns : now_ns();
+    if (options_.preserve) {
+      base.version_id = options_.preserve->version_id;
+    } else if (options_.versioning == Versioning::kEnabled) {
+      base.version_id = storage::new_version_id(base.mod_time_ns);
+    }
     base.size = static_cast<int64_t>(written_);
     base.etag = options_.preserve ? options_.preserve->etag : etag;
     base.storage_class = options_.storage_class;
@@ -324,16 +331,107 @@ Status ObjectWrites::delete_object(std::string_view bucket, std::string_view key
   return {};
 }
 
-Result<ObjectInfo> ObjectWrites::update_meta(std::string_view bucket, std::string_view key,
-                                             const MetaEdit& edit) {
+Result<DeleteResult> ObjectWrites::delete_versioned(std::string_view bucket, std::string_view key,
+                                                   const DeleteOptions& options) {
+  if (options.version_id) {
+    return delete_version(bucket, key, *options.version_id, options.bypass_governance);
+  }
+  if (options.versioning == Versioning::kUnversioned) {
+    if (auto s = delete_object(bucket, key, options.preconditions); !s) {
+      return std::unexpected(s.error());
+    }
+    return DeleteResult{};
+  }
+  // A versioned bucket keeps what it had behind a delete marker, committed
+  // as any version is (Suspended: the null version, replacing the old one).
+  size_t n = set_.size();
+  ObjectRecord marker;
+  marker.delete_marker = true;
+  marker.mod_time_ns = now_ns();
+  if (options.versioning == Versioning::kEnabled) {
+    marker.version_id = storage::new_version_id(marker.mod_time_ns);
+  }
+  marker.erasure = layout_for(set_, key, {});
+  auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  if (auto s = check_preconditions(bucket, key, options.preconditions); !s) {
+    return std::unexpected(s.error());
+  }
+  if (!guard->held()) return fail(ErrorCode::kLockLost);
+  auto job = std::make_shared<Commit>();
+  job->bucket = bucket;
+  job->key = key;
+  job->records.assign(n, marker);
+  for (size_t j = 0; j < n; ++j) job->records[j].erasure.index = marker.erasure.distribution[j];
+  job->has_data.assign(n, 1);
+  auto results = commit_everywhere(set_, job);
+  std::vector<char> committed(n, 0);
+  for (size_t j = 0; j < n; ++j) committed[j] = results[j] ? 1 : 0;
+  size_t done = static_cast<size_t>(std::count(committed.begin(), committed.end(), 1));
+  bool stands = done >= write_quorum(marker.erasure);
+  settlement_.settle(bucket, key, committed, stands, &job->records);
+  if (!stands) {
+    auto t = tally(results, ErrorCode::kNoSuchKey);
+    if (t.no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
+    return fail(ErrorCode::kInsufficientWriteQuorum);
+  }
+  if (done < n) set_.report_damage(bucket, key);
+  return DeleteResult{marker.version_id.empty() ? "null" : marker.version_id, true};
+}
+
+Result<DeleteResult> ObjectWrites::delete_version(std::string_view bucket, std::string_view key,
+                                                  std::string_view version_id,
+                                                  bool bypass_governance) {
   size_t n = set_.size();
   auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
   if (!guard) return std::unexpected(guard.error());
-  auto records = reads_.read_all(bucket, key, false);
+  DeleteResult result{version_id.empty() ? "null" : std::string(version_id), false};
+  auto records = reads_.read_version_all(bucket, key, version_id, false);
+  for (const auto& r : records) {
+    if (r && r->delete_marker) result.delete_marker = true;
+  }
+  // Checked under the key's lock: a retention or hold set meanwhile counts.
+  for (const auto& r : records) {
+    if (!r) continue;
+    if (auto s = check_removable(r->meta, now_ns(), bypass_governance); !s) {
+      return std::unexpected(s.error());
+    }
+  }
+  if (!guard->held()) return fail(ErrorCode::kLockLost);
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(n, deadline,
+                           [&set = set_, deadline, bucket = std::string(bucket),
+                            key = std::string(key), version = std::string(version_id)](size_t j) {
+                             return set.drive(j).delete_version(deadline, bucket, key, version);
+                           });
+  size_t done = 0, no_bucket = 0;
+  for (const auto& s : r) {
+    if (s || s.error().code == ErrorCode::kNoSuchKey) ++done;
+    else if (s.error().code == ErrorCode::kNoSuchBucket) ++no_bucket;
+  }
+  if (no_bucket * 2 > n) return fail(ErrorCode::kNoSuchBucket);
+  if (done < metadata_write_quorum(n)) return fail(ErrorCode::kInsufficientWriteQuorum);
+  if (done < n) set_.report_damage(bucket, key);
+  return result;
+}
+
+Result<ObjectInfo> ObjectWrites::update_meta(std::string_view bucket, std::string_view key,
+                                             const MetaEdit& edit, const std::string* version_id) {
+  size_t n = set_.size();
+  auto guard = set_.locks().lock(set_.lock_deadline(), bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  auto records = version_id ? reads_.read_version_all(bucket, key, *version_id, false)
+                            : reads_.read_all(bucket, key, false);
   auto q = pick_quorum(records);
-  if (!q) return std::unexpected(missing_error(records));
+  if (!q) {
+    Error e = missing_error(records);
+    if (version_id && e.code == ErrorCode::kNoSuchKey) e = Error(ErrorCode::kNoSuchVersion);
+    return std::unexpected(e);
+  }
   ObjectRecord chosen = *records[*q];
-  if (chosen.delete_marker) return fail(ErrorCode::kNoSuchKey);
+  if (chosen.delete_marker) {
+    return fail(version_id ? ErrorCode::kMethodNotAllowed : ErrorCode::kNoSuchKey);
+  }
   auto info = to_object_info(bucket, key, chosen);
   if (auto s = edit(info); !s) return std::unexpected(s.error());
   // Later than the stamp it replaces, even with a clock that went back.

@@ -39,10 +39,17 @@ class ObjectWrites {
   std::unique_ptr<ObjectWriter> begin_part(storage::UploadRecord upload, uint32_t part_number);
   Status delete_object(std::string_view bucket, std::string_view key,
                        const WritePreconditions& pre = {});
+  // ObjectLayer::delete_versioned.
+  Result<DeleteResult> delete_versioned(std::string_view bucket, std::string_view key,
+                                        const DeleteOptions& options);
+  // Removes version `version_id` ("": null) of bucket/key for good.
+  // AccessDenied while its lock keeps it (object/object_lock.h).
+  Result<DeleteResult> delete_version(std::string_view bucket, std::string_view key,
+                                      std::string_view version_id, bool bypass_governance);
   // Changes the metadata of the current version in place (see
   // ObjectLayer::update_object_meta) on the drives that hold it.
   Result<ObjectInfo> update_meta(std::string_view bucket, std::string_view key,
-                                 const MetaEdit& edit);
+                                 const MetaEdit& edit, const std::string* version_id = nullptr);
   // Fails with PreconditionFailed (or NoSuchKey for If-Match) when `pre`
   // does not hold for the current version of bucket/key.
   // REQUIRES: the caller holds the key's namespace lock.

@@ -12,8 +12,11 @@
 #include "common/buffer.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "object/capacity.h"
 #include "object/local_key_locks.h"
+#include "object/object_lock.h"
+#include "storage/versions.h"
 
 namespace silo::object {
 
@@ -329,7 +332,7 @@ Result<MoveOutcome> Pools::move_object(std::string_view bucket, std::string_view
   o.meta = info.meta;
   o.storage_class = info.storage_class == "STANDARD" ? "" : info.storage_class;
   o.size = static_cast<uint64_t>(info.size);
-  o.preserve = PutOptions::Preserved{info.etag, info.mod_time_ns};
+  o.preserve = PutOptions::Preserved{info.etag, info.mod_time_ns, info.version_id};
   auto inner = target.begin_put(bucket, key, std::move(o));
   if (!inner) return std::unexpected(inner.error());
   // Capacity only: the bucket's usage does not change.
@@ -389,6 +392,11 @@ Status Pools::delete_bucket(std::string_view bucket) {
     one.max_keys = 1;
     auto objects = s->list_objects(bucket, one);
     if (objects && !objects->objects.empty()) return fail(ErrorCode::kBucketNotEmpty);
+    // Noncurrent versions and delete markers keep a bucket too.
+    VersionListParams any;
+    any.max_keys = 1;
+    auto versions = s->list_versions(bucket, any);
+    if (versions && !versions->versions.empty()) return fail(ErrorCode::kBucketNotEmpty);
   }
   for (auto* s : flat_) {
     auto r = s->delete_bucket(bucket);
@@ -404,6 +412,14 @@ Status Pools::delete_bucket(std::string_view bucket) {
 
 Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
                                                        std::string_view key, PutOptions options) {
+  // Read before any byte is stored: a state that cannot be read fails the
+  // write rather than risk dropping the version it replaces.
+  if (!options.preserve) {
+    auto state = versioning(bucket);
+    if (!state) return std::unexpected(state.error());
+    options.versioning = *state;
+    if (auto s = apply_object_lock(bucket, options.meta); !s) return std::unexpected(s.error());
+  }
   auto size = options.size;
   std::string storage_class = options.storage_class;
   if (single()) {
@@ -495,12 +511,165 @@ Status Pools::delete_object(std::string_view bucket, std::string_view key,
   return s;
 }
 
+Status Pools::apply_object_lock(std::string_view bucket, KeyValues& meta) {
+  auto doc = configs_.get(bucket, kObjectLockConfig);
+  if (!doc) return std::unexpected(doc.error());
+  std::optional<LockConfig> config;
+  if (*doc) config = decode_lock_config(**doc);
+  if (!config) {
+    if (has_lock(meta)) {
+      return fail(ErrorCode::kInvalidRequest, "Bucket is missing Object Lock Configuration");
+    }
+    return {};
+  }
+  apply_default_retention(meta, *config, now_ns());
+  return {};
+}
+
+Result<Versioning> Pools::versioning(std::string_view bucket) {
+  auto doc = configs_.get(bucket, kVersioningConfig);
+  if (!doc) return std::unexpected(doc.error());
+  return versioning_from(*doc);
+}
+
+Result<ObjectInfo> Pools::head_version(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id) {
+  if (single()) return only_set_for(key).head_version(bucket, key, version_id);
+  Result<ObjectInfo> found = fail(ErrorCode::kNoSuchVersion);
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    auto r = set_for(p, key).head_version(bucket, key, version_id);
+    if (r || (r.error().code != ErrorCode::kNoSuchVersion && !lacks_bucket(r.error(), p))) {
+      return r;
+    }
+  }
+  return found;
+}
+
+Result<std::unique_ptr<ObjectReader>> Pools::open_version(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view version_id) {
+  if (single()) return only_set_for(key).open_version(bucket, key, version_id);
+  for (size_t p = 0; p < pools_.size(); ++p) {
+    auto r = set_for(p, key).open_version(bucket, key, version_id);
+    if (r || (r.error().code != ErrorCode::kNoSuchVersion && !lacks_bucket(r.error(), p))) {
+      return r;
+    }
+  }
+  return fail(ErrorCode::kNoSuchVersion);
+}
+
+Result<DeleteResult> Pools::delete_versioned(std::string_view bucket, std::string_view key,
+                                             const DeleteOptions& options) {
+  DeleteOptions o = options;
+  auto state = versioning(bucket);
+  if (!state) return std::unexpected(state.error());
+  o.versioning = *state;
+  if (!o.version_id && o.versioning == Versioning::kUnversioned) {
+    if (auto s = delete_object(bucket, key, o.preconditions); !s) return std::unexpected(s.error());
+    return DeleteResult{};
+  }
+  if (single()) return only_set_for(key).delete_versioned(bucket, key, o);
+  auto guard = pool_lock(bucket, key);
+  if (!guard) return std::unexpected(guard.error());
+  if (o.version_id) {
+    // The version lives in one pool; removing it where it is not is a no-op.
+    std::optional<DeleteResult> result;
+    for (size_t p = 0; p < pools_.size(); ++p) {
+      auto r = set_for(p, key).delete_versioned(bucket, key, o);
+      if (!r) {
+        if (lacks_bucket(r.error(), p)) continue;
+        return r;
+      }
+      if (!result || r->delete_marker) result = *r;
+    }
+    return *result;
+  }
+  auto holders = locate(bucket, key);
+  if (!holders) return std::unexpected(holders.error());
+  size_t pool = 0;
+  if (!holders->empty()) {
+    pool = holders->front().pool;
+  } else if (auto p = choose_pool()) {
+    pool = *p;
+  }
+  return set_for(pool, key).delete_versioned(bucket, key, o);
+}
+
+Result<VersionListing> Pools::list_versions(std::string_view bucket,
+                                            const VersionListParams& params) {
+  if (flat_.size() == 1) return flat_[0]->list_versions(bucket, params);
+  // As list_objects: each set lists up to max_keys entries and the first
+  // max_keys of their union, in (key, newest first) order, are the answer.
+  struct Entry {
+    std::string key, token;
+    std::optional<ObjectInfo> version;  // nullopt: a common prefix
+  };
+  std::vector<Entry> all;
+  bool any_truncated = false;
+  for (size_t i = 0; i < flat_.size(); ++i) {
+    auto r = flat_[i]->list_versions(bucket, params);
+    if (!r && i >= pools_[0].sets.size() && r.error().code == ErrorCode::kNoSuchBucket) continue;
+    if (!r) return r;
+    any_truncated = any_truncated || r->truncated;
+    for (auto& v : r->versions) {
+      storage::ObjectRecord probe;
+      probe.version_id = v.version_id;
+      probe.mod_time_ns = v.mod_time_ns;
+      std::string token = storage::version_token(probe);
+      std::string k = v.key;
+      all.push_back(Entry{std::move(k), std::move(token), std::move(v)});
+    }
+    for (auto& cp : r->common_prefixes) all.push_back(Entry{cp, {}, std::nullopt});
+  }
+  std::sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+    return a.key != b.key ? a.key < b.key : a.token < b.token;
+  });
+  VersionListing out;
+  size_t count = 0;
+  std::string last_prefix;
+  for (auto& e : all) {
+    if (!e.version) {
+      if (e.key == last_prefix) continue;  // the same prefix from several sets
+      last_prefix = e.key;
+    }
+    if (count == params.max_keys) {
+      out.truncated = true;
+      break;
+    }
+    out.next_key_marker = e.key;
+    if (e.version) {
+      out.next_version_marker = e.version->version_id.empty() ? "null" : e.version->version_id;
+      out.versions.push_back(std::move(*e.version));
+    } else {
+      out.next_version_marker.clear();
+      out.common_prefixes.push_back(e.key);
+    }
+    ++count;
+  }
+  out.truncated = out.truncated || (any_truncated && count == params.max_keys);
+  if (!out.truncated) {
+    out.next_key_marker.clear();
+    out.next_version_marker.clear();
+  }
+  return out;
+}
+
 Result<ObjectInfo> Pools::update_object_meta(std::string_view bucket, std::string_view key,
-                                             const MetaEdit& edit) {
-  if (single()) return only_set_for(key).update_object_meta(bucket, key, edit);
+                                             const MetaEdit& edit,
+                                             const std::string* version_id) {
+  if (single()) return only_set_for(key).update_object_meta(bucket, key, edit, version_id);
   // Under the pool lock, so a move between pools cannot copy the old metadata.
   auto guard = pool_lock(bucket, key);
   if (!guard) return std::unexpected(guard.error());
+  if (version_id) {
+    for (size_t p = 0; p < pools_.size(); ++p) {
+      auto r = set_for(p, key).update_object_meta(bucket, key, edit, version_id);
+      if (r || (r.error().code != ErrorCode::kNoSuchVersion && !lacks_bucket(r.error(), p))) {
+        return r;
+      }
+    }
+    return fail(ErrorCode::kNoSuchVersion);
+  }
   auto holders = locate(bucket, key);
   if (!holders) return std::unexpected(holders.error());
   if (holders->empty()) return fail(ErrorCode::kNoSuchKey);
@@ -567,6 +736,7 @@ Result<size_t> Pools::upload_pool(std::string_view bucket, std::string_view key,
 Result<UploadInfo> Pools::create_upload(std::string_view bucket, std::string_view key,
                                         PutOptions options, std::string checksum_algorithm,
                                         std::string checksum_type) {
+  if (auto s = apply_object_lock(bucket, options.meta); !s) return std::unexpected(s.error());
   size_t pool = 0;
   if (!single()) {
     // Where the object is now, if that pool still takes objects.
@@ -622,6 +792,9 @@ Result<ObjectInfo> Pools::complete_upload(std::string_view bucket, std::string_v
   LockGuard guard;
   std::vector<Holder> holders;
   CompleteOptions checked = options;
+  auto state = versioning(bucket);
+  if (!state) return std::unexpected(state.error());
+  checked.versioning = *state;
   if (!single()) {
     auto g = pool_lock(bucket, key);
     if (!g) return std::unexpected(g.error());

@@ -143,8 +143,19 @@ class Pools final : public ObjectLayer {
   Status delete_object(std::string_view bucket, std::string_view key,
                        const WritePreconditions& pre = {}) override;
   Result<ListResult> list_objects(std::string_view bucket, const ListParams& params) override;
+  Result<ObjectInfo> head_version(std::string_view bucket, std::string_view key,
+                                  std::string_view version_id) override;
+  Result<std::unique_ptr<ObjectReader>> open_version(std::string_view bucket,
+                                                     std::string_view key,
+                                                     std::string_view version_id) override;
+  Result<DeleteResult> delete_versioned(std::string_view bucket, std::string_view key,
+                                        const DeleteOptions& options) override;
+  Result<VersionListing> list_versions(std::string_view bucket,
+                                       const VersionListParams& params) override;
+  Result<Versioning> versioning(std::string_view bucket) override;
   Result<ObjectInfo> update_object_meta(std::string_view bucket, std::string_view key,
-                                        const MetaEdit& edit) override;
+                                        const MetaEdit& edit,
+                                        const std::string* version_id = nullptr) override;
   Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
                                    PutOptions options, std::string checksum_algorithm,
                                    std::string checksum_type) override;
@@ -173,6 +184,9 @@ class Pools final : public ObjectLayer {
     ObjectInfo info;
   };
   bool single() const { return pools_.size() == 1; }
+  // Gives `meta` (a new version's) the bucket's default retention; refuses
+  // lock settings in a bucket without object lock (InvalidRequest).
+  Status apply_object_lock(std::string_view bucket, KeyValues& meta);
   ErasureSet& only_set_for(std::string_view key) { return set_for(0, key); }
   // A set of pool `p` (not the first, whose first set decides whether a
   // bucket exists) answered that it lacks the bucket: it was added while

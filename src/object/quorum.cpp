@@ -15,7 +15,8 @@ size_t metadata_read_quorum(size_t drives) { return (drives + 1) / 2; }
 size_t metadata_write_quorum(size_t drives) { return drives / 2 + 1; }
 
 bool same_version(const storage::ObjectRecord& a, const storage::ObjectRecord& b) {
-  return a.mod_time_ns == b.mod_time_ns && a.etag == b.etag && a.data_uuid == b.data_uuid &&
+  return a.mod_time_ns == b.mod_time_ns && a.version_id == b.version_id && a.etag == b.etag &&
+         a.data_uuid == b.data_uuid &&
          a.size == b.size && a.delete_marker == b.delete_marker &&
          a.erasure.data_blocks == b.erasure.data_blocks &&
          a.erasure.parity_blocks == b.erasure.parity_blocks;

@@ -1,6 +1,8 @@
 #include <algorithm>
 
+#include "common/strings.h"
 #include "common/time.h"
+#include "object/object_lock.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
 #include "s3/response.h"
@@ -66,9 +68,27 @@ Op create_bucket(Context& ctx) {
   auto location = bucket_location(ctx, std::move(*constraint));
   if (!location) co_return std::unexpected(location.error());
   object::BucketOptions options{std::move(*location)};
+  std::string_view lock = trim(ctx.header("x-amz-bucket-object-lock-enabled"));
+  if (!lock.empty() && !iequals(lock, "true") && !iequals(lock, "false")) {
+    co_return fail(ErrorCode::kInvalidArgument,
+                   "x-amz-bucket-object-lock-enabled must be true or false");
+  }
   auto made = co_await blocking(
       ctx, [&] { return ctx.services.objects.make_bucket(ctx.bucket, options); });
   if (!made) co_return made;
+  if (iequals(lock, "true")) {
+    // Object lock keeps versions: the bucket is versioned from the start.
+    auto s = co_await blocking(ctx, [&]() -> Status {
+      if (auto v = ctx.services.objects.set_bucket_config(ctx.bucket, object::kVersioningConfig,
+                                                         "Enabled");
+          !v) {
+        return v;
+      }
+      return ctx.services.objects.set_bucket_config(ctx.bucket, object::kObjectLockConfig,
+                                                    object::encode_lock_config({}));
+    });
+    if (!s) co_return s;
+  }
   auto res = make_response(ctx, 200);
   res.set(boost::beast::http::field::location, "/" + ctx.bucket);
   co_return co_await send(ctx, std::move(res));
@@ -119,10 +139,6 @@ Op delete_bucket_config(Context& ctx) {
 Op get_bucket_config(Context& ctx) {
   std::string_view sub = ctx.subresource;
   if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
-  if (sub == "versioning") {
-    XmlDoc doc("VersioningConfiguration");
-    co_return co_await send_xml(ctx, 200, doc.str());
-  }
   if (sub == "acl") {
     XmlDoc doc("AccessControlPolicy");
     add_owner(doc.root(), ctx);

@@ -4,6 +4,7 @@
 #include "s3/ops_util.h"
 #include "s3/response.h"
 #include "s3/xml.h"
+#include "storage/versions.h"
 
 namespace silo::s3::ops {
 
@@ -104,6 +105,66 @@ Op list_objects(Context& ctx) {
     add_text(c, "Size", std::to_string(o.size));
     if (with_owner) add_owner(c, ctx);
     add_storage_class(c, o.storage_class);
+  }
+  for (const auto& p : list->common_prefixes) {
+    add_text(root.append_child("CommonPrefixes"), "Prefix", (*enc)(p));
+  }
+  co_return co_await send_xml(ctx, 200, doc.str());
+}
+
+Op list_object_versions(Context& ctx) {
+  const auto& q = ctx.query;
+  auto enc = encoder_for(ctx);
+  if (!enc) co_return std::unexpected(enc.error());
+  auto max_keys = parse_max(ctx, "max-keys");
+  if (!max_keys) co_return std::unexpected(max_keys.error());
+  object::VersionListParams params;
+  params.prefix = q.value("prefix");
+  params.delimiter = q.value("delimiter");
+  params.key_marker = q.value("key-marker");
+  params.version_marker = q.value("version-id-marker");
+  params.max_keys = *max_keys;
+  if (!params.version_marker.empty()) {
+    if (params.key_marker.empty()) {
+      co_return fail(ErrorCode::kInvalidArgument,
+                     "A version-id marker cannot be specified without a key marker.");
+    }
+    if (params.version_marker != "null" &&
+        !storage::well_formed_version_id(params.version_marker)) {
+      co_return fail(ErrorCode::kInvalidArgument, "Invalid version id specified");
+    }
+  }
+  auto list = co_await blocking(
+      ctx, [&] { return ctx.services.objects.list_versions(ctx.bucket, params); });
+  if (!list) co_return std::unexpected(list.error());
+  XmlDoc doc("ListVersionsResult");
+  auto root = doc.root();
+  add_text(root, "Name", ctx.bucket);
+  add_text(root, "Prefix", (*enc)(params.prefix));
+  add_text(root, "KeyMarker", (*enc)(params.key_marker));
+  add_text(root, "VersionIdMarker", params.version_marker);
+  if (list->truncated) {
+    add_text(root, "NextKeyMarker", (*enc)(list->next_key_marker));
+    if (!list->next_version_marker.empty()) {
+      add_text(root, "NextVersionIdMarker", list->next_version_marker);
+    }
+  }
+  add_text(root, "MaxKeys", std::to_string(params.max_keys));
+  if (!params.delimiter.empty()) add_text(root, "Delimiter", (*enc)(params.delimiter));
+  if (enc->url) add_text(root, "EncodingType", "url");
+  add_text(root, "IsTruncated", list->truncated ? "true" : "false");
+  for (const auto& v : list->versions) {
+    auto n = root.append_child(v.delete_marker ? "DeleteMarker" : "Version");
+    add_text(n, "Key", (*enc)(v.key));
+    add_text(n, "VersionId", v.version_id.empty() ? "null" : v.version_id);
+    add_text(n, "IsLatest", v.is_latest ? "true" : "false");
+    add_text(n, "LastModified", format_iso8601(v.mod_time_ns));
+    if (!v.delete_marker) {
+      add_text(n, "ETag", quote_etag(v.etag));
+      add_text(n, "Size", std::to_string(v.size));
+      add_storage_class(n, v.storage_class);
+    }
+    add_owner(n, ctx);
   }
   for (const auto& p : list->common_prefixes) {
     add_text(root.append_child("CommonPrefixes"), "Prefix", (*enc)(p));

@@ -181,10 +181,17 @@ Op upload_part_copy(Context& ctx) {
   if (!upload_id) co_return std::unexpected(upload_id.error());
   auto src = readable_copy_source(ctx);
   if (!src) co_return std::unexpected(src.error());
-  auto reader = co_await blocking(
-      ctx, [&] { return ctx.services.objects.open_object(src->bucket, src->key); });
+  auto reader = co_await blocking(ctx, [&] {
+    return src->version_id
+               ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
+               : ctx.services.objects.open_object(src->bucket, src->key);
+  });
   if (!reader) co_return std::unexpected(reader.error());
   const auto& info = (*reader)->info();
+  if (!info.version_id.empty() || src->version_id) {
+    ctx.response_headers.emplace_back("x-amz-copy-source-version-id",
+                                      info.version_id.empty() ? "null" : info.version_id);
+  }
   if (auto s = check_read_preconditions(ctx, info, "x-amz-copy-source-", false); !s) co_return s;
   uint64_t size = static_cast<uint64_t>(info.size);
   uint64_t offset = 0, length = size;
@@ -267,6 +274,7 @@ Op complete_multipart(Context& ctx) {
   add_text(doc.root(), "Key", ctx.key);
   add_text(doc.root(), "ETag", quote_etag(info->etag));
   add_checksum_elements(doc.root(), info->checksums);
+  if (!info->version_id.empty()) ctx.response_headers.emplace_back("x-amz-version-id", info->version_id);
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 

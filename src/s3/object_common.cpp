@@ -10,6 +10,7 @@
 #include "s3/access.h"
 #include "s3/ops_util.h"
 #include "s3/tags.h"
+#include "storage/versions.h"
 #include "s3/validate.h"
 
 namespace silo::s3 {
@@ -85,6 +86,7 @@ Result<storage::KeyValues> metadata_from_headers(const Context& ctx) {
   auto tags = tagging_from_header(ctx);
   if (!tags) return std::unexpected(tags.error());
   if (!tags->empty()) meta.emplace_back(std::string(object::kTagsMeta), std::move(*tags));
+  if (auto s = lock_headers_into(ctx, meta); !s) return std::unexpected(s.error());
   return meta;
 }
 
@@ -178,10 +180,18 @@ Result<CopySource> parse_copy_source(const Context& ctx) {
   std::string_view raw = trim(ctx.header("x-amz-copy-source"));
   auto q = raw.find('?');
   std::string_view path = raw.substr(0, q);
+  std::optional<std::string> version;
   if (q != std::string_view::npos) {
     std::string_view query = raw.substr(q + 1);
-    if (query.starts_with("versionId=") && query != "versionId=null") {
-      return fail(ErrorCode::kNoSuchKey, "The specified version does not exist.");
+    if (query.starts_with("versionId=")) {
+      std::string_view id = query.substr(10);
+      if (id == "null") {
+        version = std::string();
+      } else if (storage::well_formed_version_id(id)) {
+        version = std::string(id);
+      } else {
+        return fail(ErrorCode::kInvalidArgument, "Invalid version id specified");
+      }
     }
   }
   auto decoded = silo::uri_decode(path);
@@ -192,7 +202,8 @@ Result<CopySource> parse_copy_source(const Context& ctx) {
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) {
     return fail(ErrorCode::kInvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
-  return CopySource{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
+  return CopySource{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1)),
+                    std::move(version)};
 }
 
 boost::asio::awaitable<Result<object::ObjectInfo>> write_body(Context& ctx, BodyReader& body,
@@ -302,11 +313,15 @@ Result<CopySource> readable_copy_source(const Context& ctx) {
   return src;
 }
 
-Status check_version_id(const Context& ctx) {
+Result<std::optional<std::string>> version_param(const Context& ctx) {
   auto v = ctx.query.get("versionId");
-  if (!v || *v == "null") return {};
+  if (!v) return std::optional<std::string>();
   if (v->empty()) return fail(ErrorCode::kInvalidArgument, "Version id cannot be the empty string");
-  return fail(ErrorCode::kNoSuchVersion);
+  if (*v == "null") return std::optional<std::string>(std::string());
+  if (!storage::well_formed_version_id(*v)) {
+    return fail(ErrorCode::kInvalidArgument, "Invalid version id specified");
+  }
+  return std::optional<std::string>(std::string(*v));
 }
 
 Result<std::string> tagging_from_header(const Context& ctx) {

@@ -40,6 +40,8 @@ Result<std::optional<ByteRange>> parse_range(std::string_view header, uint64_t s
 struct CopySource {
   std::string bucket;
   std::string key;
+  // ?versionId= of the source: the version to copy ("" : the null one).
+  std::optional<std::string> version_id;
 };
 Result<CopySource> parse_copy_source(const Context& ctx);
 // parse_copy_source, with a valid key that the caller may read (an
@@ -66,9 +68,14 @@ boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& r
 // Adds x-amz-checksum-<algo> headers for stored full-object checksums.
 void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums);
 
-// Without versioning every object is the "null" version: a versionId other
-// than "null" names a version that does not exist (NoSuchVersion).
-Status check_version_id(const Context& ctx);
+// Adds the request's x-amz-object-lock-* headers (mode and retain-until
+// date together, legal hold) to `meta`, validated as AWS does.
+Status lock_headers_into(const Context& ctx, storage::KeyValues& meta);
+// x-amz-bypass-governance-retention: true.
+bool bypass_governance(const Context& ctx);
+// The request's ?versionId as a record's version id ("null" -> ""),
+// nullopt when absent; InvalidArgument when empty or malformed.
+Result<std::optional<std::string>> version_param(const Context& ctx);
 
 // The tag set of the request's x-amz-tagging header, in its stored form
 // (s3/tags.h); "" when the header is absent or empty.

@@ -4,6 +4,7 @@
 #include "common/buffer.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "object/object_lock.h"
 #include "object/object_meta.h"
 #include "s3/access.h"
 #include "s3/object_common.h"
@@ -13,6 +14,7 @@
 #include "s3/tags.h"
 #include "s3/validate.h"
 #include "s3/xml.h"
+#include "storage/versions.h"
 
 namespace silo::s3::ops {
 
@@ -72,13 +74,15 @@ Op put_object(Context& ctx) {
   if (!info) co_return std::unexpected(info.error());
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::etag, quote_etag(info->etag));
+  if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
   add_checksum_headers(res.base(), info->checksums);
   co_return co_await send(ctx, std::move(res));
 }
 
 Op get_object(Context& ctx, bool head) {
   const auto& q = ctx.query;
-  if (auto s = check_version_id(ctx); !s) co_return s;
+  auto version = version_param(ctx);
+  if (!version) co_return std::unexpected(version.error());
   for (const auto& [param, header] : kResponseOverrides) {
     (void)header;
     auto v = q.get(param);
@@ -108,7 +112,13 @@ Op get_object(Context& ctx, bool head) {
   // Hot small objects are answered from memory on this thread; the rest
   // (kWouldBlock) takes a trip to the blocking pool.
   auto would_block = [](const auto& r) { return !r && r.error().code == ErrorCode::kWouldBlock; };
-  if (head) {
+  if (head && *version) {
+    auto i = co_await blocking(ctx, [&] {
+      return ctx.services.objects.head_version(ctx.bucket, ctx.key, **version);
+    });
+    if (!i) co_return std::unexpected(i.error());
+    info = std::move(*i);
+  } else if (head) {
     auto i = ctx.services.objects.head_object_cached(ctx.bucket, ctx.key);
     if (would_block(i)) {
       i = co_await blocking(ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
@@ -127,8 +137,13 @@ Op get_object(Context& ctx, bool head) {
       first_len = *n;
       return opened;
     };
-    auto r = read_first(ctx.services.objects.open_object_cached(ctx.bucket, ctx.key));
-    if (would_block(r)) {
+    auto r = *version ? Result<std::unique_ptr<object::ObjectReader>>(fail(ErrorCode::kWouldBlock))
+                      : read_first(ctx.services.objects.open_object_cached(ctx.bucket, ctx.key));
+    if (would_block(r) && *version) {
+      r = co_await blocking(ctx, [&] {
+        return read_first(ctx.services.objects.open_version(ctx.bucket, ctx.key, **version));
+      });
+    } else if (would_block(r)) {
       r = co_await blocking(
           ctx, [&] { return read_first(ctx.services.objects.open_object(ctx.bucket, ctx.key)); });
     }
@@ -176,6 +191,9 @@ Op get_object(Context& ctx, bool head) {
   h.result(range ? bhttp::status::partial_content : bhttp::status::ok);
   add_common_headers(h, ctx);
   add_object_headers(h, info);
+  if (!info.version_id.empty() || *version) {
+    h.set("x-amz-version-id", info.version_id.empty() ? "null" : info.version_id);
+  }
   if (iequals(ctx.header("x-amz-checksum-mode"), "ENABLED")) {
     if (part_number && !info.parts.empty()) {
       // The part's own checksum, as it was uploaded.
@@ -225,15 +243,18 @@ Op get_object(Context& ctx, bool head) {
 }
 
 Op delete_object(Context& ctx) {
-  if (auto v = check_version_id(ctx); !v) {
-    // Deleting a version that does not exist changes nothing.
-    if (v.error().code == ErrorCode::kNoSuchVersion) co_return co_await send_empty(ctx, 204);
-    co_return v;
-  }
-  auto s = co_await blocking(
-      ctx, [&] { return ctx.services.objects.delete_object(ctx.bucket, ctx.key); });
-  if (!s) co_return s;
-  co_return co_await send_empty(ctx, 204);
+  auto version = version_param(ctx);
+  if (!version) co_return std::unexpected(version.error());
+  object::DeleteOptions options;
+  options.version_id = *version;
+  options.bypass_governance = bypass_governance(ctx);
+  auto r = co_await blocking(
+      ctx, [&] { return ctx.services.objects.delete_versioned(ctx.bucket, ctx.key, options); });
+  if (!r) co_return std::unexpected(r.error());
+  auto res = make_response(ctx, 204);
+  if (r->delete_marker) res.set("x-amz-delete-marker", "true");
+  if (!r->version_id.empty()) res.set("x-amz-version-id", r->version_id);
+  co_return co_await send(ctx, std::move(res));
 }
 
 Op delete_objects(Context& ctx) {
@@ -257,19 +278,28 @@ Op delete_objects(Context& ctx) {
     std::string key;
     std::string version;
     std::optional<Error> error;
+    object::DeleteResult result;
   };
   std::vector<Outcome> outcomes;
   co_await blocking(ctx, [&]() -> Status {
     for (auto& [key, version] : req->objects) {
-      Outcome o{key, version, std::nullopt};
+      Outcome o{key, version, std::nullopt, {}};
+      object::DeleteOptions options;
+      options.bypass_governance = bypass_governance(ctx);
+      if (!version.empty()) {
+        options.version_id = version == "null" ? std::string() : version;
+      }
       if (auto v = validate_key(key); !v) {
         o.error = v.error();
       } else if (!allowed_on_key(ctx, "s3:DeleteObject", key)) {
         o.error = Error(ErrorCode::kAccessDenied);
-      } else if (!version.empty() && version != "null") {
-        // No versioning yet: a named version other than null cannot exist; S3 reports success.
-      } else if (auto s = ctx.services.objects.delete_object(ctx.bucket, key); !s) {
-        o.error = s.error();
+      } else if (!version.empty() && version != "null" &&
+                 !storage::well_formed_version_id(version)) {
+        o.error = Error(ErrorCode::kNoSuchVersion);
+      } else if (auto r = ctx.services.objects.delete_versioned(ctx.bucket, key, options); !r) {
+        o.error = r.error();
+      } else {
+        o.result = *r;
       }
       outcomes.push_back(std::move(o));
     }
@@ -287,6 +317,10 @@ Op delete_objects(Context& ctx) {
       auto d = doc.root().append_child("Deleted");
       add_text(d, "Key", o.key);
       if (!o.version.empty()) add_text(d, "VersionId", o.version);
+      if (o.result.delete_marker) {
+        add_text(d, "DeleteMarker", "true");
+        add_text(d, "DeleteMarkerVersionId", o.result.version_id);
+      }
     }
   }
   co_return co_await send_xml(ctx, 200, doc.str());
@@ -311,12 +345,23 @@ Op copy_object(Context& ctx) {
   auto pre = write_preconditions(ctx);
   if (!pre) co_return std::unexpected(pre.error());
 
-  auto reader = co_await blocking(
-      ctx, [&] { return ctx.services.objects.open_object(src->bucket, src->key); });
-  if (!reader) co_return std::unexpected(reader.error());
+  auto reader = co_await blocking(ctx, [&] {
+    return src->version_id
+               ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
+               : ctx.services.objects.open_object(src->bucket, src->key);
+  });
+  if (!reader) {
+    // A delete marker named by its id cannot be copied: 400, as AWS answers.
+    if (reader.error().code == ErrorCode::kMethodNotAllowed) {
+      co_return fail(ErrorCode::kInvalidRequest,
+                     "The source of a copy request may not specifically refer to a delete marker "
+                     "by version id.");
+    }
+    co_return std::unexpected(reader.error());
+  }
   const auto& info = (*reader)->info();
   if (auto s = check_read_preconditions(ctx, info, "x-amz-copy-source-", false); !s) co_return s;
-  bool same = src->bucket == ctx.bucket && src->key == ctx.key;
+  bool same = src->bucket == ctx.bucket && src->key == ctx.key && !src->version_id;
   if (same && !replace && !ctx.has_header("x-amz-storage-class") &&
       !ctx.has_header("x-amz-website-redirect-location") &&
       !ctx.has_header("x-amz-server-side-encryption")) {
@@ -336,7 +381,11 @@ Op copy_object(Context& ctx) {
     if (!meta) co_return std::unexpected(meta.error());
     options.meta = std::move(*meta);
   } else {
+    // The copy is a new version: it gets the lock the request (or the
+    // bucket's default) gives it, never the source's.
     options.meta = info.meta;
+    object::clear_lock(options.meta);
+    if (auto s = lock_headers_into(ctx, options.meta); !s) co_return s;
   }
   // Tags follow their own directive: the source's by default, the
   // request's x-amz-tagging with REPLACE. The copy is a new object: it has
@@ -387,7 +436,14 @@ Op copy_object(Context& ctx) {
   for (const auto& [algo, value] : result->checksums) {
     if (algo != "type") add_text(doc.root(), ("Checksum" + algo).c_str(), value);
   }
-  co_return co_await send_xml(ctx, 200, doc.str());
+  auto res = make_response(ctx, 200);
+  res.set(bhttp::field::content_type, "application/xml");
+  if (!info.version_id.empty() || src->version_id) {
+    res.set("x-amz-copy-source-version-id", info.version_id.empty() ? "null" : info.version_id);
+  }
+  if (!result->version_id.empty()) res.set("x-amz-version-id", result->version_id);
+  res.body() = doc.str();
+  co_return co_await send(ctx, std::move(res));
 }
 
 Op get_object_acl(Context& ctx) {

@@ -67,6 +67,18 @@ Op get_bucket_policy_status(Context& ctx);
 // list_ops.cpp
 Op list_objects(Context& ctx);
 Op list_uploads(Context& ctx);
+// ListObjectVersions (GET ?versions).
+Op list_object_versions(Context& ctx);
+Op get_bucket_versioning(Context& ctx);
+// POST Object: a browser form upload (s3/post_object_ops.cpp).
+Op post_object(Context& ctx);
+Op get_object_lock_config(Context& ctx);
+Op put_object_lock_config(Context& ctx);
+Op get_object_retention(Context& ctx);
+Op put_object_retention(Context& ctx);
+Op get_object_legal_hold(Context& ctx);
+Op put_object_legal_hold(Context& ctx);
+Op put_bucket_versioning(Context& ctx);
 Op list_parts(Context& ctx);
 
 // object_ops.cpp

@@ -35,6 +35,11 @@ http::StringResponse error_response(const Error& error, std::string_view resourc
   bool wrong_region = !region.empty() && (error.code == ErrorCode::kAuthorizationHeaderMalformed ||
                                           error.code == ErrorCode::kAuthorizationQueryParametersError);
   if (wrong_region) res.set("x-amz-bucket-region", region);
+  if (error.delete_marker) {
+    res.set("x-amz-delete-marker", "true");
+    res.set("x-amz-version-id", error.version_id);
+    if (error.last_modified_ns) res.set("Last-Modified", format_http_date(error.last_modified_ns));
+  }
   if (status == 304 || head_request) {
     // No body: HEAD responses and 304 carry only the status and headers.
     return res;

@@ -33,7 +33,8 @@ const BucketConfigRoute kBucketConfigs[] = {
     {"policy", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
      ops::get_bucket_policy, ops::put_bucket_policy, ops::delete_bucket_policy},
     {"policyStatus", "s3:GetBucketPolicyStatus", "", "", ops::get_bucket_policy_status},
-    {"versioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", ""},
+    {"versioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", "",
+     ops::get_bucket_versioning, ops::put_bucket_versioning},
     {"acl", "s3:GetBucketAcl", "s3:PutBucketAcl", ""},
     {"cors", "s3:GetBucketCORS", "s3:PutBucketCORS", "s3:PutBucketCORS", ops::get_bucket_cors,
      ops::put_bucket_cors, ops::delete_bucket_cors},
@@ -44,7 +45,8 @@ const BucketConfigRoute kBucketConfigs[] = {
      "s3:PutEncryptionConfiguration", ops::get_bucket_setting, ops::put_bucket_setting,
      ops::delete_bucket_setting},
     {"object-lock", "s3:GetBucketObjectLockConfiguration",
-     "s3:PutBucketObjectLockConfiguration", ""},
+     "s3:PutBucketObjectLockConfiguration", "", ops::get_object_lock_config,
+     ops::put_object_lock_config},
     {"website", "s3:GetBucketWebsite", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite"},
     {"replication", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration",
      "s3:PutReplicationConfiguration"},
@@ -95,6 +97,9 @@ Route bucket_route(Context& ctx, V method) {
   switch (method) {
     case V::get:
       if (q.has("uploads")) return {"s3:ListBucketMultipartUploads", Level::kBucket, ops::list_uploads};
+      if (q.has("versions")) {
+        return {"s3:ListBucketVersions", Level::kBucket, ops::list_object_versions};
+      }
       if (q.has("location")) return {"s3:GetBucketLocation", Level::kBucket, ops::get_bucket_location};
       return {"s3:ListBucket", Level::kBucket, ops::list_objects};
     case V::head:
@@ -105,7 +110,7 @@ Route bucket_route(Context& ctx, V method) {
       return {"s3:DeleteBucket", Level::kBucket, ops::delete_bucket};
     case V::post:
       if (q.has("delete")) return {"s3:DeleteObject", Level::kBucket, ops::delete_objects, true};
-      break;
+      return {"s3:PutObject", Level::kBucket, ops::post_object, false, true};
     default:
       break;
   }
@@ -119,8 +124,12 @@ Route object_route(Context& ctx, V method) {
       if (q.has("uploadId")) return {"s3:ListMultipartUploadParts", Level::kObject, ops::list_parts};
       if (q.has("acl")) return {"s3:GetObjectAcl", Level::kObject, ops::get_object_acl};
       if (q.has("tagging")) return {"s3:GetObjectTagging", Level::kObject, ops::get_object_tagging};
-      if (q.has("retention")) return {"s3:GetObjectRetention", Level::kObject, not_implemented};
-      if (q.has("legal-hold")) return {"s3:GetObjectLegalHold", Level::kObject, not_implemented};
+      if (q.has("retention")) {
+        return {"s3:GetObjectRetention", Level::kObject, ops::get_object_retention};
+      }
+      if (q.has("legal-hold")) {
+        return {"s3:GetObjectLegalHold", Level::kObject, ops::get_object_legal_hold};
+      }
       if (q.has("attributes")) return {"s3:GetObjectAttributes", Level::kObject, not_implemented};
       if (q.has("torrent")) return {"s3:GetObjectTorrent", Level::kObject, not_implemented};
       return {"s3:GetObject", Level::kObject, get_object};
@@ -133,8 +142,12 @@ Route object_route(Context& ctx, V method) {
       }
       if (q.has("tagging")) return {"s3:PutObjectTagging", Level::kObject, ops::put_object_tagging};
       if (q.has("acl")) return {"s3:PutObjectAcl", Level::kObject, not_implemented};
-      if (q.has("retention")) return {"s3:PutObjectRetention", Level::kObject, not_implemented};
-      if (q.has("legal-hold")) return {"s3:PutObjectLegalHold", Level::kObject, not_implemented};
+      if (q.has("retention")) {
+        return {"s3:PutObjectRetention", Level::kObject, ops::put_object_retention};
+      }
+      if (q.has("legal-hold")) {
+        return {"s3:PutObjectLegalHold", Level::kObject, ops::put_object_legal_hold};
+      }
       return {"s3:PutObject", Level::kObject,
               ctx.has_header("x-amz-copy-source") ? ops::copy_object : ops::put_object};
     case V::delete_:

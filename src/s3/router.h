@@ -23,8 +23,10 @@ struct Route {
   // The action is authorized key by key in the operation (DeleteObjects),
   // not once for the bucket.
   bool per_key = false;
-  // Served to anyone without authorization (a CORS preflight, which
-  // browsers send without credentials, answered from the bucket's rules).
+  // Served to anyone without authorization here (a CORS preflight, which
+  // browsers send without credentials, answered from the bucket's rules;
+  // a browser POST upload, authenticated by its form's signed policy and
+  // authorized by its operation once the form is read).
   bool open = false;
 };
 

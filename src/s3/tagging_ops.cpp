@@ -1,6 +1,7 @@
 // Object and bucket tagging: PutObjectTagging/GetObjectTagging/
-// DeleteObjectTagging change the current version's tags in place (its data,
-// ETag and modification time stay); bucket tags are a bucket configuration.
+// DeleteObjectTagging change the tags of the current version, or of the one
+// ?versionId names, in place (its data, ETag and modification time stay);
+// bucket tags are a bucket configuration.
 #include "object/object_meta.h"
 #include "s3/body.h"
 #include "s3/object_common.h"
@@ -18,29 +19,39 @@ constexpr size_t kMaxTaggingBody = 64 << 10;
 // Sets the object's stored tags to `encoded` ("" removes them) and answers
 // with `status`.
 Op set_object_tags(Context& ctx, std::string encoded, int status) {
+  auto version = version_param(ctx);
+  if (!version) co_return std::unexpected(version.error());
   auto info = co_await blocking(ctx, [&] {
     return ctx.services.objects.update_object_meta(
         ctx.bucket, ctx.key, [&](object::ObjectInfo& object) -> Status {
           object::set_meta(object.meta, object::kTagsMeta, encoded);
           return {};
-        });
+        }, *version ? &**version : nullptr);
   });
   if (!info) co_return std::unexpected(info.error());
-  co_return co_await send_empty(ctx, status);
+  auto res = make_response(ctx, status);
+  if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
+  co_return co_await send(ctx, std::move(res));
 }
 
 }  // namespace
 
 Op get_object_tagging(Context& ctx) {
-  if (auto s = check_version_id(ctx); !s) co_return s;
-  auto info = co_await blocking(
-      ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
+  auto version = version_param(ctx);
+  if (!version) co_return std::unexpected(version.error());
+  auto info = co_await blocking(ctx, [&] {
+    return *version ? ctx.services.objects.head_version(ctx.bucket, ctx.key, **version)
+                    : ctx.services.objects.head_object(ctx.bucket, ctx.key);
+  });
   if (!info) co_return std::unexpected(info.error());
-  co_return co_await send_xml(ctx, 200, tagging_xml(decode_tags(info->meta_value(object::kTagsMeta))));
+  auto res = make_response(ctx, 200);
+  res.set(boost::beast::http::field::content_type, "application/xml");
+  if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
+  res.body() = tagging_xml(decode_tags(info->meta_value(object::kTagsMeta)));
+  co_return co_await send(ctx, std::move(res));
 }
 
 Op put_object_tagging(Context& ctx) {
-  if (auto s = check_version_id(ctx); !s) co_return s;
   auto body = co_await read_small_body(ctx, kMaxTaggingBody);
   if (!body) co_return std::unexpected(body.error());
   auto tags = parse_tagging_xml(*body, TagOwner::kObject);
@@ -49,7 +60,6 @@ Op put_object_tagging(Context& ctx) {
 }
 
 Op delete_object_tagging(Context& ctx) {
-  if (auto s = check_version_id(ctx); !s) co_return s;
   co_return co_await set_object_tags(ctx, std::string(), 204);
 }
 

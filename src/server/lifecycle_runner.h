@@ -6,9 +6,12 @@
 // delete conditioned on that version's modification time), so an object
 // written meanwhile is never lost to it.
 //
-// Versions other than the current one and delete markers do not exist yet
-// (no versioning): the noncurrent and delete-marker actions have nothing to
-// act on.
+// In a versioned bucket an expiration puts a delete marker in front of the
+// current version (as a DELETE does); noncurrent versions are removed for
+// good NoncurrentDays after they stopped being current (the time of the
+// version that replaced them), beyond the NewerNoncurrentVersions newest
+// ones; a delete marker left as the only version of its key goes when a
+// rule says ExpiredObjectDeleteMarker.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,8 @@ struct LifecycleOptions {
 struct LifecyclePass {
   uint64_t buckets = 0;  // buckets with a configuration
   uint64_t expired = 0;  // objects deleted
+  uint64_t noncurrent = 0;  // noncurrent versions removed
+  uint64_t markers = 0;     // expired delete markers removed
   uint64_t aborted = 0;  // uploads aborted
 };
 

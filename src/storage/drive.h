@@ -101,6 +101,26 @@ class ObjectCursor {
   virtual Status status() const = 0;
 };
 
+// Iterates every version of one bucket's objects, current and noncurrent,
+// ordered by key and within a key by sort token (storage/versions.h: newest
+// first), over a consistent snapshot, within its deadline as ObjectCursor.
+class VersionCursor {
+ public:
+  virtual ~VersionCursor() = default;
+  // Positions at the first entry at or after (key, token); an empty token
+  // is the key's first version.
+  virtual void seek(std::string_view key, std::string_view token) = 0;
+  virtual bool valid() const = 0;
+  virtual void next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view token() const = 0;
+  // Whether this is the key's current version on this drive.
+  virtual bool current() const = 0;
+  // The version's record; inline data is left out.
+  virtual Result<ObjectRecord> record() const = 0;
+  virtual Status status() const = 0;
+};
+
 // Iterates the multipart uploads of one bucket, ordered by (key, upload id),
 // within its deadline as ObjectCursor does.
 class UploadCursor {
@@ -178,7 +198,11 @@ class Drive {
   // empty, the staged directory is first moved to the record's data directory.
   // The replaced version (record, inline data and data files) is removed, or
   // with Replaced::kKeep set aside until finish_replace/undo_replace; it
-  // survives restarts until then. Atomic: after a crash either the old or the
+  // survives restarts until then. In a versioned bucket the replaced version
+  // is kept as a noncurrent version instead: whenever it or `record` has a
+  // version id (Enabled: every new version has one; Suspended: a new null
+  // version replaces the null version, current or not, and keeps the
+  // others). A delete marker is committed as any other version. Atomic: after a crash either the old or the
   // new record is current, and unreferenced data is collected at the next
   // start.
   virtual Status commit_object(Deadline deadline, std::string_view bucket, std::string_view key,
@@ -200,11 +224,11 @@ class Drive {
   // resolve_pending finishes it).
   virtual Status finish_change(Deadline deadline, std::string_view bucket, std::string_view key,
                                const ChangeId& change) = 0;
-  // Sets the metadata (content headers, user metadata, tags) of the current
-  // version of bucket/key to `meta`, when that version is still `version`
-  // (its modification time and data uuid): the data and every other field
-  // stay. kNoSuchKey when the key holds another version or none, so an
-  // update never lands on a version that replaced the one it was made for.
+  // Sets the metadata (content headers, user metadata, tags) of version
+  // `version` (its modification time and data uuid) of bucket/key, current
+  // or noncurrent, to `meta`: the data and every other field stay.
+  // kNoSuchKey when the key holds no such version, so an update never lands
+  // on a version that replaced the one it was made for.
   virtual Status update_meta(Deadline deadline, std::string_view bucket, std::string_view key,
                              const ChangeId& version, const KeyValues& meta) = 0;
   // The change to bucket/key is taken back: the version set aside becomes
@@ -220,6 +244,20 @@ class Drive {
       Deadline deadline) = 0;
   virtual Result<std::unique_ptr<ObjectCursor>> scan_objects(Deadline deadline,
                                                              std::string_view bucket) = 0;
+
+  // ---- Versions (storage/versions.h)
+  // The record of version `version_id` ("": the null version) of
+  // bucket/key, current or not; kNoSuchKey when this drive lacks it.
+  virtual Result<ObjectRecord> read_version(Deadline deadline, std::string_view bucket,
+                                            std::string_view key, std::string_view version_id,
+                                            bool with_data) = 0;
+  // Removes version `version_id` of bucket/key and its data for good. When
+  // it is the current version, the newest noncurrent one becomes current.
+  // kNoSuchKey when this drive lacks it.
+  virtual Status delete_version(Deadline deadline, std::string_view bucket, std::string_view key,
+                                std::string_view version_id) = 0;
+  virtual Result<std::unique_ptr<VersionCursor>> scan_versions(Deadline deadline,
+                                                               std::string_view bucket) = 0;
 
   // ---- Shard files
   // Creates tmp/<staged_id>/<name> for writing. Staged data never survives a restart.

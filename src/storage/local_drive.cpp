@@ -26,6 +26,7 @@
 #include "storage/fs_util.h"
 #include "storage/space.h"
 #include "storage/usage.h"
+#include "storage/versions.h"
 
 namespace silo::storage {
 
@@ -47,8 +48,18 @@ constexpr char kReplacedSpace[] = "r/";
 // (then a number unique to the change): taking such a change back removes
 // the key. Version records never start with it (they start with a magic).
 constexpr char kAbsentMarker = '+';
+// r/ values of changes that kept the version they replaced as a noncurrent
+// version (a versioned bucket) start with this byte, then that version's
+// sort token: taking such a change back makes it current again.
+constexpr char kArchivedMarker = '=';
+// Noncurrent versions: "n/<bucket>\0<key>\0<sort token>" -> the whole record,
+// inline data included (storage/versions.h orders the tokens newest first).
+constexpr char kVersionSpace[] = "n/";
 
 bool is_absent_marker(std::string_view v) { return !v.empty() && v[0] == kAbsentMarker; }
+bool is_archived_marker(std::string_view v) { return !v.empty() && v[0] == kArchivedMarker; }
+// A mark only: finishing the change it belongs to removes nothing.
+bool is_mark(std::string_view v) { return is_absent_marker(v) || is_archived_marker(v); }
 
 std::string bucket_key(std::string_view bucket) { return std::string(kBucketSpace).append(bucket); }
 std::string object_prefix(std::string_view space, std::string_view bucket) {
@@ -59,6 +70,14 @@ std::string object_prefix(std::string_view space, std::string_view bucket) {
 }
 std::string object_key(std::string_view space, std::string_view bucket, std::string_view key) {
   return object_prefix(space, bucket).append(key);
+}
+std::string version_prefix(std::string_view bucket, std::string_view key) {
+  std::string k = object_key(kVersionSpace, bucket, key);
+  k.push_back('\0');
+  return k;
+}
+std::string version_key(std::string_view bucket, std::string_view key, std::string_view token) {
+  return version_prefix(bucket, key).append(token);
 }
 std::string upload_key(std::string_view bucket, std::string_view key, std::string_view id) {
   std::string k = object_key(kUploadSpace, bucket, key);
@@ -267,6 +286,122 @@ class LocalObjectCursor final : public ObjectCursor {
   rocksdb::Slice upper_slice_;
   const rocksdb::Snapshot* snapshot_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  CursorDeadline clock_;
+};
+
+// Merges the current records (o/) and the noncurrent versions (n/) of one
+// bucket into one (key, sort token) order, both read from one snapshot.
+class LocalVersionCursor final : public VersionCursor {
+ public:
+  LocalVersionCursor(rocksdb::DB* db, std::string_view bucket, Deadline deadline, std::string where)
+      : db_(db),
+        current_prefix_(object_prefix(kObjectSpace, bucket)),
+        version_prefix_(object_prefix(kVersionSpace, bucket)),
+        current_upper_(current_prefix_),
+        version_upper_(version_prefix_),
+        clock_(deadline, std::move(where)) {
+    current_upper_.back() = '\x01';
+    version_upper_.back() = '\x01';
+    current_slice_ = rocksdb::Slice(current_upper_);
+    version_slice_ = rocksdb::Slice(version_upper_);
+    snapshot_ = db_->GetSnapshot();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_upper_bound = &current_slice_;
+    current_.reset(db_->NewIterator(ro));
+    ro.iterate_upper_bound = &version_slice_;
+    versions_.reset(db_->NewIterator(ro));
+  }
+  ~LocalVersionCursor() override {
+    current_.reset();
+    versions_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+  void seek(std::string_view key, std::string_view token) override {
+    if (!clock_.may_seek()) return;
+    current_->Seek(current_prefix_ + std::string(key));
+    load_current();
+    while (current_->Valid() && current_key_ == key && current_token_ < token) {
+      current_->Next();
+      load_current();
+    }
+    std::string target = version_prefix_ + std::string(key);
+    target.push_back('\0');
+    target.append(token);
+    versions_->Seek(target);
+    load_version();
+    choose();
+  }
+  bool valid() const override { return !clock_.late() && on_ != nullptr; }
+  void next() override {
+    if (!clock_.may_step() || !on_) return;
+    if (on_ == current_.get()) {
+      current_->Next();
+      load_current();
+    } else {
+      versions_->Next();
+      load_version();
+    }
+    choose();
+  }
+  std::string_view key() const override {
+    return on_ == current_.get() ? std::string_view(current_key_) : version_key_;
+  }
+  std::string_view token() const override {
+    return on_ == current_.get() ? std::string_view(current_token_) : version_token_;
+  }
+  bool current() const override { return on_ == current_.get(); }
+  Result<ObjectRecord> record() const override {
+    if (on_ == current_.get()) return current_record_;
+    auto r = decode_object(slice_view(versions_->value()));
+    if (r) r->inline_data.clear();
+    return r;
+  }
+  Status status() const override {
+    if (auto s = clock_.status(*current_); !s) return s;
+    return clock_.status(*versions_);
+  }
+
+ private:
+  void load_current() {
+    current_key_.clear();
+    current_token_.clear();
+    if (!current_->Valid()) return;
+    current_key_ = slice_view(current_->key()).substr(current_prefix_.size());
+    current_record_ = decode_object(slice_view(current_->value()));
+    if (current_record_) current_token_ = version_token(*current_record_);
+  }
+  void load_version() {
+    version_key_ = {};
+    version_token_ = {};
+    if (!versions_->Valid()) return;
+    std::string_view rest = slice_view(versions_->key()).substr(version_prefix_.size());
+    if (rest.size() < kVersionTokenSize + 1) return;
+    version_key_ = rest.substr(0, rest.size() - kVersionTokenSize - 1);
+    version_token_ = rest.substr(rest.size() - kVersionTokenSize);
+  }
+  void choose() {
+    bool c = current_->Valid(), v = versions_->Valid();
+    if (!c && !v) {
+      on_ = nullptr;
+    } else if (c != v) {
+      on_ = c ? current_.get() : versions_.get();
+    } else {
+      bool current_first = current_key_ != version_key_ ? current_key_ < version_key_
+                                                         : current_token_ <= version_token_;
+      on_ = current_first ? current_.get() : versions_.get();
+    }
+  }
+
+  rocksdb::DB* db_;
+  std::string current_prefix_, version_prefix_, current_upper_, version_upper_;
+  rocksdb::Slice current_slice_, version_slice_;
+  const rocksdb::Snapshot* snapshot_;
+  std::unique_ptr<rocksdb::Iterator> current_, versions_;
+  rocksdb::Iterator* on_ = nullptr;
+  std::string current_key_, current_token_;
+  Result<ObjectRecord> current_record_;
+  std::string_view version_key_, version_token_;  // into versions_'s key
   CursorDeadline clock_;
 };
 
@@ -542,7 +677,7 @@ Result<std::vector<BucketRecord>> LocalDrive::list_buckets(Deadline deadline) {
 Status LocalDrive::delete_bucket(Deadline deadline, std::string_view bucket) {
   if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (const char* space : {kObjectSpace, kUploadSpace}) {
+  for (const char* space : {kObjectSpace, kVersionSpace, kUploadSpace}) {
     std::string prefix = object_prefix(space, bucket);
     it->Seek(prefix);
     if (it->Valid() && it->key().starts_with(prefix)) return fail(ErrorCode::kBucketNotEmpty);
@@ -654,9 +789,10 @@ Status LocalDrive::move_staged_into(std::string_view staged_id, std::string_view
 }
 
 Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view bucket,
-                                   std::string_view key, std::string_view new_data_uuid,
-                                   Replaced replaced, std::vector<std::string>& garbage,
-                                   bool is_delete) {
+                                   std::string_view key, const ObjectRecord* incoming,
+                                   Replaced replaced, std::vector<std::string>& garbage) {
+  bool is_delete = incoming == nullptr;
+  std::string_view new_data_uuid = incoming ? std::string_view(incoming->data_uuid) : "";
   std::string okey = object_key(kObjectSpace, bucket, key);
   std::string rkey = object_key(kReplacedSpace, bucket, key);
   // An older version still set aside (a change a crash left undecided) is
@@ -687,6 +823,26 @@ Status LocalDrive::replace_current(rocksdb::WriteBatch& batch, std::string_view 
   if (!st.ok()) return std::unexpected(io_error(st));
   auto prev = decode_object(old);
   if (!prev) return {};  // a corrupt record is not worth keeping
+  if (incoming && (!incoming->version_id.empty() || !prev->version_id.empty())) {
+    // A versioned bucket: the replaced version stays, as a noncurrent one
+    // (still counted in the usage); a new null version replaces the old
+    // null version wherever it is.
+    if (prev->inlined) {
+      st = db_->Get(rocksdb::ReadOptions(), object_key(kInlineSpace, bucket, key),
+                    &prev->inline_data);
+      if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+    }
+    if (incoming->version_id.empty()) {
+      if (auto s = drop_null_version(batch, bucket, key, garbage); !s) return s;
+    }
+    std::string token = version_token(*prev);
+    batch.Put(version_key(bucket, key, token), encode(*prev));
+    if (replaced == Replaced::kKeep) {
+      supersede_older({});
+      batch.Put(rkey, kArchivedMarker + token);
+    }
+    return {};
+  }
   add_usage(batch, bucket, {-1, -prev->size});
   if (replaced == Replaced::kKeep) {
     supersede_older(prev->data_uuid);
@@ -733,7 +889,7 @@ Status LocalDrive::commit_object(Deadline deadline, std::string_view bucket, std
   auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  if (auto s = replace_current(batch, bucket, key, record.data_uuid, replaced, garbage); !s) {
+  if (auto s = replace_current(batch, bucket, key, &record, replaced, garbage); !s) {
     return s;
   }
   ObjectRecord meta_only = record;
@@ -766,7 +922,7 @@ Status LocalDrive::delete_object(Deadline deadline, std::string_view bucket, std
   auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  if (auto s = replace_current(batch, bucket, key, {}, replaced, garbage, /*is_delete=*/true); !s) {
+  if (auto s = replace_current(batch, bucket, key, nullptr, replaced, garbage); !s) {
     return s;
   }
   batch.Delete(okey);
@@ -785,7 +941,7 @@ Status LocalDrive::finish_replace(Deadline deadline, std::string_view bucket,
   auto st = db_->Get(rocksdb::ReadOptions(), rkey, &kept);
   if (st.IsNotFound()) return {};
   if (!st.ok()) return std::unexpected(io_error(st));
-  if (is_absent_marker(kept)) {
+  if (is_mark(kept)) {
     // Nothing to remove, only the mark: dropped in the background, since a
     // write here would queue behind other commits' fsyncs on this thread
     // (a third off small PUTs on 4 drives). A crash first leaves the mark,
@@ -848,8 +1004,22 @@ Status LocalDrive::update_meta(Deadline deadline, std::string_view bucket, std::
   if (!st.ok()) return std::unexpected(io_error(st));
   auto record = decode_object(cur);
   if (!record) return std::unexpected(record.error());
-  if (version.deleted || record->mod_time_ns != version.mod_time_ns ||
-      record->data_uuid != version.data_uuid) {
+  if (version.deleted) return fail(ErrorCode::kNoSuchKey, "the version was replaced");
+  if (record->mod_time_ns != version.mod_time_ns || record->data_uuid != version.data_uuid) {
+    // A noncurrent version (its whole record, inline data included, is the value).
+    std::string prefix = version_prefix(bucket, key);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto old = decode_object(slice_view(it->value()));
+      if (!old || old->mod_time_ns != version.mod_time_ns || old->data_uuid != version.data_uuid) {
+        continue;
+      }
+      old->meta = meta;
+      st = db_->Put(synced(), it->key(), encode(*old));
+      if (!st.ok()) return std::unexpected(io_error(st));
+      return {};
+    }
+    if (!it->status().ok()) return std::unexpected(io_error(it->status()));
     return fail(ErrorCode::kNoSuchKey, "the version was replaced");
   }
   record->meta = meta;
@@ -886,19 +1056,33 @@ Status LocalDrive::undo_replace(Deadline deadline, std::string_view bucket, std:
     batch.Delete(okey);
     batch.Delete(ikey);
     batch.Delete(rkey);
+  } else if (st.ok() && is_archived_marker(kept)) {
+    // The replaced version was kept as a noncurrent one: it is current again
+    // (unless it was deleted since; then the key goes back to its next one).
+    if (!matches_committed) return {};
+    std::string vkey = version_key(bucket, key, std::string_view(kept).substr(1));
+    std::string value;
+    st = db_->Get(rocksdb::ReadOptions(), vkey, &value);
+    if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+    batch.Delete(rkey);
+    if (st.ok()) {
+      auto prev = decode_object(value);
+      if (!prev) return fail(ErrorCode::kInternalError, "corrupt noncurrent record");
+      restored_uuid = prev->data_uuid;
+      put_current(batch, bucket, key, std::move(*prev));
+      batch.Delete(vkey);
+    } else {
+      batch.Delete(okey);
+      batch.Delete(ikey);
+      if (auto s = promote_newest(batch, bucket, key, {}); !s) return s;
+    }
   } else if (st.ok()) {
     auto prev = decode_object(kept);
     if (!prev) return fail(ErrorCode::kInternalError, "corrupt replaced record");
     restored_uuid = prev->data_uuid;
-    if (prev->inlined) {
-      batch.Put(ikey, prev->inline_data);
-      prev->inline_data.clear();
-    } else {
-      batch.Delete(ikey);
-    }
-    batch.Put(okey, encode(*prev));
-    batch.Delete(rkey);
     add_usage(batch, bucket, {1, prev->size});
+    put_current(batch, bucket, key, std::move(*prev));
+    batch.Delete(rkey);
   } else if (committed && matches_committed) {
     // The key was new (a change made before new keys left a mark): taking
     // it back removes it.
@@ -977,6 +1161,149 @@ Result<std::unique_ptr<ObjectCursor>> LocalDrive::scan_objects(Deadline deadline
   if (deadline.expired()) return too_late(root_, "scan_objects");
   return std::make_unique<LocalObjectCursor>(db_.get(), object_prefix(kObjectSpace, bucket),
                                              deadline, root_);
+}
+
+// ---- Versions
+
+void LocalDrive::put_current(rocksdb::WriteBatch& batch, std::string_view bucket,
+                             std::string_view key, ObjectRecord record) {
+  std::string ikey = object_key(kInlineSpace, bucket, key);
+  if (record.inlined) {
+    batch.Put(ikey, record.inline_data);
+    record.inline_data.clear();
+  } else {
+    batch.Delete(ikey);
+  }
+  batch.Put(object_key(kObjectSpace, bucket, key), encode(record));
+}
+
+Status LocalDrive::promote_newest(rocksdb::WriteBatch& batch, std::string_view bucket,
+                                  std::string_view key, std::string_view skip_token) {
+  std::string prefix = version_prefix(bucket, key);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (slice_view(it->key()).substr(prefix.size()) == skip_token) continue;
+    auto rec = decode_object(slice_view(it->value()));
+    if (!rec) return std::unexpected(rec.error());
+    batch.Delete(it->key());
+    put_current(batch, bucket, key, std::move(*rec));
+    return {};
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status()));
+  return {};
+}
+
+Result<std::optional<std::string>> LocalDrive::find_version(std::string_view bucket,
+                                                            std::string_view key,
+                                                            std::string_view version_id) {
+  if (!version_id.empty()) {
+    std::string token = token_of_id(version_id);
+    if (token.empty()) return std::optional<std::string>();
+    std::string vkey = version_key(bucket, key, token);
+    std::string v;
+    auto st = db_->Get(rocksdb::ReadOptions(), vkey, &v);
+    if (st.IsNotFound()) return std::optional<std::string>();
+    if (!st.ok()) return std::unexpected(io_error(st));
+    return std::optional<std::string>(std::move(vkey));
+  }
+  // The null version's token holds its time: look through the key's versions.
+  std::string prefix = version_prefix(bucket, key);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (is_null_token(slice_view(it->key()).substr(prefix.size()))) {
+      return std::optional<std::string>(it->key().ToString());
+    }
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status()));
+  return std::optional<std::string>();
+}
+
+Status LocalDrive::drop_null_version(rocksdb::WriteBatch& batch, std::string_view bucket,
+                                     std::string_view key, std::vector<std::string>& garbage) {
+  auto found = find_version(bucket, key, "");
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return {};
+  std::string v;
+  auto st = db_->Get(rocksdb::ReadOptions(), **found, &v);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  if (auto rec = decode_object(v)) {
+    add_usage(batch, bucket, {-1, -rec->size});
+    if (!rec->data_uuid.empty()) {
+      garbage.push_back(std::string(kGarbageSpace) + rec->data_uuid);
+      batch.Put(garbage.back(), "");
+    }
+  }
+  batch.Delete(**found);
+  return {};
+}
+
+Result<ObjectRecord> LocalDrive::read_version(Deadline deadline, std::string_view bucket,
+                                              std::string_view key, std::string_view version_id,
+                                              bool with_data) {
+  if (deadline.expired()) return too_late(root_, "read_version");
+  auto current = read_object(deadline, bucket, key, with_data);
+  if (current && current->version_id == version_id) return current;
+  if (!current && current.error().code != ErrorCode::kNoSuchKey) return current;
+  auto found = find_version(bucket, key, version_id);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return fail(ErrorCode::kNoSuchKey);
+  std::string v;
+  auto st = db_->Get(rocksdb::ReadOptions(), **found, &v);
+  if (st.IsNotFound()) return fail(ErrorCode::kNoSuchKey);
+  if (!st.ok()) return std::unexpected(io_error(st));
+  auto rec = decode_object(v);
+  if (rec && !with_data) rec->inline_data.clear();
+  return rec;
+}
+
+Status LocalDrive::delete_version(Deadline deadline, std::string_view bucket, std::string_view key,
+                                  std::string_view version_id) {
+  if (deadline.expired()) return too_late(root_, "delete_version");
+  if (auto b = stat_bucket(deadline, bucket); !b) return std::unexpected(b.error());
+  auto replacing = lock_replaced(object_key(kReplacedSpace, bucket, key));
+  std::string okey = object_key(kObjectSpace, bucket, key);
+  std::string cur;
+  auto st = db_->Get(rocksdb::ReadOptions(), okey, &cur);
+  if (!st.ok() && !st.IsNotFound()) return std::unexpected(io_error(st));
+  std::optional<ObjectRecord> current;
+  if (st.ok()) {
+    if (auto c = decode_object(cur)) current = std::move(*c);
+  }
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> garbage;
+  std::optional<ObjectRecord> gone;
+  if (current && current->version_id == version_id) {
+    batch.Delete(okey);
+    batch.Delete(object_key(kInlineSpace, bucket, key));
+    if (auto s = promote_newest(batch, bucket, key, {}); !s) return s;
+    gone = std::move(*current);
+  } else {
+    auto found = find_version(bucket, key, version_id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return fail(ErrorCode::kNoSuchKey);
+    std::string v;
+    st = db_->Get(rocksdb::ReadOptions(), **found, &v);
+    if (!st.ok()) return std::unexpected(io_error(st));
+    if (auto r = decode_object(v)) gone = std::move(*r);
+    batch.Delete(**found);
+  }
+  if (gone) {
+    add_usage(batch, bucket, {-1, -gone->size});
+    if (!gone->data_uuid.empty()) {
+      garbage.push_back(std::string(kGarbageSpace) + gone->data_uuid);
+      batch.Put(garbage.back(), "");
+    }
+  }
+  if (auto s = write(batch, true); !s) return s;
+  collect_garbage(garbage);
+  space_->freed();
+  return {};
+}
+
+Result<std::unique_ptr<VersionCursor>> LocalDrive::scan_versions(Deadline deadline,
+                                                                 std::string_view bucket) {
+  if (deadline.expired()) return too_late(root_, "scan_versions");
+  return std::make_unique<LocalVersionCursor>(db_.get(), bucket, deadline, root_);
 }
 
 // ---- Shard files
@@ -1156,8 +1483,7 @@ Status LocalDrive::complete_upload(Deadline deadline, const UploadRecord& upload
   auto replacing = lock_replaced(object_key(kReplacedSpace, upload.bucket, upload.key));
   rocksdb::WriteBatch batch;
   std::vector<std::string> garbage;
-  if (auto s = replace_current(batch, upload.bucket, upload.key, record.data_uuid, replaced,
-                               garbage);
+  if (auto s = replace_current(batch, upload.bucket, upload.key, &record, replaced, garbage);
       !s) {
     return s;
   }

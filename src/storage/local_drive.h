@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -80,6 +81,13 @@ class LocalDrive final : public Drive {
       Deadline deadline) override;
   Result<std::unique_ptr<ObjectCursor>> scan_objects(Deadline deadline,
                                                      std::string_view bucket) override;
+  Result<ObjectRecord> read_version(Deadline deadline, std::string_view bucket,
+                                    std::string_view key, std::string_view version_id,
+                                    bool with_data) override;
+  Status delete_version(Deadline deadline, std::string_view bucket, std::string_view key,
+                        std::string_view version_id) override;
+  Result<std::unique_ptr<VersionCursor>> scan_versions(Deadline deadline,
+                                                       std::string_view bucket) override;
 
   Result<std::unique_ptr<ShardWriter>> create_staged(Deadline deadline, std::string_view staged_id,
                                                      std::string_view name) override;
@@ -134,9 +142,25 @@ class LocalDrive final : public Drive {
   // Adds to `batch` what becomes of the current version of bucket/key when a
   // change replaces it: set aside (kKeep) or marked as garbage. A commit
   // with kKeep to a key that does not exist sets aside kAbsentMarker.
+  // `incoming` is the new version (nullptr: a delete). In a versioned
+  // bucket the replaced version becomes noncurrent instead (Drive::commit_object),
+  // and kKeep sets aside kArchivedMarker.
   Status replace_current(rocksdb::WriteBatch& batch, std::string_view bucket, std::string_view key,
-                         std::string_view new_data_uuid, Replaced replaced,
-                         std::vector<std::string>& garbage, bool is_delete = false);
+                         const ObjectRecord* incoming, Replaced replaced,
+                         std::vector<std::string>& garbage);
+  // Adds to `batch` the writes that make `record` the current version.
+  void put_current(rocksdb::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                   ObjectRecord record);
+  // Makes the newest noncurrent version of bucket/key (other than the one of
+  // `skip_token`) current, if there is one.
+  Status promote_newest(rocksdb::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                        std::string_view skip_token);
+  // The n/ key of noncurrent version `version_id` ("": null) of bucket/key.
+  Result<std::optional<std::string>> find_version(std::string_view bucket, std::string_view key,
+                                                  std::string_view version_id);
+  // Removes the noncurrent null version of bucket/key, if any.
+  Status drop_null_version(rocksdb::WriteBatch& batch, std::string_view bucket,
+                           std::string_view key, std::vector<std::string>& garbage);
 
   // The lock that orders the changes of one key's r/ record: a commit,
   // delete or completion holds it from reading r/ to writing its batch, so

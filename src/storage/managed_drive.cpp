@@ -28,6 +28,24 @@ class KeepAliveObjectCursor final : public ObjectCursor {
   std::unique_ptr<ObjectCursor> c_;
 };
 
+class KeepAliveVersionCursor final : public VersionCursor {
+ public:
+  KeepAliveVersionCursor(std::shared_ptr<Drive> d, std::unique_ptr<VersionCursor> c)
+      : drive_(std::move(d)), c_(std::move(c)) {}
+  void seek(std::string_view key, std::string_view token) override { c_->seek(key, token); }
+  bool valid() const override { return c_->valid(); }
+  void next() override { c_->next(); }
+  std::string_view key() const override { return c_->key(); }
+  std::string_view token() const override { return c_->token(); }
+  bool current() const override { return c_->current(); }
+  Result<ObjectRecord> record() const override { return c_->record(); }
+  Status status() const override { return c_->status(); }
+
+ private:
+  std::shared_ptr<Drive> drive_;
+  std::unique_ptr<VersionCursor> c_;
+};
+
 class KeepAliveUploadCursor final : public UploadCursor {
  public:
   KeepAliveUploadCursor(std::shared_ptr<Drive> d, std::unique_ptr<UploadCursor> c)
@@ -272,6 +290,24 @@ Result<std::unique_ptr<ObjectCursor>> ManagedDrive::scan_objects(Deadline dl, st
   auto c = timed(dl, [&] { return d->scan_objects(dl, b); });
   if (!c) return c;
   return std::make_unique<KeepAliveObjectCursor>(d, std::move(*c));
+}
+Result<ObjectRecord> ManagedDrive::read_version(Deadline dl, std::string_view b,
+                                                std::string_view k, std::string_view v,
+                                                bool with_data) {
+  return call(dl, [&](Drive& d) { return d.read_version(dl, b, k, v, with_data); });
+}
+Status ManagedDrive::delete_version(Deadline dl, std::string_view b, std::string_view k,
+                                    std::string_view v) {
+  return call(dl, [&](Drive& d) { return d.delete_version(dl, b, k, v); });
+}
+Result<std::unique_ptr<VersionCursor>> ManagedDrive::scan_versions(Deadline dl,
+                                                                   std::string_view b) {
+  auto d = get();
+  if (!d) return offline_error();
+  if (dl.expired()) return late_start(root_);
+  auto c = timed(dl, [&] { return d->scan_versions(dl, b); });
+  if (!c) return c;
+  return std::make_unique<KeepAliveVersionCursor>(d, std::move(*c));
 }
 Result<std::unique_ptr<ShardWriter>> ManagedDrive::create_staged(Deadline dl, std::string_view id,
                                                                  std::string_view name) {

@@ -97,6 +97,13 @@ class ManagedDrive final : public Drive {
       Deadline deadline) override;
   Result<std::unique_ptr<ObjectCursor>> scan_objects(Deadline deadline,
                                                      std::string_view bucket) override;
+  Result<ObjectRecord> read_version(Deadline deadline, std::string_view bucket,
+                                    std::string_view key, std::string_view version_id,
+                                    bool with_data) override;
+  Status delete_version(Deadline deadline, std::string_view bucket, std::string_view key,
+                        std::string_view version_id) override;
+  Result<std::unique_ptr<VersionCursor>> scan_versions(Deadline deadline,
+                                                       std::string_view bucket) override;
   Result<std::unique_ptr<ShardWriter>> create_staged(Deadline deadline, std::string_view staged_id,
                                                      std::string_view name) override;
   void remove_staged(Deadline deadline, std::string_view staged_id) override;

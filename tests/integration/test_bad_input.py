@@ -790,3 +790,28 @@ def test_stored_header_values_with_control_characters_are_refused(server, s3, bu
     assert_s3_error(resp.status, resp.headers, resp.body, 400, ("InvalidArgument", "InvalidRequest"))
     with pytest.raises(s3.exceptions.ClientError):
         s3.head_object(Bucket=bucket, Key="meta")
+
+
+def test_an_early_refusal_reaches_a_client_still_sending_its_body(server, bucket):
+    """A PUT refused before its body is read (a bad signature) is answered at
+    once; the client goes on sending its body, then reads the answer. The
+    server drains what it still sends before closing, so the answer is not
+    destroyed by a reset (the kernel's reply to unread bytes at close)."""
+    body = os.urandom(4 * MIB)  # within what the server drains
+    host, port = "127.0.0.1", int(server.endpoint.rsplit(":", 1)[1])
+    for attempt in range(5):
+        with socket.create_connection((host, port), timeout=30) as s:
+            s.sendall((f"PUT /{bucket}/refused HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                       "Authorization: AWS4-HMAC-SHA256 Credential=nobody/20260101/us-east-1/s3/"
+                       "aws4_request, SignedHeaders=host, Signature=00\r\n"
+                       "x-amz-content-sha256: UNSIGNED-PAYLOAD\r\nx-amz-date: 20260101T000000Z\r\n"
+                       f"Content-Length: {len(body)}\r\n\r\n").encode())
+            time.sleep(0.2)  # the answer is sent and the server closes meanwhile
+            s.sendall(body)  # a reset here is what browsers and SDKs report as a failure
+            answer = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 403"), (attempt, answer[:200])

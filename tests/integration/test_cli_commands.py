@@ -256,14 +256,12 @@ def test_pipe_uploads_stdin(backend):
 
 def test_rm_and_ls_versions(backend):
     bucket = backend.new_bucket()
-    if backend.name == "moto":
-        backend.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    backend.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     for body in (b"1", b"22"):
         backend.s3.put_object(Bucket=bucket, Key="k", Body=body)
     _, recs = backend.json_lines("ls", "--versions", f"t/{bucket}")
     versions = [r for r in recs if r["type"] == "file"]
-    # Silo has no versioning yet: one "null" version.
-    assert len(versions) == (2 if backend.name == "moto" else 1)
+    assert len(versions) == 2
     assert sum(r["isLatest"] for r in versions) == 1
     backend.silo("rm", "--versions", f"t/{bucket}/k")
     left = backend.s3.list_object_versions(Bucket=bucket)

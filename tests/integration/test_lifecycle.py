@@ -95,3 +95,57 @@ def test_rules_expire_objects_and_abort_uploads(make_server):
     s3.put_object(Bucket="life", Key="logs/new.log", Body=b"new")
     assert "logs/new.log" in keys(s3, "life")
     assert "lifecycle:" in srv.read_log()
+
+
+def versions_of(s3, bucket):
+    """(key, kind, is_latest) of every version, newest first per key."""
+    r = s3.list_object_versions(Bucket=bucket)
+    out = [(v["Key"], "version", v["IsLatest"], v["LastModified"]) for v in r.get("Versions", [])]
+    out += [(m["Key"], "marker", m["IsLatest"], m["LastModified"])
+            for m in r.get("DeleteMarkers", [])]
+    return sorted((k, kind, latest) for k, kind, latest, _ in out)
+
+
+def test_versioned_bucket_rules_expire_noncurrent_versions_and_lone_markers(make_server):
+    srv = make_server(env={"SILO_LIFECYCLE_INTERVAL": "1", "SILO_LIFECYCLE_DAY": "1"})
+    s3 = srv.client()
+    s3.create_bucket(Bucket="vlife")
+    s3.put_bucket_versioning(Bucket="vlife", VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"1", b"2", b"3"):
+        s3.put_object(Bucket="vlife", Key="doc", Body=body)
+    s3.put_object(Bucket="vlife", Key="gone", Body=b"x")
+    s3.delete_object(Bucket="vlife", Key="gone")
+    s3.delete_object(Bucket="vlife", Key="gone", VersionId=[
+        v["VersionId"] for v in s3.list_object_versions(Bucket="vlife", Prefix="gone")["Versions"]][0])
+    assert ("gone", "marker", True) in versions_of(s3, "vlife")
+    s3.put_bucket_lifecycle_configuration(Bucket="vlife", LifecycleConfiguration={"Rules": [
+        {"ID": "old-versions", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 2, "NewerNoncurrentVersions": 1}},
+        {"ID": "markers", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "Expiration": {"ExpiredObjectDeleteMarker": True}},
+    ]})
+    want = [("doc", "version", False), ("doc", "version", True)]
+    deadline = time.time() + 20
+    while time.time() < deadline and versions_of(s3, "vlife") != want:
+        time.sleep(0.5)
+    # The newest noncurrent version is kept (NewerNoncurrentVersions 1), the
+    # oldest goes, and the marker left alone on "gone" with it.
+    assert versions_of(s3, "vlife") == want
+    assert s3.get_object(Bucket="vlife", Key="doc")["Body"].read() == b"3"
+
+
+def test_expiring_a_versioned_object_leaves_a_delete_marker(make_server):
+    srv = make_server(env={"SILO_LIFECYCLE_INTERVAL": "1", "SILO_LIFECYCLE_DAY": "1"})
+    s3 = srv.client()
+    s3.create_bucket(Bucket="vexp")
+    s3.put_bucket_versioning(Bucket="vexp", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="vexp", Key="tmp/a", Body=b"a")
+    s3.put_bucket_lifecycle_configuration(Bucket="vexp", LifecycleConfiguration={"Rules": [
+        {"ID": "tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+         "Expiration": {"Days": 1}}]})
+    deadline = time.time() + 20
+    while time.time() < deadline and keys(s3, "vexp"):
+        time.sleep(0.5)
+    assert keys(s3, "vexp") == []
+    # The data is still there, behind the marker the expiration made.
+    assert versions_of(s3, "vexp") == [("tmp/a", "marker", True), ("tmp/a", "version", False)]

@@ -198,6 +198,23 @@ class HookedDrive final : public storage::Drive {
     stall_->pause();
     return inner_->scan_objects(d, b);
   }
+  Result<storage::ObjectRecord> read_version(Deadline d, std::string_view b, std::string_view k,
+                                             std::string_view v, bool with_data) override {
+    if (offline) return fail(ErrorCode::kDriveOffline);
+    stall_->pause();
+    return inner_->read_version(d, b, k, v, with_data);
+  }
+  Status delete_version(Deadline d, std::string_view b, std::string_view k,
+                        std::string_view v) override {
+    if (offline) return fail(ErrorCode::kDriveOffline);
+    stall_->pause();
+    return inner_->delete_version(d, b, k, v);
+  }
+  Result<std::unique_ptr<storage::VersionCursor>> scan_versions(Deadline d,
+                                                                std::string_view b) override {
+    stall_->pause();
+    return inner_->scan_versions(d, b);
+  }
   Result<std::unique_ptr<storage::ShardWriter>> create_staged(Deadline d, std::string_view id,
                                                               std::string_view name) override {
     if (full) return fail(ErrorCode::kStorageFull, "drive " + endpoint() + " is full");

@@ -15,6 +15,7 @@
 #include "cluster/internode_client.h"
 #include "hooked_drive.h"
 #include "storage/local_drive.h"
+#include "storage/versions.h"
 #include "loopback_server.h"
 #include "temp_dir.h"
 
@@ -384,6 +385,37 @@ TEST_F(RemoteDriveTest, ObjectCursorWalksEveryPageInOrder) {
   keys.clear();
   for (c.seek("k45"); c.valid(); c.next()) keys.emplace_back(c.key());
   EXPECT_EQ(keys, (std::vector<std::string>{"k5", "k6", "k7", "k8", "k9"}));
+}
+
+TEST_F(RemoteDriveTest, VersionsAreReadDeletedAndScannedAcrossPages) {
+  make_bucket("b");
+  std::vector<ObjectRecord> made;
+  for (int i = 0; i < 4; ++i) {
+    auto rec = inline_record(std::string(1, static_cast<char>('a' + i)));
+    rec.version_id = storage::new_version_id(rec.mod_time_ns);
+    ASSERT_TRUE(remote_.commit_object(soon(), "b", "k", rec, "").has_value());
+    made.push_back(rec);
+  }
+  auto old = remote_.read_version(soon(), "b", "k", made[0].version_id, true);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->inline_data, "a");
+  auto cursor = remote_.scan_versions(soon(), "b");
+  ASSERT_TRUE(cursor.has_value());
+  auto& c = **cursor;
+  std::vector<std::string> ids;
+  std::vector<bool> current;
+  for (c.seek("", ""); c.valid(); c.next()) {  // pages of 3: crosses a page
+    ids.emplace_back(c.record()->version_id);
+    current.push_back(c.current());
+  }
+  EXPECT_TRUE(c.status().has_value());
+  EXPECT_EQ(ids, (std::vector<std::string>{made[3].version_id, made[2].version_id,
+                                           made[1].version_id, made[0].version_id}));
+  EXPECT_EQ(current, (std::vector<bool>{true, false, false, false}));
+  ASSERT_TRUE(remote_.delete_version(soon(), "b", "k", made[3].version_id).has_value());
+  EXPECT_EQ(remote_.read_object(soon(), "b", "k", true)->inline_data, "c");
+  EXPECT_EQ(remote_.delete_version(soon(), "b", "k", made[3].version_id).error().code,
+            ErrorCode::kNoSuchKey);
 }
 
 TEST_F(RemoteDriveTest, UploadCursorWalksEveryPageInOrder) {
