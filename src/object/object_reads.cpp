@@ -117,6 +117,20 @@ Error marker_error(const ObjectRecord& marker, bool by_id) {
   return e;
 }
 
+// The version named by id that read quorum agrees on among `records`: its
+// index, NoSuchVersion when no drive has it, MethodNotAllowed when it is a
+// delete marker.
+Result<size_t> pick_named_version(const std::vector<Result<ObjectRecord>>& records) {
+  auto q = pick_quorum(records);
+  if (!q) {
+    Error e = missing_error(records);
+    if (e.code == ErrorCode::kNoSuchKey) e = Error(ErrorCode::kNoSuchVersion);
+    return std::unexpected(e);
+  }
+  if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], true));
+  return *q;
+}
+
 }  // namespace
 
 std::vector<Result<ObjectRecord>> ObjectReads::read_version_all(std::string_view bucket,
@@ -136,13 +150,8 @@ std::vector<Result<ObjectRecord>> ObjectReads::read_version_all(std::string_view
 Result<ObjectInfo> ObjectReads::head_version(std::string_view bucket, std::string_view key,
                                              std::string_view version_id) {
   auto records = read_version_all(bucket, key, version_id, false);
-  auto q = pick_quorum(records);
-  if (!q) {
-    Error e = missing_error(records);
-    if (e.code == ErrorCode::kNoSuchKey) e = Error(ErrorCode::kNoSuchVersion);
-    return std::unexpected(e);
-  }
-  if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], true));
+  auto q = pick_named_version(records);
+  if (!q) return std::unexpected(q.error());
   return to_object_info(bucket, key, *records[*q]);
 }
 
@@ -152,13 +161,8 @@ Result<std::unique_ptr<ObjectReader>> ObjectReads::open_version(std::string_view
   // A noncurrent version's data stays until that version is deleted by its
   // id: a lease is still taken, so such a delete waits for this read.
   auto records = read_version_all(bucket, key, version_id, true);
-  auto q = pick_quorum(records);
-  if (!q) {
-    Error e = missing_error(records);
-    if (e.code == ErrorCode::kNoSuchKey) e = Error(ErrorCode::kNoSuchVersion);
-    return std::unexpected(e);
-  }
-  if (records[*q]->delete_marker) return std::unexpected(marker_error(*records[*q], true));
+  auto q = pick_named_version(records);
+  if (!q) return std::unexpected(q.error());
   auto reader = reader_for(bucket, key, records, *q, /*must_lease=*/true);
   if (!reader && reader.error().code == ErrorCode::kNoSuchKey) return fail(ErrorCode::kNoSuchVersion);
   return reader;

@@ -24,6 +24,17 @@ constexpr size_t kMaxLockBody = 16 << 10;
 
 bool valid_mode(std::string_view mode) { return mode == "GOVERNANCE" || mode == "COMPLIANCE"; }
 
+// The request's XML document, whose root must be `root`.
+boost::asio::awaitable<Result<pugi::xml_document>> read_document(Context& ctx,
+                                                                 std::string_view root) {
+  auto body = co_await read_small_body(ctx, kMaxLockBody);
+  if (!body) co_return std::unexpected(body.error());
+  auto xml = parse_xml(*body);
+  if (!xml) co_return std::unexpected(xml.error());
+  if (local_name(xml->document_element()) != root) co_return fail(ErrorCode::kMalformedXML);
+  co_return std::move(*xml);
+}
+
 }  // namespace
 
 Status lock_headers_into(const Context& ctx, storage::KeyValues& meta) {
@@ -81,12 +92,9 @@ Op get_object_lock_config(Context& ctx) {
 }
 
 Op put_object_lock_config(Context& ctx) {
-  auto body = co_await read_small_body(ctx, kMaxLockBody);
-  if (!body) co_return std::unexpected(body.error());
-  auto xml = parse_xml(*body);
+  auto xml = co_await read_document(ctx, "ObjectLockConfiguration");
   if (!xml) co_return std::unexpected(xml.error());
   auto root = xml->document_element();
-  if (local_name(root) != "ObjectLockConfiguration") co_return fail(ErrorCode::kMalformedXML);
   if (trim(xml_child(root, "ObjectLockEnabled").child_value()) != "Enabled") {
     co_return fail(ErrorCode::kMalformedXML);
   }
@@ -170,12 +178,9 @@ Op get_object_retention(Context& ctx) {
 
 Op put_object_retention(Context& ctx) {
   if (auto s = co_await require_lock_enabled(ctx); !s) co_return s;
-  auto body = co_await read_small_body(ctx, kMaxLockBody);
-  if (!body) co_return std::unexpected(body.error());
-  auto xml = parse_xml(*body);
+  auto xml = co_await read_document(ctx, "Retention");
   if (!xml) co_return std::unexpected(xml.error());
   auto root = xml->document_element();
-  if (local_name(root) != "Retention") co_return fail(ErrorCode::kMalformedXML);
   std::string mode(trim(xml_child(root, "Mode").child_value()));
   std::string_view date = trim(xml_child(root, "RetainUntilDate").child_value());
   std::optional<object::Retention> wanted;
@@ -212,15 +217,10 @@ Op get_object_legal_hold(Context& ctx) {
 
 Op put_object_legal_hold(Context& ctx) {
   if (auto s = co_await require_lock_enabled(ctx); !s) co_return s;
-  auto body = co_await read_small_body(ctx, kMaxLockBody);
-  if (!body) co_return std::unexpected(body.error());
-  auto xml = parse_xml(*body);
+  auto xml = co_await read_document(ctx, "LegalHold");
   if (!xml) co_return std::unexpected(xml.error());
-  auto root = xml->document_element();
-  std::string status(trim(xml_child(root, "Status").child_value()));
-  if (local_name(root) != "LegalHold" || (status != "ON" && status != "OFF")) {
-    co_return fail(ErrorCode::kMalformedXML);
-  }
+  std::string status(trim(xml_child(xml->document_element(), "Status").child_value()));
+  if (status != "ON" && status != "OFF") co_return fail(ErrorCode::kMalformedXML);
   co_return co_await edit_lock(ctx, [&](object::ObjectInfo& o) -> Status {
     object::set_meta(o.meta, object::kLegalHoldMeta, status);
     return {};
