@@ -98,15 +98,6 @@ Result<std::optional<ChecksumAlgorithm>> upload_algorithm(const object::UploadIn
   return algo;
 }
 
-void add_checksum_elements(pugi::xml_node node, const storage::KeyValues& checksums) {
-  for (const auto& [algo, value] : checksums) {
-    if (algo == "type") {
-      add_text(node, "ChecksumType", value);
-    } else {
-      add_text(node, ("Checksum" + algo).c_str(), value);
-    }
-  }
-}
 }  // namespace
 
 Op create_multipart(Context& ctx) {

@@ -10,6 +10,7 @@
 #include "s3/access.h"
 #include "s3/ops_util.h"
 #include "s3/tags.h"
+#include "s3/xml.h"
 #include "storage/versions.h"
 #include "s3/validate.h"
 
@@ -311,6 +312,16 @@ Result<CopySource> readable_copy_source(const Context& ctx) {
     return fail(ErrorCode::kAccessDenied);
   }
   return src;
+}
+
+void add_checksum_elements(pugi::xml_node node, const storage::KeyValues& checksums) {
+  for (const auto& [algo, value] : checksums) {
+    if (algo == "type") {
+      add_text(node, "ChecksumType", value);
+    } else {
+      add_text(node, ("Checksum" + algo).c_str(), value);
+    }
+  }
 }
 
 Result<std::optional<std::string>> version_param(const Context& ctx) {

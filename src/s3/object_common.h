@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <pugixml.hpp>
 #include <optional>
 #include <string>
 
@@ -64,6 +65,9 @@ boost::asio::awaitable<Status> stream_body(Context& ctx, BodyReader& body,
 boost::asio::awaitable<Status> stream_copy(Context& ctx, object::ObjectReader& reader,
                                            object::ObjectWriter& writer,
                                            Checksummer* checksum = nullptr);
+
+// Adds <ChecksumCRC32>...</...> elements (and <ChecksumType>) to `node`.
+void add_checksum_elements(pugi::xml_node node, const storage::KeyValues& checksums);
 
 // Adds x-amz-checksum-<algo> headers for stored full-object checksums.
 void add_checksum_headers(http::ResponseHeader& h, const storage::KeyValues& checksums);

@@ -70,6 +70,8 @@ Op list_uploads(Context& ctx);
 // ListObjectVersions (GET ?versions).
 Op list_object_versions(Context& ctx);
 Op get_bucket_versioning(Context& ctx);
+// GetObjectAttributes (s3/attributes_ops.cpp).
+Op get_object_attributes(Context& ctx);
 // POST Object: a browser form upload (s3/post_object_ops.cpp).
 Op post_object(Context& ctx);
 Op get_object_lock_config(Context& ctx);

@@ -130,7 +130,9 @@ Route object_route(Context& ctx, V method) {
       if (q.has("legal-hold")) {
         return {"s3:GetObjectLegalHold", Level::kObject, ops::get_object_legal_hold};
       }
-      if (q.has("attributes")) return {"s3:GetObjectAttributes", Level::kObject, not_implemented};
+      if (q.has("attributes")) {
+        return {"s3:GetObjectAttributes", Level::kObject, ops::get_object_attributes};
+      }
       if (q.has("torrent")) return {"s3:GetObjectTorrent", Level::kObject, not_implemented};
       return {"s3:GetObject", Level::kObject, get_object};
     case V::head:
