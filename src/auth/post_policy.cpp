@@ -17,9 +17,12 @@ namespace {
 using Json = nlohmann::json;
 
 // Fields no condition has to allow.
+// Fields no condition needs to allow: the signature's own, the file, and
+// the file's checksum (checked against the file itself).
 bool exempt(std::string_view name) {
   return name == "policy" || name == "x-amz-signature" || name == "signature" ||
-         name == "awsaccesskeyid" || name == "file" || name.starts_with("x-ignore-");
+         name == "awsaccesskeyid" || name == "file" || name.starts_with("x-ignore-") ||
+         name.starts_with("x-amz-checksum-");
 }
 
 std::unexpected<Error> denied(std::string why) {
@@ -149,8 +152,10 @@ Result<PostLimits> check_post_policy(std::string_view policy_json, const FormFie
   if (conditions == doc.end() || !conditions->is_array()) {
     return bad_policy("Policy missing conditions.");
   }
-  // The form as conditions see it: its fields and the request's bucket.
+  // The form as conditions see it: its fields and the request's bucket,
+  // which a bucket field of the form cannot stand in for.
   FormFields form = fields;
+  std::erase_if(form, [](const auto& f) { return iequals(f.first, "bucket"); });
   form.emplace_back("bucket", std::string(bucket));
   std::vector<std::string> allowed;
   PostLimits limits;

@@ -229,6 +229,23 @@ ErrorInfo info(ErrorCode code) {
               "The lock on this object was lost before the change was written. Please retry."};
     case E::kInvalidPartNumber:
       return {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"};
+    case E::kInvalidRetentionPeriod:
+      return {"InvalidRetentionPeriod", 400,
+              "Default retention period must be a positive integer value."};
+    case E::kAccessForbidden:
+      return {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed."};
+    case E::kMalformedACLError:
+      return {"MalformedACLError", 400,
+              "The XML you provided was not well-formed or did not validate against our "
+              "published schema"};
+    case E::kUnresolvableGrantByEmailAddress:
+      return {"UnresolvableGrantByEmailAddress", 400,
+              "The email address you provided does not match any account on record."};
+    case E::kAccessControlListNotSupported:
+      return {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs"};
+    case E::kInvalidBucketAclWithObjectOwnership:
+      return {"InvalidBucketAclWithObjectOwnership", 400,
+              "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"};
     case E::kBucketNameUnavailable:
       return {"InvalidBucketName", 400, "The specified bucket is not valid."};
   }

@@ -86,6 +86,12 @@ enum class ErrorCode {
   kNoSuchVersion,
   kMalformedPolicy,
   kInvalidTag,
+  kMalformedACLError,
+  kAccessForbidden,  // a refused CORS preflight
+  kInvalidRetentionPeriod,
+  kUnresolvableGrantByEmailAddress,
+  kAccessControlListNotSupported,
+  kInvalidBucketAclWithObjectOwnership,
   // A write would leave a drive with less free space than its reserve (or
   // the filesystem said ENOSPC/EDQUOT): 507, never retried by SDKs. The
   // drive stays online and readable.

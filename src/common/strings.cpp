@@ -109,6 +109,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    size_t at = s.find(sep);
+    out.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    s.remove_prefix(at + 1);
+  }
+}
+
 std::optional<uint64_t> parse_u64(std::string_view s) {
   if (s.empty()) return std::nullopt;
   uint64_t v = 0;

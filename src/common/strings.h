@@ -28,6 +28,8 @@ std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string_view trim(std::string_view s);
+// The pieces of `s` between `sep`s, empty ones included ("" gives one).
+std::vector<std::string_view> split(std::string_view s, char sep);
 bool starts_with_icase(std::string_view s, std::string_view prefix);
 
 // Parses a whole string as a non-negative decimal integer; nullopt on any junk or overflow.

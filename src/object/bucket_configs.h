@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,9 @@ class BucketConfigs {
   // Configuration `name` of `bucket`: nullopt when it is not set;
   // NoSuchBucket when the bucket does not exist.
   Result<std::optional<std::string>> get(std::string_view bucket, std::string_view name);
+  // Several of them at once (one lookup), in the order of `names`.
+  Result<std::vector<std::optional<std::string>>> get_all(
+      std::string_view bucket, std::initializer_list<std::string_view> names);
   // Sets `name` to `document` (nullopt: removes it) on every set.
   // REQUIRES: the caller serializes the changes of one bucket's settings.
   Status set(std::string_view bucket, std::string_view name,

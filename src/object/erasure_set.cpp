@@ -32,11 +32,20 @@ Status ErasureSet::delete_bucket(std::string_view bucket) {
   auto objects = listing_.list(bucket, one);
   if (!objects) return std::unexpected(objects.error());
   if (!objects->objects.empty()) return fail(ErrorCode::kBucketNotEmpty);
-  UploadListParams up;
-  up.max_uploads = 1;
-  auto uploads = uploads_.list(bucket, up);
-  if (!uploads) return std::unexpected(uploads.error());
-  if (!uploads->uploads.empty()) return fail(ErrorCode::kBucketNotEmpty);
+  // Uploads still in progress go with the bucket, as on AWS: they are not
+  // objects, and nothing the user could list would keep the bucket.
+  UploadListParams page;
+  for (;;) {
+    auto uploads = uploads_.list(bucket, page);
+    if (!uploads) return std::unexpected(uploads.error());
+    for (const auto& u : uploads->uploads) {
+      auto s = uploads_.abort(bucket, u.key, u.upload_id);
+      if (!s && s.error().code != ErrorCode::kNoSuchUpload) return s;
+    }
+    if (!uploads->truncated) break;
+    page.key_marker = uploads->next_key_marker;
+    page.upload_id_marker = uploads->next_upload_id_marker;
+  }
   return buckets_.remove(bucket);
 }
 

@@ -69,8 +69,10 @@ Result<UploadInfo> MultipartUploads::create(std::string_view bucket, std::string
   // order they were started (as S3 lists them); it carries no key material.
   std::string when(8, '\0');
   for (int i = 0; i < 8; ++i) when[i] = static_cast<char>(r.initiated_ns >> (56 - 8 * i));
-  r.upload_id = hex_encode(when) + new_uuid();
   r.data_uuid = new_uuid();
+  // The object the upload makes keeps its data under this uuid, which the id
+  // names too: a completion repeated after it succeeded can tell its object.
+  r.upload_id = hex_encode(when) + r.data_uuid;
   r.storage_class = options.storage_class;
   r.meta = std::move(options.meta);
   r.checksum_algorithm = std::move(checksum_algorithm);
@@ -152,7 +154,12 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   if (!upload_guard) return std::unexpected(upload_guard.error());
   // Read under the lock: an abort or another completion may have won.
   auto up = read_upload_quorum(bucket, key, upload_id);
-  if (!up) return std::unexpected(up.error());
+  if (!up) {
+    if (up.error().code == ErrorCode::kNoSuchUpload) {
+      if (auto done = completed_earlier(bucket, key, upload_id)) return std::move(*done);
+    }
+    return std::unexpected(up.error());
+  }
   auto stored = merge_parts(read_parts(*up, 0, 10001), read_quorum(up->erasure));
   ObjectRecord rec;
   std::string md5s;
@@ -210,6 +217,29 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   if (!stands) return fail(ErrorCode::kInsufficientWriteQuorum);
   if (done < n) set_.report_damage(bucket, key);
   return to_object_info(bucket, key, rec);
+}
+
+std::optional<ObjectInfo> MultipartUploads::completed_earlier(std::string_view bucket,
+                                                              std::string_view key,
+                                                              std::string_view upload_id) {
+  constexpr size_t kTimePrefix = 16;  // hex digits of the initiation time
+  if (upload_id.size() <= kTimePrefix) return std::nullopt;
+  std::string uuid(upload_id.substr(kTimePrefix));
+  Deadline deadline = set_.deadline();
+  auto r = set_.pool().run(set_.size(), deadline,
+                           [&set = set_, deadline, bucket = std::string(bucket),
+                            key = std::string(key)](size_t j) {
+                             return set.drive(j).read_object(deadline, bucket, key, false);
+                           });
+  const storage::ObjectRecord* made = nullptr;
+  size_t agree = 0;
+  for (const auto& rec : r) {
+    if (!rec || rec->delete_marker || rec->data_uuid != uuid) continue;
+    made = &*rec;
+    ++agree;
+  }
+  if (!made || agree < read_quorum(made->erasure)) return std::nullopt;
+  return to_object_info(bucket, key, *made);
 }
 
 Status MultipartUploads::abort(std::string_view bucket, std::string_view key,

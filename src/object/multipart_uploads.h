@@ -49,6 +49,11 @@ class MultipartUploads {
   // Cursors over the uploads of `bucket` on every online drive that answers
   // within the drive timeout; they read within one more.
   std::vector<std::unique_ptr<storage::UploadCursor>> scan_uploads(std::string_view bucket);
+  // For a completion repeated after it succeeded (AWS answers it as it
+  // answered the first): the key's current version when the upload made it,
+  // on at least its read quorum of drives.
+  std::optional<ObjectInfo> completed_earlier(std::string_view bucket, std::string_view key,
+                                              std::string_view upload_id);
   // The upload record at least its read quorum of drives agree on.
   Result<storage::UploadRecord> read_upload_quorum(std::string_view bucket, std::string_view key,
                                                    std::string_view upload_id);

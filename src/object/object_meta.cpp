@@ -25,6 +25,8 @@ void set_meta(storage::KeyValues& meta, std::string_view name, std::string_view 
   if (!value.empty()) meta.emplace_back(std::string(name), std::string(value));
 }
 
-bool internal_meta(std::string_view name) { return name == kTagsMeta || name == kMetaStampMeta; }
+bool internal_meta(std::string_view name) {
+  return name == kTagsMeta || name == kMetaStampMeta || name == kAclMeta;
+}
 
 }  // namespace silo::object

@@ -1,5 +1,5 @@
 // Entries of an object's metadata (ObjectRecord::meta) that are not HTTP
-// headers given at upload: its tags, and the stamp of its last in-place
+// headers given at upload: its tags, its ACL, and the stamp of its last in-place
 // update. They ride with the metadata, so a copy, a multipart completion
 // and a move between pools carry them like the content headers; the S3
 // layer never sends them back as headers.
@@ -21,6 +21,9 @@ namespace silo::object {
 // The tag set as the x-amz-tagging header carries it: URL-encoded
 // key=value pairs joined by '&'. Absent: no tags.
 inline constexpr std::string_view kTagsMeta = "x-amz-tagging";
+// The object's access control list in its stored form (s3/acl.h); absent:
+// the owner's FULL_CONTROL alone.
+inline constexpr std::string_view kAclMeta = "x-silo-acl";
 // Nanoseconds since the epoch of the last in-place update; absent: never.
 inline constexpr std::string_view kMetaStampMeta = "x-silo-meta-stamp";
 

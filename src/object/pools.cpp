@@ -415,10 +415,13 @@ Result<std::unique_ptr<ObjectWriter>> Pools::begin_put(std::string_view bucket,
   // Read before any byte is stored: a state that cannot be read fails the
   // write rather than risk dropping the version it replaces.
   if (!options.preserve) {
-    auto state = versioning(bucket);
-    if (!state) return std::unexpected(state.error());
-    options.versioning = *state;
-    if (auto s = apply_object_lock(bucket, options.meta); !s) return std::unexpected(s.error());
+    // Versioning and object lock, read in one lookup.
+    auto docs = configs_.get_all(bucket, {kVersioningConfig, kObjectLockConfig});
+    if (!docs) return std::unexpected(docs.error());
+    options.versioning = versioning_from((*docs)[0]);
+    if (auto s = apply_lock_config((*docs)[1], options.meta); !s) {
+      return std::unexpected(s.error());
+    }
   }
   auto size = options.size;
   std::string storage_class = options.storage_class;
@@ -514,8 +517,12 @@ Status Pools::delete_object(std::string_view bucket, std::string_view key,
 Status Pools::apply_object_lock(std::string_view bucket, KeyValues& meta) {
   auto doc = configs_.get(bucket, kObjectLockConfig);
   if (!doc) return std::unexpected(doc.error());
+  return apply_lock_config(*doc, meta);
+}
+
+Status Pools::apply_lock_config(const std::optional<std::string>& doc, KeyValues& meta) {
   std::optional<LockConfig> config;
-  if (*doc) config = decode_lock_config(**doc);
+  if (doc) config = decode_lock_config(*doc);
   if (!config) {
     if (has_lock(meta)) {
       return fail(ErrorCode::kInvalidRequest, "Bucket is missing Object Lock Configuration");

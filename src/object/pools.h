@@ -187,6 +187,8 @@ class Pools final : public ObjectLayer {
   // Gives `meta` (a new version's) the bucket's default retention; refuses
   // lock settings in a bucket without object lock (InvalidRequest).
   Status apply_object_lock(std::string_view bucket, KeyValues& meta);
+  // The same with the bucket's lock configuration document already read.
+  static Status apply_lock_config(const std::optional<std::string>& doc, KeyValues& meta);
   ErasureSet& only_set_for(std::string_view key) { return set_for(0, key); }
   // A set of pool `p` (not the first, whose first set decides whether a
   // bucket exists) answered that it lacks the bucket: it was added while

@@ -5,7 +5,11 @@
 
 #include "common/strings.h"
 #include "common/time.h"
+#include "object/object_meta.h"
+#include "s3/acl.h"
+#include "s3/object_common.h"
 #include "s3/ops_util.h"
+#include "s3/request_acl.h"
 #include "s3/xml.h"
 
 namespace silo::s3 {
@@ -96,36 +100,104 @@ Result<std::shared_ptr<const iam::Policy>> parsed_policy(std::string_view bucket
 
 boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
   if (route.open) co_return Status{};
+  // The owner the caller expects (x-amz-expected-bucket-owner, and for a
+  // copy's source x-amz-source-expected-bucket-owner) must be the bucket's:
+  // every bucket is the root user's.
+  for (auto header : {"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"}) {
+    if (ctx.has_header(header) &&
+        trim(ctx.header(header)) != iam::canonical_user_id(ctx.services.root_access_key)) {
+      co_return fail(access_denied());
+    }
+  }
   if (!ctx.auth.anonymous()) {
     // Every credential Silo holds today is the root user's.
     co_return Status{};
   }
   if (ctx.bucket.empty() || route.action.empty()) co_return fail(access_denied());
+  ctx.conditions = condition_values(ctx);
+  // The bucket policy first: its explicit Deny ends it, its Allow is enough.
   auto text = co_await read_bucket_config(ctx, "policy");
   if (!text) co_return std::unexpected(text.error());
-  if (!*text) co_return fail(access_denied());
   auto block = co_await read_bucket_config(ctx, "publicAccessBlock");
   if (!block) co_return std::unexpected(block.error());
-  if (public_access_blocked(*block, "RestrictPublicBuckets")) co_return fail(access_denied());
-  auto policy = parsed_policy(ctx.bucket, **text);
-  // A stored policy parsed when it was set; one that no longer does grants nothing.
-  if (!policy) co_return fail(access_denied());
-  ctx.conditions = condition_values(ctx);
-  std::string resource = route_resource(ctx, route);
-  iam::PolicyRequest request{true, {}, route.action, resource, &ctx.conditions};
-  if (!route.per_key && (*policy)->evaluate(request) != iam::Decision::kAllow) {
+  if (*text && !public_access_blocked(*block, "RestrictPublicBuckets")) {
+    // A stored policy parsed when it was set; one that no longer does grants nothing.
+    if (auto policy = parsed_policy(ctx.bucket, **text)) {
+      std::string resource = route_resource(ctx, route);
+      iam::PolicyRequest request{true, {}, route.action, resource, &ctx.conditions};
+      auto decision = route.per_key ? iam::Decision::kNoMatch : (*policy)->evaluate(request);
+      if (decision == iam::Decision::kDeny) co_return fail(access_denied());
+      ctx.policy = std::move(*policy);
+      if (decision == iam::Decision::kAllow) co_return Status{};
+    }
+  }
+  // Then the ACL of the bucket, or of the object, for the permission the
+  // action needs.
+  auto need = acl_need(route.action);
+  if (!need) {
+    if (route.per_key && ctx.policy) co_return Status{};
     co_return fail(access_denied());
   }
-  ctx.policy = std::move(*policy);
-  co_return Status{};
+  auto settings = co_await acl_settings(ctx);
+  if (!settings) co_return std::unexpected(settings.error());
+  if (settings->acls_disabled) {
+    if (route.per_key && ctx.policy) co_return Status{};
+    co_return fail(access_denied());
+  }
+  std::optional<std::string> stored;
+  if (need->on_object) {
+    auto info = co_await named_version(ctx);
+    if (!info) {
+      // A missing key is told only to a caller who may list the bucket.
+      bool tell = (info.error().code == ErrorCode::kNoSuchKey ||
+                   info.error().code == ErrorCode::kNoSuchVersion) &&
+                  co_await may_list_bucket(ctx);
+      co_return fail(tell ? info.error() : access_denied());
+    }
+    stored = std::string(info->meta_value(object::kAclMeta));
+  } else {
+    auto acl = co_await read_bucket_config(ctx, "acl");
+    if (!acl) co_return std::unexpected(acl.error());
+    stored = std::move(*acl);
+  }
+  std::optional<Acl> acl;
+  if (stored && !stored->empty()) acl = decode_acl(*stored);
+  if (acl && acl_grants(*acl, need->permission, "", settings->ignore_public_acls)) {
+    if (!need->on_object) ctx.bucket_acl_grants = need->permission;
+    co_return Status{};
+  }
+  if (route.per_key && ctx.policy) co_return Status{};
+  co_return fail(access_denied());
 }
 
 bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key) {
   if (!ctx.auth.anonymous()) return true;
-  if (!ctx.policy) return false;
-  std::string resource = iam::s3_arn(ctx.bucket, key);
-  iam::PolicyRequest request{true, {}, action, resource, &ctx.conditions};
-  return ctx.policy->evaluate(request) == iam::Decision::kAllow;
+  if (ctx.policy) {
+    std::string resource = iam::s3_arn(ctx.bucket, key);
+    iam::PolicyRequest request{true, {}, action, resource, &ctx.conditions};
+    auto decision = ctx.policy->evaluate(request);
+    if (decision != iam::Decision::kNoMatch) return decision == iam::Decision::kAllow;
+  }
+  // A bucket-wide grant (WRITE lets anyone delete any key).
+  auto need = acl_need(action);
+  return need && !need->on_object &&
+         (ctx.bucket_acl_grants & need->permission) == need->permission;
+}
+
+boost::asio::awaitable<bool> may_list_bucket(Context& ctx) {
+  if (!ctx.auth.anonymous()) co_return true;
+  if (ctx.policy) {
+    std::string resource = iam::s3_arn(ctx.bucket);
+    iam::PolicyRequest request{true, {}, "s3:ListBucket", resource, &ctx.conditions};
+    auto decision = ctx.policy->evaluate(request);
+    if (decision != iam::Decision::kNoMatch) co_return decision == iam::Decision::kAllow;
+  }
+  auto settings = co_await acl_settings(ctx);
+  if (!settings || settings->acls_disabled) co_return false;
+  auto stored = co_await read_bucket_config(ctx, "acl");
+  if (!stored || !*stored) co_return false;
+  auto acl = decode_acl(**stored);
+  co_return acl && acl_grants(*acl, kAclRead, "", settings->ignore_public_acls);
 }
 
 }  // namespace silo::s3

@@ -3,14 +3,20 @@
 // no operation checks credentials itself.
 //
 // - The root user may do everything.
-// - An anonymous caller may do what the bucket's policy allows to everyone
-//   ("Principal": "*") and no statement denies, given the request's
-//   condition keys (aws:SourceIp, aws:SecureTransport, aws:UserAgent,
-//   aws:Referer, aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter,
-//   s3:max-keys, s3:x-amz-acl, s3:signatureversion, s3:authType, ...).
-//   Without a bucket, or without a policy, the answer is AccessDenied; so
-//   it is when the bucket's public access block sets RestrictPublicBuckets. A
-//   route whose action applies key by key (Route::per_key) is checked by
+// - An anonymous caller is judged by the bucket's policy, then its ACLs:
+//   - A policy statement that denies the action to everyone
+//     ("Principal": "*") refuses it; one that allows it (and none denies)
+//     grants it, given the request's condition keys (aws:SourceIp,
+//     aws:SecureTransport, aws:UserAgent, aws:Referer, aws:CurrentTime,
+//     aws:EpochTime, s3:prefix, s3:delimiter, s3:max-keys, s3:x-amz-acl,
+//     s3:signatureversion, s3:authType, ...). RestrictPublicBuckets in the
+//     bucket's public access block sets the policy aside.
+//   - Otherwise the ACL the action needs (s3/acl.h acl_need: the bucket's
+//     for listing and writing, the object's for reading it) must grant its
+//     permission to AllUsers; IgnorePublicAcls sets such grants aside, and
+//     BucketOwnerEnforced ownership turns ACLs off.
+//   - Anything else is AccessDenied, as is a request without a bucket.
+//   A route whose action applies key by key (Route::per_key) is checked by
 //   its operation through allowed_on_key().
 //
 // Bucket policies are parsed once per document and reused (the documents
@@ -32,10 +38,17 @@ namespace silo::s3 {
 boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route);
 
 // For an anonymous caller already authorized at the bucket (ctx.policy is
-// its bucket policy): whether `action` on `key` is allowed too. Used by
+// its bucket policy, ctx.bucket_acl_grants what the bucket's ACL grants it):
+// whether `action` on `key` is allowed too. Used by
 // the operations that act on several keys or on a second object
 // (DeleteObjects, a copy's source). Always true for an authenticated caller.
 bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key);
+
+// Whether the caller may list the bucket (s3:ListBucket by the policy that
+// authorized it, or READ by the bucket's ACL). An anonymous caller who may
+// not learns nothing of which keys exist: a missing key is AccessDenied to
+// it, not NoSuchKey, as AWS answers.
+boost::asio::awaitable<bool> may_list_bucket(Context& ctx);
 
 // Whether the bucket's public access block (its PublicAccessBlockConfiguration
 // document, nullopt: none) sets `flag` ("BlockPublicPolicy",

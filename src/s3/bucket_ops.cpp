@@ -1,10 +1,12 @@
 #include <algorithm>
 
+#include "common/hash.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "object/object_lock.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
+#include "s3/request_acl.h"
 #include "s3/response.h"
 #include "s3/validate.h"
 #include "s3/body.h"
@@ -12,17 +14,56 @@
 
 namespace silo::s3::ops {
 
+// ListBuckets, paged as AWS pages it when asked: max-buckets (1-10000),
+// continuation-token (the base64 of the last name given), prefix and
+// bucket-region narrow the answer.
 Op list_buckets(Context& ctx) {
+  const auto& q = ctx.query;
+  size_t max_buckets = 10000;
+  if (auto v = q.get("max-buckets")) {
+    auto n = parse_u64(*v);
+    if (!n || *n < 1 || *n > 10000) {
+      co_return fail(ErrorCode::kInvalidArgument, "max-buckets must be between 1 and 10000");
+    }
+    max_buckets = *n;
+  }
+  std::string after;
+  if (auto t = q.get("continuation-token"); t && !t->empty()) {
+    auto decoded = base64_decode(*t);
+    if (!decoded) {
+      co_return fail(ErrorCode::kInvalidArgument, "The continuation token provided is incorrect");
+    }
+    after = std::move(*decoded);
+  }
+  std::string_view prefix = q.value("prefix");
+  std::string_view region = q.value("bucket-region");
   auto buckets = co_await blocking(ctx, [&] { return ctx.services.objects.list_buckets(); });
   if (!buckets) co_return std::unexpected(buckets.error());
   XmlDoc doc("ListAllMyBucketsResult");
   add_owner(doc.root(), ctx);
   auto list = doc.root().append_child("Buckets");
+  size_t given = 0;
+  std::string last;
+  bool truncated = false;
   for (const auto& b : *buckets) {
+    if (b.name <= after || !std::string_view(b.name).starts_with(prefix)) continue;
+    std::string location = b.location.empty() ? "us-east-1" : b.location;
+    if (!region.empty() && location != region) continue;
+    if (given == max_buckets) {
+      truncated = true;
+      break;
+    }
     auto node = list.append_child("Bucket");
     add_text(node, "Name", b.name);
     add_text(node, "CreationDate", format_iso8601(b.created_ns));
+    if (q.has("max-buckets") || q.has("continuation-token")) {
+      add_text(node, "BucketRegion", location);
+    }
+    last = b.name;
+    ++given;
   }
+  if (truncated) add_text(doc.root(), "ContinuationToken", base64_encode(last));
+  if (q.has("prefix")) add_text(doc.root(), "Prefix", prefix);
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 
@@ -73,19 +114,37 @@ Op create_bucket(Context& ctx) {
     co_return fail(ErrorCode::kInvalidArgument,
                    "x-amz-bucket-object-lock-enabled must be true or false");
   }
+  std::string ownership(trim(ctx.header("x-amz-object-ownership")));
+  if (!ownership.empty() && ownership != "BucketOwnerEnforced" &&
+      ownership != "BucketOwnerPreferred" && ownership != "ObjectWriter") {
+    co_return fail(ErrorCode::kInvalidArgument, "Invalid x-amz-object-ownership header: " +
+                                                    ownership);
+  }
+  auto acl = bucket_acl_at_creation(ctx, ownership);
+  if (!acl) co_return std::unexpected(acl.error());
   auto made = co_await blocking(
       ctx, [&] { return ctx.services.objects.make_bucket(ctx.bucket, options); });
   if (!made) co_return made;
+  // The settings the request asks for beside the bucket itself.
+  std::vector<std::pair<std::string_view, std::string>> configs;
   if (iequals(lock, "true")) {
     // Object lock keeps versions: the bucket is versioned from the start.
+    configs.emplace_back(object::kVersioningConfig, "Enabled");
+    configs.emplace_back(object::kObjectLockConfig, object::encode_lock_config({}));
+  }
+  if (!ownership.empty()) {
+    std::string doc = "<OwnershipControls xmlns=\"";
+    doc.append(kS3Namespace).append("\"><Rule><ObjectOwnership>").append(ownership);
+    doc.append("</ObjectOwnership></Rule></OwnershipControls>");
+    configs.emplace_back("ownershipControls", std::move(doc));
+  }
+  if (*acl) configs.emplace_back("acl", std::move(**acl));
+  if (!configs.empty()) {
     auto s = co_await blocking(ctx, [&]() -> Status {
-      if (auto v = ctx.services.objects.set_bucket_config(ctx.bucket, object::kVersioningConfig,
-                                                         "Enabled");
-          !v) {
-        return v;
+      for (const auto& [name, doc] : configs) {
+        if (auto v = ctx.services.objects.set_bucket_config(ctx.bucket, name, doc); !v) return v;
       }
-      return ctx.services.objects.set_bucket_config(ctx.bucket, object::kObjectLockConfig,
-                                                    object::encode_lock_config({}));
+      return {};
     });
     if (!s) co_return s;
   }
@@ -139,18 +198,6 @@ Op delete_bucket_config(Context& ctx) {
 Op get_bucket_config(Context& ctx) {
   std::string_view sub = ctx.subresource;
   if (auto s = co_await head_bucket_exists(ctx); !s) co_return s;
-  if (sub == "acl") {
-    XmlDoc doc("AccessControlPolicy");
-    add_owner(doc.root(), ctx);
-    auto grant = doc.root().append_child("AccessControlList").append_child("Grant");
-    auto grantee = grant.append_child("Grantee");
-    grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
-    grantee.append_attribute("xsi:type") = "CanonicalUser";
-    add_text(grantee, "ID", owner_id(ctx));
-    add_text(grantee, "DisplayName", ctx.auth.access_key);
-    add_text(grant, "Permission", "FULL_CONTROL");
-    co_return co_await send_xml(ctx, 200, doc.str());
-  }
   if (sub == "object-lock") co_return fail(ErrorCode::kObjectLockConfigurationNotFoundError);
   if (sub == "website") co_return fail(ErrorCode::kNoSuchWebsiteConfiguration);
   if (sub == "replication") co_return fail(ErrorCode::kReplicationConfigurationNotFoundError);

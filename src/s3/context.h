@@ -76,6 +76,9 @@ struct Context {
   // and the request's condition keys (s3/access.h).
   std::shared_ptr<const iam::Policy> policy;
   iam::ConditionValues conditions;
+  // For an anonymous caller: the permissions (s3/acl.h AclPermission bits)
+  // the bucket's ACL grants it, for the operations that check key by key.
+  uint8_t bucket_acl_grants = 0;
   // Headers every response to this request carries (the CORS headers a
   // browser's request earns, s3/cors.h).
   std::vector<std::pair<std::string, std::string>> response_headers;

@@ -44,13 +44,13 @@ Op cors_preflight(Context& ctx) {
   }
   auto doc = co_await read_bucket_config(ctx, "cors");
   if (!doc) co_return std::unexpected(doc.error());
-  auto refused = Error(ErrorCode::kAccessDenied,
+  auto refused = Error(ErrorCode::kAccessForbidden,
                        "CORSResponse: This CORS request is not allowed. This is usually because "
                        "the evalution of Origin, request method / Access-Control-Request-Method or "
                        "Access-Control-Request-Headers are not whitelisted by the resource's CORS "
                        "spec.");
   if (!*doc) {
-    co_return fail(Error(ErrorCode::kAccessDenied,
+    co_return fail(Error(ErrorCode::kAccessForbidden,
                          "CORSResponse: CORS is not enabled for this bucket."));
   }
   auto rules = parse_cors_xml(**doc);

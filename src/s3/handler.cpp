@@ -154,6 +154,10 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     // Router -> authentication -> authorization -> operation.
     bool admin = raw_path.starts_with("/silo/admin/");
     Route route = admin ? Route{} : route_request(ctx);
+    // A CORS preflight carries no credentials of its own (a presigned URL's
+    // query signs the request that follows, not the OPTIONS): it is
+    // answered from the bucket's rules, whatever its query says.
+    if (route.open && route.serve == ops::cors_preflight) co_return co_await route.serve(ctx);
     auth::SignedRequest signed_req{
         std::string_view(req.method_string().data(), req.method_string().size()),
         raw_path,
@@ -189,7 +193,12 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
       }
       co_return allowed;
     }
-    co_return co_await route.serve(ctx);
+    Status served = co_await route.serve(ctx);
+    if (!served && served.error().code == ErrorCode::kNoSuchKey && ctx.auth.anonymous() &&
+        !co_await may_list_bucket(ctx)) {
+      co_return fail(ErrorCode::kAccessDenied);
+    }
+    co_return served;
   }();
 
   if (!result) {

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/uuid.h"
 #include "s3/xml.h"
 
 namespace silo::s3 {
@@ -93,6 +94,7 @@ Status parse_filter(const pugi::xml_node& f, LifecycleFilter& out) {
 Result<LifecycleRule> parse_rule(const pugi::xml_node& r) {
   LifecycleRule rule;
   bool has_status = false, has_filter = false, has_prefix = false, has_action = false;
+  bool has_transition = false;
   for (auto e : r.children()) {
     if (e.type() != pugi::node_element) continue;
     auto name = local_name(e);
@@ -149,8 +151,25 @@ Result<LifecycleRule> parse_rule(const pugi::xml_node& r) {
       if (!v) return std::unexpected(v.error());
       rule.abort_incomplete_upload_days = *v;
     } else if (name == "Transition" || name == "NoncurrentVersionTransition") {
-      return fail(ErrorCode::kNotImplemented,
-                  "Transitions are not supported: this deployment has no other storage tier.");
+      // Checked like the rest, then refused once the whole rule is valid.
+      has_action = true;
+      has_transition = true;
+      bool noncurrent = name == "NoncurrentVersionTransition";
+      auto days = xml_child(e, noncurrent ? "NoncurrentDays" : "Days");
+      auto date = noncurrent ? pugi::xml_node() : xml_child(e, "Date");
+      if (!xml_child(e, "StorageClass") || (!days && !date) || (days && date)) {
+        return fail(ErrorCode::kMalformedXML);
+      }
+      if (days) {
+        auto v = parse_i64(trim(days.child_value()));
+        if (!v) return fail(ErrorCode::kMalformedXML);
+        if (*v < 0) return fail(invalid("Days must be a non-negative integer"));
+      }
+      if (date) {
+        auto ns = parse_iso8601(trim(date.child_value()));
+        if (!ns) return fail(invalid("Invalid date"));
+        if (*ns % kDayNs != 0) return fail(invalid("'Date' must be at midnight GMT"));
+      }
     } else {
       return fail(ErrorCode::kMalformedXML);
     }
@@ -162,6 +181,10 @@ Result<LifecycleRule> parse_rule(const pugi::xml_node& r) {
   }
   if (rule.abort_incomplete_upload_days && !rule.filter.tags.empty()) {
     return fail(invalid("AbortIncompleteMultipartUpload cannot be specified with Tags."));
+  }
+  if (has_transition) {
+    return fail(ErrorCode::kNotImplemented,
+                "Transitions are not supported: this deployment has no other storage tier.");
   }
   return rule;
 }
@@ -202,6 +225,20 @@ bool lifecycle_selects(const LifecycleRule& rule, std::string_view key, int64_t 
     if (std::find(tags.begin(), tags.end(), t) == tags.end()) return false;
   }
   return true;
+}
+
+std::string lifecycle_with_ids(std::string_view body) {
+  auto doc = parse_xml(body);
+  if (!doc) return std::string(body);
+  bool added = false;
+  for (auto r : doc->document_element().children()) {
+    if (r.type() != pugi::node_element || xml_child(r, "ID")) continue;
+    std::string id = new_uuid();
+    std::erase(id, '-');
+    r.prepend_child("ID").text().set(id.c_str());
+    added = true;
+  }
+  return added ? xml_string(*doc) : std::string(body);
 }
 
 }  // namespace silo::s3

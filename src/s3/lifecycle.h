@@ -39,8 +39,13 @@ struct LifecycleRule {
 // unique IDs of at most 255 characters, Status Enabled or Disabled, at most
 // one of Filter and Prefix, positive day counts, dates at midnight UTC, at
 // least one action. MalformedXML or InvalidArgument (with the reason).
-// Transitions are refused (NotImplemented): Silo has no other tier.
+// Transitions are checked, then refused (NotImplemented): Silo has no
+// other tier.
 Result<std::vector<LifecycleRule>> parse_lifecycle_xml(std::string_view body);
+
+// The configuration `body` (already checked) with an ID for each rule that
+// has none, as AWS gives them: rules are named in what GET gives back.
+std::string lifecycle_with_ids(std::string_view body);
 
 // Whether `rule`'s filter selects an object of `key`, `size` bytes and
 // `tags`.

@@ -61,8 +61,9 @@ Op list_objects(Context& ctx) {
   std::string token;
   if (v2) {
     if (auto t = q.get("continuation-token")) {
+      // An empty token starts from the beginning, as S3 takes it.
       auto decoded = base64_decode(*t);
-      if (t->empty() || !decoded) {
+      if (!decoded) {
         co_return fail(ErrorCode::kInvalidArgument, "The continuation token provided is incorrect");
       }
       params.marker = *decoded;
@@ -80,7 +81,9 @@ Op list_objects(Context& ctx) {
   XmlDoc doc("ListBucketResult");
   auto root = doc.root();
   add_text(root, "Name", ctx.bucket);
-  add_text(root, "Prefix", (*enc)(params.prefix));
+  // ListObjects (v1) echoes its prefix as given, encoding-type or not; so
+  // S3 answers, and so the SDKs decode (v2 and version listings encode it).
+  add_text(root, "Prefix", v2 ? (*enc)(params.prefix) : params.prefix);
   if (!v2) add_text(root, "Marker", (*enc)(params.marker));
   if (v2 && q.has("start-after")) add_text(root, "StartAfter", (*enc)(q.value("start-after")));
   if (v2 && q.has("continuation-token")) add_text(root, "ContinuationToken", token);

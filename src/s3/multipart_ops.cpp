@@ -4,6 +4,7 @@
 #include "s3/object_common.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
+#include "s3/request_acl.h"
 #include "s3/response.h"
 #include "s3/validate.h"
 #include "s3/xml.h"
@@ -103,6 +104,7 @@ Result<std::optional<ChecksumAlgorithm>> upload_algorithm(const object::UploadIn
 Op create_multipart(Context& ctx) {
   auto meta = metadata_from_headers(ctx);
   if (!meta) co_return std::unexpected(meta.error());
+  if (auto s = co_await acl_headers_into(ctx, *meta); !s) co_return s;
   auto sc = storage_class_from_headers(ctx);
   if (!sc) co_return std::unexpected(sc.error());
   auto mode = checksum_mode_of(ctx);

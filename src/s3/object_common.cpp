@@ -35,17 +35,18 @@ std::string_view unquote(std::string_view s) {
 // A Content-Encoding list without its aws-chunked token.
 std::string without_aws_chunked(std::string_view list) {
   std::string out;
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    auto item = trim(list.substr(0, comma));
-    if (!item.empty() && !iequals(item, "aws-chunked")) {
-      if (!out.empty()) out.push_back(',');
+  bool found = false;
+  for (auto item : split(list, ',')) {
+    item = trim(item);
+    if (iequals(item, "aws-chunked")) {
+      found = true;
+    } else if (!item.empty()) {
+      if (!out.empty()) out.append(", ");
       out.append(item);
     }
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
   }
-  return out;
+  // Without aws-chunked the header describes the object exactly as given.
+  return found ? out : std::string(list);
 }
 
 // True when the If-Match / If-None-Match list matches `etag`.
@@ -340,6 +341,29 @@ Result<std::string> tagging_from_header(const Context& ctx) {
   auto tags = parse_tagging_header(ctx.header("x-amz-tagging"));
   if (!tags) return std::unexpected(tags.error());
   return encode_tags(*tags);
+}
+
+boost::asio::awaitable<Result<object::ObjectInfo>> named_version(Context& ctx) {
+  auto version = version_param(ctx);
+  if (!version) co_return std::unexpected(version.error());
+  co_return co_await blocking(ctx, [&] {
+    return *version ? ctx.services.objects.head_version(ctx.bucket, ctx.key, **version)
+                    : ctx.services.objects.head_object(ctx.bucket, ctx.key);
+  });
+}
+
+boost::asio::awaitable<Status> edit_version_meta(Context& ctx, const object::MetaEdit& edit,
+                                                 int status) {
+  auto version = version_param(ctx);
+  if (!version) co_return std::unexpected(version.error());
+  auto info = co_await blocking(ctx, [&] {
+    return ctx.services.objects.update_object_meta(ctx.bucket, ctx.key, edit,
+                                                   *version ? &**version : nullptr);
+  });
+  if (!info) co_return std::unexpected(info.error());
+  auto res = make_response(ctx, status);
+  if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
+  co_return co_await send(ctx, std::move(res));
 }
 
 }  // namespace silo::s3

@@ -81,6 +81,13 @@ bool bypass_governance(const Context& ctx);
 // nullopt when absent; InvalidArgument when empty or malformed.
 Result<std::optional<std::string>> version_param(const Context& ctx);
 
+// The version the request names (?versionId), or the current one.
+boost::asio::awaitable<Result<object::ObjectInfo>> named_version(Context& ctx);
+// Applies `edit` to the named version's metadata in place, under the key's
+// lock, and answers `status` with the version's id.
+boost::asio::awaitable<Status> edit_version_meta(Context& ctx, const object::MetaEdit& edit,
+                                                 int status = 200);
+
 // The tag set of the request's x-amz-tagging header, in its stored form
 // (s3/tags.h); "" when the header is absent or empty.
 Result<std::string> tagging_from_header(const Context& ctx);

@@ -109,8 +109,7 @@ Op put_object_lock_config(Context& ctx) {
     if (bool(days) == bool(years)) co_return fail(ErrorCode::kMalformedXML);
     auto n = parse_i64(trim((days ? days : years).child_value()));
     if (!n || *n <= 0) {
-      co_return fail(ErrorCode::kInvalidArgument,
-                     "Default retention period must be a positive integer value.");
+      co_return fail(ErrorCode::kInvalidRetentionPeriod);
     }
     (days ? config.days : config.years) = *n;
   }
@@ -128,16 +127,6 @@ Op put_object_lock_config(Context& ctx) {
 
 namespace {
 
-// The version the request names (?versionId) or the current one.
-boost::asio::awaitable<Result<object::ObjectInfo>> named_version(Context& ctx) {
-  auto version = version_param(ctx);
-  if (!version) co_return std::unexpected(version.error());
-  co_return co_await blocking(ctx, [&] {
-    return *version ? ctx.services.objects.head_version(ctx.bucket, ctx.key, **version)
-                    : ctx.services.objects.head_object(ctx.bucket, ctx.key);
-  });
-}
-
 // Lock settings exist only in buckets with object lock.
 Op require_lock_enabled(Context& ctx) {
   auto doc = co_await read_bucket_config(ctx, object::kObjectLockConfig);
@@ -146,20 +135,6 @@ Op require_lock_enabled(Context& ctx) {
     co_return fail(ErrorCode::kInvalidRequest, "Bucket is missing Object Lock Configuration");
   }
   co_return Status{};
-}
-
-// Applies `edit` to the named version's metadata under the key's lock.
-Op edit_lock(Context& ctx, const object::MetaEdit& edit) {
-  auto version = version_param(ctx);
-  if (!version) co_return std::unexpected(version.error());
-  auto info = co_await blocking(ctx, [&] {
-    return ctx.services.objects.update_object_meta(ctx.bucket, ctx.key, edit,
-                                                   *version ? &**version : nullptr);
-  });
-  if (!info) co_return std::unexpected(info.error());
-  auto res = make_response(ctx, 200);
-  if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
-  co_return co_await send(ctx, std::move(res));
 }
 
 }  // namespace
@@ -194,7 +169,7 @@ Op put_object_retention(Context& ctx) {
     wanted = object::Retention{mode, *until};
   }
   bool bypass = bypass_governance(ctx);
-  co_return co_await edit_lock(ctx, [&](object::ObjectInfo& o) -> Status {
+  co_return co_await edit_version_meta(ctx, [&](object::ObjectInfo& o) -> Status {
     if (auto s = object::check_retention_change(object::retention_of(o.meta), wanted, now_ns(),
                                                 bypass);
         !s) {
@@ -221,7 +196,7 @@ Op put_object_legal_hold(Context& ctx) {
   if (!xml) co_return std::unexpected(xml.error());
   std::string status(trim(xml_child(xml->document_element(), "Status").child_value()));
   if (status != "ON" && status != "OFF") co_return fail(ErrorCode::kMalformedXML);
-  co_return co_await edit_lock(ctx, [&](object::ObjectInfo& o) -> Status {
+  co_return co_await edit_version_meta(ctx, [&](object::ObjectInfo& o) -> Status {
     object::set_meta(o.meta, object::kLegalHoldMeta, status);
     return {};
   });

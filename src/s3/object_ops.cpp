@@ -10,6 +10,7 @@
 #include "s3/object_common.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
+#include "s3/request_acl.h"
 #include "s3/response.h"
 #include "s3/tags.h"
 #include "s3/validate.h"
@@ -55,6 +56,7 @@ void add_object_headers(http::ResponseHeader& h, const object::ObjectInfo& info)
 Op put_object(Context& ctx) {
   auto meta = metadata_from_headers(ctx);
   if (!meta) co_return std::unexpected(meta.error());
+  if (auto s = co_await acl_headers_into(ctx, *meta); !s) co_return s;
   auto sc = storage_class_from_headers(ctx);
   if (!sc) co_return std::unexpected(sc.error());
   auto pre = write_preconditions(ctx);
@@ -393,6 +395,9 @@ Op copy_object(Context& ctx) {
   object::set_meta(options.meta, object::kTagsMeta,
                    tagging_directive == "REPLACE" ? *new_tags : info.meta_value(object::kTagsMeta));
   object::set_meta(options.meta, object::kMetaStampMeta, "");
+  // Nor does it inherit the source's ACL: it has the request's, or the default.
+  object::set_meta(options.meta, object::kAclMeta, "");
+  if (auto s = co_await acl_headers_into(ctx, options.meta); !s) co_return s;
   options.storage_class = *sc;
   options.preconditions = *pre;
   options.size = static_cast<uint64_t>(info.size);
@@ -444,22 +449,6 @@ Op copy_object(Context& ctx) {
   if (!result->version_id.empty()) res.set("x-amz-version-id", result->version_id);
   res.body() = doc.str();
   co_return co_await send(ctx, std::move(res));
-}
-
-Op get_object_acl(Context& ctx) {
-  auto info = co_await blocking(
-      ctx, [&] { return ctx.services.objects.head_object(ctx.bucket, ctx.key); });
-  if (!info) co_return std::unexpected(info.error());
-  XmlDoc doc("AccessControlPolicy");
-  add_owner(doc.root(), ctx);
-  auto grant = doc.root().append_child("AccessControlList").append_child("Grant");
-  auto grantee = grant.append_child("Grantee");
-  grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
-  grantee.append_attribute("xsi:type") = "CanonicalUser";
-  add_text(grantee, "ID", owner_id(ctx));
-  add_text(grantee, "DisplayName", ctx.auth.access_key);
-  add_text(grant, "Permission", "FULL_CONTROL");
-  co_return co_await send_xml(ctx, 200, doc.str());
 }
 
 }  // namespace silo::s3::ops

@@ -90,6 +90,9 @@ Op delete_object(Context& ctx);
 Op delete_objects(Context& ctx);
 Op copy_object(Context& ctx);
 Op get_object_acl(Context& ctx);
+Op put_object_acl(Context& ctx);
+Op get_bucket_acl(Context& ctx);
+Op put_bucket_acl(Context& ctx);
 
 // multipart_ops.cpp
 Op create_multipart(Context& ctx);

@@ -19,7 +19,6 @@ auto blocking(Context& ctx, F f) {
   return http::run_blocking(ctx.services.blocking, std::move(f));
 }
 
-// The canonical user id shown as Owner: stable per access key.
 // The bucket's configuration `name` (object/bucket_configs.h), nullopt when
 // it is not set, read on the blocking pool.
 inline boost::asio::awaitable<Result<std::optional<std::string>>> read_bucket_config(
@@ -39,7 +38,10 @@ inline boost::asio::awaitable<Status> write_bucket_config(Context& ctx, std::str
   co_return co_await send_empty(ctx, status);
 }
 
-inline std::string owner_id(const Context& ctx) { return sha256_hex(ctx.auth.access_key); }
+// The canonical user id shown as Owner: stable per access key.
+inline std::string owner_id(const Context& ctx) {
+  return iam::canonical_user_id(ctx.auth.access_key);
+}
 
 inline void add_owner(pugi::xml_node parent, const Context& ctx, const char* name = "Owner") {
   auto owner = parent.append_child(name);

@@ -8,6 +8,7 @@
 
 #include "auth/post_policy.h"
 #include "common/buffer.h"
+#include "common/checksum.h"
 #include "common/strings.h"
 #include "object/object_lock.h"
 #include "object/object_meta.h"
@@ -16,6 +17,7 @@
 #include "s3/object_common.h"
 #include "s3/ops.h"
 #include "s3/ops_util.h"
+#include "s3/request_acl.h"
 #include "s3/response.h"
 #include "s3/router.h"
 #include "s3/tags.h"
@@ -113,6 +115,13 @@ Op post_object(Context& ctx) {
 
   auto meta = form_metadata(*head);
   if (!meta) co_return std::unexpected(meta.error());
+  // The form's acl field is the canned ACL a PUT's x-amz-acl would be.
+  HeaderLookup acl_field = [&](std::string_view name) -> std::optional<std::string_view> {
+    const std::string* v = name == "x-amz-acl" ? auth::form_value(head->fields, "acl") : nullptr;
+    if (!v) return std::nullopt;
+    return *v;
+  };
+  if (auto s = co_await acl_into(ctx, acl_field, *meta); !s) co_return s;
   object::PutOptions options;
   options.meta = std::move(*meta);
   if (const std::string* sc = auth::form_value(head->fields, "x-amz-storage-class")) {
@@ -122,6 +131,25 @@ Op post_object(Context& ctx) {
     return ctx.services.objects.begin_put(ctx.bucket, key, std::move(options));
   });
   if (!writer) co_return std::unexpected(writer.error());
+  // An x-amz-checksum-<algorithm> field is the file's checksum, verified
+  // as a PUT's header is.
+  std::optional<Checksummer> checksum;
+  std::string expected_checksum;
+  for (const auto& [name, value] : head->fields) {
+    auto algorithm = checksum_algorithm_from_header(name);
+    if (!algorithm) continue;
+    if (checksum) {
+      co_return fail(ErrorCode::kInvalidRequest,
+                     "Expecting a single x-amz-checksum- header. Multiple checksum Types are "
+                     "not allowed.");
+    }
+    if (!decode_checksum_base64(*algorithm, value)) {
+      co_return fail(ErrorCode::kInvalidRequest,
+                     "Value for " + name + " header is invalid.");
+    }
+    checksum.emplace(*algorithm);
+    expected_checksum = value;
+  }
   Buffer buf(kFileBuffer);
   uint64_t size = 0;
   while (true) {
@@ -134,6 +162,7 @@ Op post_object(Context& ctx) {
                      "Your proposed upload exceeds the maximum allowed size");
     }
     auto chunk = buf.span(*n);
+    if (checksum) checksum->update(chunk);
     auto w = co_await blocking(ctx, [&] { return (*writer)->write(chunk); });
     if (!w) co_return w;
   }
@@ -141,7 +170,18 @@ Op post_object(Context& ctx) {
     co_return fail(ErrorCode::kEntityTooSmall,
                    "Your proposed upload is smaller than the minimum allowed size");
   }
-  auto info = co_await blocking(ctx, [&] { return (*writer)->commit(object::PutFinal{}); });
+  object::PutFinal final;
+  if (checksum) {
+    std::string got = checksum->finish_base64();
+    if (got != expected_checksum) {
+      co_return fail(ErrorCode::kBadDigest,
+                     "The " + std::string(checksum_name(checksum->algorithm())) +
+                         " you specified did not match the calculated checksum.");
+    }
+    final.checksums = {{std::string(checksum_name(checksum->algorithm())), std::move(got)},
+                       {"type", "FULL_OBJECT"}};
+  }
+  auto info = co_await blocking(ctx, [&] { return (*writer)->commit(final); });
   if (!info) co_return std::unexpected(info.error());
 
   std::string etag = quote_etag(info->etag);

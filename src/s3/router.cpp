@@ -35,7 +35,7 @@ const BucketConfigRoute kBucketConfigs[] = {
     {"policyStatus", "s3:GetBucketPolicyStatus", "", "", ops::get_bucket_policy_status},
     {"versioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", "",
      ops::get_bucket_versioning, ops::put_bucket_versioning},
-    {"acl", "s3:GetBucketAcl", "s3:PutBucketAcl", ""},
+    {"acl", "s3:GetBucketAcl", "s3:PutBucketAcl", "", ops::get_bucket_acl, ops::put_bucket_acl},
     {"cors", "s3:GetBucketCORS", "s3:PutBucketCORS", "s3:PutBucketCORS", ops::get_bucket_cors,
      ops::put_bucket_cors, ops::delete_bucket_cors},
     {"lifecycle", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration",
@@ -143,7 +143,7 @@ Route object_route(Context& ctx, V method) {
                 ctx.has_header("x-amz-copy-source") ? ops::upload_part_copy : ops::upload_part};
       }
       if (q.has("tagging")) return {"s3:PutObjectTagging", Level::kObject, ops::put_object_tagging};
-      if (q.has("acl")) return {"s3:PutObjectAcl", Level::kObject, not_implemented};
+      if (q.has("acl")) return {"s3:PutObjectAcl", Level::kObject, ops::put_object_acl};
       if (q.has("retention")) {
         return {"s3:PutObjectRetention", Level::kObject, ops::put_object_retention};
       }

@@ -159,7 +159,7 @@ Op put_bucket_lifecycle(Context& ctx) {
   auto body = co_await read_small_body(ctx, kMaxSettingsBody * 16);
   if (!body) co_return std::unexpected(body.error());
   if (auto rules = parse_lifecycle_xml(*body); !rules) co_return std::unexpected(rules.error());
-  co_return co_await write_bucket_config(ctx, "lifecycle", *body, 200);
+  co_return co_await write_bucket_config(ctx, "lifecycle", lifecycle_with_ids(*body), 200);
 }
 
 Op delete_bucket_lifecycle(Context& ctx) {

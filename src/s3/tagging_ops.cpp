@@ -19,30 +19,19 @@ constexpr size_t kMaxTaggingBody = 64 << 10;
 // Sets the object's stored tags to `encoded` ("" removes them) and answers
 // with `status`.
 Op set_object_tags(Context& ctx, std::string encoded, int status) {
-  auto version = version_param(ctx);
-  if (!version) co_return std::unexpected(version.error());
-  auto info = co_await blocking(ctx, [&] {
-    return ctx.services.objects.update_object_meta(
-        ctx.bucket, ctx.key, [&](object::ObjectInfo& object) -> Status {
-          object::set_meta(object.meta, object::kTagsMeta, encoded);
-          return {};
-        }, *version ? &**version : nullptr);
-  });
-  if (!info) co_return std::unexpected(info.error());
-  auto res = make_response(ctx, status);
-  if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
-  co_return co_await send(ctx, std::move(res));
+  co_return co_await edit_version_meta(
+      ctx,
+      [&](object::ObjectInfo& object) -> Status {
+        object::set_meta(object.meta, object::kTagsMeta, encoded);
+        return {};
+      },
+      status);
 }
 
 }  // namespace
 
 Op get_object_tagging(Context& ctx) {
-  auto version = version_param(ctx);
-  if (!version) co_return std::unexpected(version.error());
-  auto info = co_await blocking(ctx, [&] {
-    return *version ? ctx.services.objects.head_version(ctx.bucket, ctx.key, **version)
-                    : ctx.services.objects.head_object(ctx.bucket, ctx.key);
-  });
+  auto info = co_await named_version(ctx);
   if (!info) co_return std::unexpected(info.error());
   auto res = make_response(ctx, 200);
   res.set(boost::beast::http::field::content_type, "application/xml");

@@ -63,9 +63,11 @@ XmlDoc::XmlDoc(const char* root, bool with_namespace) {
   if (with_namespace) root_.append_attribute("xmlns") = kS3Namespace;
 }
 
-std::string XmlDoc::str() const {
+std::string XmlDoc::str() const { return xml_string(doc_); }
+
+std::string xml_string(const pugi::xml_document& doc) {
   StringWriter w;
-  doc_.save(w, "", pugi::format_raw, pugi::encoding_utf8);
+  doc.save(w, "", pugi::format_raw, pugi::encoding_utf8);
   return std::move(w.out);
 }
 

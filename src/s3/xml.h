@@ -27,6 +27,9 @@ class XmlDoc {
   pugi::xml_node root_;
 };
 
+// A whole document as compact UTF-8 text (with its declaration).
+std::string xml_string(const pugi::xml_document& doc);
+
 // Appends <name>text</name> to `parent`.
 pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text);
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from botocore import UNSIGNED
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,6 +161,14 @@ def bucket(s3):
         s3.delete_bucket(Bucket=name)
     except Exception:
         pass
+
+
+def anonymous_client(server):
+    """An S3 client that signs nothing: what a browser or curl sends."""
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED,
+                                      s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 1, "mode": "standard"}))
 
 
 def error_code(exc_info):

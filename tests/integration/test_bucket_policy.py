@@ -6,21 +6,11 @@ Allow)."""
 
 import json
 
-import boto3
 import pytest
 import requests
-from botocore import UNSIGNED
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import error_code, status_code
-
-
-def anonymous_client(server):
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        config=Config(signature_version=UNSIGNED,
-                                      s3={"addressing_style": "path"},
-                                      retries={"max_attempts": 1, "mode": "standard"}))
+from conftest import anonymous_client, error_code, status_code
 
 
 def public_prefix_policy(bucket):

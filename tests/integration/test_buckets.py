@@ -245,6 +245,23 @@ def test_delete_non_empty_bucket_is_bucket_not_empty(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="keep")["Body"].read() == b"x"
 
 
+def test_uploads_in_progress_go_with_their_bucket(s3):
+    # As on AWS: an unfinished multipart upload is not an object, and does
+    # not keep its bucket from being deleted.
+    name = unique()
+    s3.create_bucket(Bucket=name)
+    up = s3.create_multipart_upload(Bucket=name, Key="half")
+    s3.upload_part(Bucket=name, Key="half", UploadId=up["UploadId"], PartNumber=1, Body=b"p" * 100)
+    s3.create_multipart_upload(Bucket=name, Key="other")
+    assert http_status(s3.delete_bucket(Bucket=name)) == 204
+    s3.create_bucket(Bucket=name)
+    assert s3.list_multipart_uploads(Bucket=name).get("Uploads", []) == []
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket=name, Key="half", UploadId=up["UploadId"], PartNumber=2, Body=b"q")
+    assert error_code(e) == "NoSuchUpload"
+    s3.delete_bucket(Bucket=name)
+
+
 def test_bucket_can_be_deleted_after_its_last_object(s3):
     name = unique()
     s3.create_bucket(Bucket=name)
@@ -361,3 +378,50 @@ def test_unconfigured_bucket_subresource_is_documented_404(s3, bucket, call, cod
         getattr(s3, call)(Bucket=bucket)
     assert error_code(e) == code
     assert status_code(e) == 404
+
+
+def signed_get(server, query):
+    """A SigV4-signed GET of the service with `query` (newer ListBuckets
+    parameters that older SDKs cannot send); returns the parsed XML root."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlencode
+
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{server.endpoint}/?{urlencode(query)}"
+    empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    req = AWSRequest(method="GET", url=url, headers={"x-amz-content-sha256": empty})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(req)
+    r = requests.get(url, headers=dict(req.headers.items()), timeout=10)
+    return r.status_code, ET.fromstring(r.content)
+
+
+def test_list_buckets_pages_by_max_buckets_and_continuation_token(server, s3):
+    ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+    prefix = "page-" + uuid.uuid4().hex[:8] + "-"
+    names = [prefix + c for c in "abc"]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    try:
+        seen = []
+        query = {"max-buckets": "2", "prefix": prefix}
+        while True:
+            status, root = signed_get(server, query)
+            assert status == 200
+            assert root.findtext(ns + "Prefix") == prefix
+            seen += [b.findtext(ns + "Name") for b in root.iter(ns + "Bucket")]
+            for b in root.iter(ns + "Bucket"):
+                assert b.findtext(ns + "BucketRegion") == "us-east-1"
+            token = root.findtext(ns + "ContinuationToken")
+            if token is None:
+                break
+            query = {"max-buckets": "2", "prefix": prefix, "continuation-token": token}
+        assert seen == names
+        status, root = signed_get(server, {"max-buckets": "0"})
+        assert status == 400 and root.findtext("Code") == "InvalidArgument"
+    finally:
+        for name in names:
+            s3.delete_bucket(Bucket=name)

@@ -75,7 +75,7 @@ def test_preflight_is_answered_from_the_rules(server, s3, bucket):
                                     ("https://app.example.com", "PUT", "authorization-x")]:
         r = preflight(server, bucket, "a.txt", origin, method, headers)
         assert r.status_code == 403, (origin, method, headers)
-        assert "<Code>AccessDenied</Code>" in r.text
+        assert "<Code>AccessForbidden</Code>" in r.text
     # Without an Origin: a bad request.
     r = requests.options(f"{server.endpoint}/{bucket}/a.txt",
                          headers={"Access-Control-Request-Method": "GET"})
@@ -97,3 +97,18 @@ def test_actual_responses_carry_the_cors_headers(server, s3, bucket):
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     r = requests.get(url)
     assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_a_preflight_of_a_presigned_url_ignores_its_signature(server, s3, bucket):
+    # The query of a presigned URL signs the GET or PUT that follows, not the
+    # OPTIONS a browser sends first: the preflight is judged by the rules alone.
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"hello")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "a.txt"})
+    r = requests.options(url)
+    assert r.status_code == 400
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["example"]}]})
+    r = requests.options(url, headers={"Origin": "example", "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "example"
+    assert r.headers["Access-Control-Allow-Methods"] == "GET"

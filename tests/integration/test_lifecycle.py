@@ -60,6 +60,34 @@ def test_configuration_round_trips_and_is_validated(s3, bucket):
     assert error_code(e) == "NoSuchLifecycleConfiguration"
 
 
+def test_rules_without_an_id_are_given_one(s3, bucket):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"Status": "Enabled", "Filter": {"Prefix": "a/"}, "Expiration": {"Days": 1}},
+        {"ID": "named", "Status": "Enabled", "Filter": {"Prefix": "b/"},
+         "Expiration": {"Days": 2}}]})
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert len(got[0]["ID"]) == 32 and got[1]["ID"] == "named"
+    assert got[0]["Expiration"] == {"Days": 1}
+    # The ID stays what it was given on every read.
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]["ID"] == got[0]["ID"]
+
+
+def test_transitions_are_checked_then_refused(s3, bucket):
+    # One tier only: a valid transition is NotImplemented; an invalid one
+    # gets the error its mistake earns first.
+    def put(transition):
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+            {"ID": "t", "Status": "Enabled", "Filter": {"Prefix": ""},
+             "Transitions": [transition]}]})
+    for transition, code in [({"Days": 30, "StorageClass": "GLACIER"}, "NotImplemented"),
+                             ({"Date": "2030-01-01T12:00:00Z", "StorageClass": "GLACIER"},
+                              "InvalidArgument"),
+                             ({"Days": -1, "StorageClass": "GLACIER"}, "InvalidArgument")]:
+        with pytest.raises(ClientError) as e:
+            put(transition)
+        assert error_code(e) == code, transition
+
+
 def test_rules_expire_objects_and_abort_uploads(make_server):
     srv = make_server(env={"SILO_LIFECYCLE_INTERVAL": "1", "SILO_LIFECYCLE_DAY": "1"})
     s3 = srv.client()

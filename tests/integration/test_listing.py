@@ -327,6 +327,12 @@ def test_invalid_continuation_token_is_invalid_argument(s3, tree):
     assert status_code(e) == 400
 
 
+def test_an_empty_continuation_token_starts_from_the_beginning(s3, tree):
+    resp = s3.list_objects_v2(Bucket=tree, ContinuationToken="", MaxKeys=2)
+    assert keys_of(resp) == utf8_sorted(TREE)[:2]
+    assert resp["ContinuationToken"] == ""
+
+
 def test_v1_marker_returns_keys_strictly_after(s3, tree):
     resp = s3.list_objects(Bucket=tree, Marker="c--y")
     assert keys_of(resp) == [k for k in utf8_sorted(TREE) if k > "c--y"]
@@ -369,8 +375,12 @@ def test_encoding_type_url_encodes_keys_prefixes_and_delimiter(s3, bucket, versi
     assert decoded == utf8_sorted(k for k in ODD_KEYS if "/" not in k)
     assert [unquote_plus(p) for p in prefixes_of(resp)] == ["d ir/", "日本/"]
     resp = call(Bucket=bucket, EncodingType="url", Prefix="d ir/")
-    assert unquote_plus(resp["Prefix"]) == "d ir/"
-    assert resp["Prefix"] != "d ir/"
+    if version == 2:
+        assert unquote_plus(resp["Prefix"]) == "d ir/"
+        assert resp["Prefix"] != "d ir/"
+    else:
+        # ListObjects v1 echoes its prefix as given (the SDKs do not decode it).
+        assert resp["Prefix"] == "d ir/"
     assert [unquote_plus(k) for k in keys_of(resp)] == ["d ir/one", "d ir/two"]
 
 

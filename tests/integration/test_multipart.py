@@ -265,6 +265,21 @@ def test_abort_removes_upload_and_later_calls_are_no_such_upload(s3, bucket):
     assert status_code(e) == 404
 
 
+def test_a_repeated_completion_answers_as_the_first(s3, bucket):
+    # AWS answers a CompleteMultipartUpload sent again after it succeeded
+    # (a client retrying a lost reply) with the same result.
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1, Body=b"p")["ETag"]
+    first = complete(s3, bucket, "k", uid, [(1, etag)])
+    again = complete(s3, bucket, "k", uid, [(1, etag)])
+    assert again["ETag"] == first["ETag"]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"p"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"newer")
+    with pytest.raises(ClientError) as e:
+        complete(s3, bucket, "k", uid, [(1, etag)])
+    assert error_code(e) == "NoSuchUpload"
+
+
 def test_upload_id_is_bound_to_its_key(s3, bucket):
     uid = s3.create_multipart_upload(Bucket=bucket, Key="right")["UploadId"]
     with pytest.raises(ClientError) as e:

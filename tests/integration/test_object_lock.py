@@ -155,7 +155,7 @@ def test_default_retention_applies_to_new_versions(s3, locked):
     ({"ObjectLockEnabled": "Enabled",
       "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1, "Years": 1}}}, "MalformedXML"),
     ({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 0}}},
-     "InvalidArgument"),
+     "InvalidRetentionPeriod"),
 ])
 def test_bad_lock_configurations_are_refused(s3, locked, config, code):
     with pytest.raises(ClientError) as e:

@@ -124,3 +124,33 @@ def test_a_large_file_streams_through(s3, bucket, server):
     r = post(form["url"], form["fields"], body, "big.bin")
     assert r.status_code == 204, r.text
     assert s3.get_object(Bucket=bucket, Key="big.bin")["Body"].read() == body
+
+
+def test_a_checksum_field_is_verified_against_the_file(s3, bucket, server):
+    body = b"x" * 4096
+    good = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    url = f"{server.endpoint}/{bucket}"
+    conditions = [{"bucket": bucket}, ["starts-with", "$key", "sum"]]
+    r = post(url, v2_form(bucket, "sum", conditions, extra={"x-amz-checksum-sha256": good}), body)
+    assert r.status_code == 204, r.text
+    head = s3.head_object(Bucket=bucket, Key="sum", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == good
+    wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    r = post(url, v2_form(bucket, "sum2", conditions, extra={"x-amz-checksum-sha256": wrong}), body)
+    assert r.status_code == 400 and "<Code>BadDigest</Code>" in r.text
+    r = post(url, v2_form(bucket, "sum3", conditions, extra={"x-amz-checksum-sha256": "junk"}), body)
+    assert r.status_code == 400 and "<Code>InvalidRequest</Code>" in r.text
+    listed = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert listed == ["sum"]
+
+
+def test_a_form_for_one_bucket_cannot_be_posted_to_another(s3, bucket, server):
+    s3.create_bucket(Bucket=bucket + "-other")
+    try:
+        fields = v2_form(bucket, "k", [{"bucket": bucket}, ["eq", "$key", "k"]],
+                         extra={"bucket": bucket})
+        r = post(f"{server.endpoint}/{bucket}-other", fields)
+        assert r.status_code == 403, r.text
+        assert "Contents" not in s3.list_objects_v2(Bucket=bucket + "-other")
+    finally:
+        s3.delete_bucket(Bucket=bucket + "-other")

@@ -1029,6 +1029,22 @@ TEST_F(MultipartTest, CompletionReplacesExistingObjectAndHonoursPreconditions) {
   EXPECT_FALSE(fs::exists(old_dir));
 }
 
+TEST_F(MultipartTest, RepeatedCompletionAnswersAsTheFirstUntilTheKeyChanges) {
+  UploadInfo u = create("k");
+  ASSERT_TRUE(upload_part(u, 1, "only part"));
+  auto first = complete(u, {{1, md5_hex("only part"), {}}});
+  ASSERT_TRUE(first) << first.error().text();
+  auto again = complete(u, {{1, md5_hex("only part"), {}}});
+  ASSERT_TRUE(again) << again.error().text();
+  EXPECT_EQ(again->etag, first->etag);
+  EXPECT_EQ(again->size, first->size);
+  // Once another write replaced the object, the upload is simply gone.
+  ASSERT_TRUE(put("k", "overwritten"));
+  auto late = complete(u, {{1, md5_hex("only part"), {}}});
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kNoSuchUpload);
+}
+
 TEST_F(MultipartTest, AbortRemovesUploadAndItsFiles) {
   UploadInfo u = create("k");
   ASSERT_TRUE(upload_part(u, 1, random_data(kMiB, 91)));

@@ -82,6 +82,10 @@ TEST(PostPolicy, ConditionsAndLimits) {
   EXPECT_EQ(check(R"([["starts-with","$key",""],{"acl":"private"}])", form).error().code,
             ErrorCode::kAccessDenied);
   EXPECT_EQ(check(R"([{"bucket":"other"}])", {}).error().code, ErrorCode::kAccessDenied);
+  // A bucket field naming the policy's bucket does not stand in for the
+  // bucket the form is posted to.
+  EXPECT_EQ(check(R"([{"bucket":"other"}])", {{"bucket", "other"}}).error().code,
+            ErrorCode::kAccessDenied);
   EXPECT_EQ(check("[]", {}, "2020-01-01T00:00:00Z").error().code, ErrorCode::kAccessDenied);
   // Malformed policies.
   EXPECT_EQ(check(R"([["regex","$key","."]])", {}).error().code, ErrorCode::kInvalidPolicyDocument);
