@@ -428,6 +428,13 @@ std::vector<AdminNode> admin_nodes(const cluster::Topology& topology,
 
 int run_server(const ServerConfig& config) {
   init_logging(config.debug);
+  // Listing pages and XML documents of a few hundred KiB are built and freed
+  // by every request thread. glibc serves blocks that size with mmap and
+  // gives them back at once (and trims arena tops past 128 KiB), so each
+  // page costs fresh page faults. Keep them in the arenas instead; the idle
+  // trim (schedule_idle_trim) still hands memory back between bursts.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   http::ServerOptions http_options;
   if (!parse_address(config.address, http_options.host, http_options.port)) {
     std::cerr << "silo server: --address must look like :9000 or 127.0.0.1:9000, not '"
