@@ -14,6 +14,16 @@ using storage::ObjectRecord;
 
 namespace {
 
+// The common prefix `key` rolls up into (S3's CommonPrefixes): the key up
+// to and with the first `delimiter` after `prefix`; nullopt without one.
+std::optional<std::string> common_prefix_of(std::string_view key, std::string_view prefix,
+                                            std::string_view delimiter) {
+  if (delimiter.empty()) return std::nullopt;
+  size_t pos = key.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return std::nullopt;
+  return std::string(key.substr(0, pos + delimiter.size()));
+}
+
 // Merges the cursors of several drives into one ordered stream of keys.
 // A key is shown when at least k drives hold its newest version, so that a
 // listed object can be read; remnants of failed writes, or records a drive
@@ -221,21 +231,17 @@ Result<VersionListing> ObjectListing::list_versions(std::string_view bucket,
       out.truncated = true;
       break;
     }
-    if (!p.delimiter.empty()) {
-      size_t pos = key.find(p.delimiter, p.prefix.size());
-      if (pos != std::string_view::npos) {
-        std::string cp(key.substr(0, pos + p.delimiter.size()));
-        std::string next = prefix_successor(cp);
-        if (cp > p.key_marker || p.key_marker.empty()) {
-          out.common_prefixes.push_back(cp);
-          out.next_key_marker = cp;
-          out.next_version_marker.clear();
-          ++count;
-        }
-        if (next.empty()) break;
-        c.seek(next, "");
-        continue;
+    if (auto cp = common_prefix_of(key, p.prefix, p.delimiter)) {
+      std::string next = prefix_successor(*cp);
+      if (*cp > p.key_marker || p.key_marker.empty()) {
+        out.next_key_marker = *cp;
+        out.next_version_marker.clear();
+        out.common_prefixes.push_back(std::move(*cp));
+        ++count;
       }
+      if (next.empty()) break;
+      c.seek(next, "");
+      continue;
     }
     ObjectInfo info = to_object_info(bucket, key, c.record());
     info.is_latest = !(have_latest && latest_of == key);
@@ -283,21 +289,17 @@ Result<ListResult> ObjectListing::list(std::string_view bucket, const ListParams
       out.truncated = true;
       break;
     }
-    if (!p.delimiter.empty()) {
-      size_t pos = key.find(p.delimiter, p.prefix.size());
-      if (pos != std::string_view::npos) {
-        std::string cp(key.substr(0, pos + p.delimiter.size()));
-        // Skip the whole group in one seek instead of walking its keys.
-        std::string next = prefix_successor(cp);
-        if (cp > p.marker) {
-          out.common_prefixes.push_back(cp);
-          out.next_marker = cp;
-          ++count;
-        }
-        if (next.empty()) break;
-        c.seek(next);
-        continue;
+    if (auto cp = common_prefix_of(key, p.prefix, p.delimiter)) {
+      // Skip the whole group in one seek instead of walking its keys.
+      std::string next = prefix_successor(*cp);
+      if (*cp > p.marker) {
+        out.next_marker = *cp;
+        out.common_prefixes.push_back(std::move(*cp));
+        ++count;
       }
+      if (next.empty()) break;
+      c.seek(next);
+      continue;
     }
     out.objects.push_back(to_object_info(bucket, key, c.record()));
     out.next_marker = std::string(key);
