@@ -115,7 +115,9 @@ Acl private_acl(std::string_view owner_id) {
 
 Result<Acl> canned_acl(std::string_view name, std::string_view owner_id,
                        std::string_view bucket_owner_id) {
-  Acl acl = private_acl(owner_id);
+  // The owner's FULL_CONTROL goes last, after what the name adds, in the
+  // order S3 lists a canned ACL's grants.
+  Acl acl{std::string(owner_id), {}};
   auto group = [&](std::string_view uri, AclPermission p) {
     add_grant(acl, {AclGrantee::Type::kGroup, std::string(uri)}, p);
   };
@@ -141,6 +143,7 @@ Result<Acl> canned_acl(std::string_view name, std::string_view owner_id,
   } else {
     return fail(ErrorCode::kInvalidArgument, "Invalid canned ACL: " + std::string(name));
   }
+  add_grant(acl, {AclGrantee::Type::kCanonicalUser, std::string(owner_id)}, kAclFullControl);
   return acl;
 }
 
