@@ -390,6 +390,29 @@ Result<std::string> DriveService::drive_call(const Call& c, bool& found) {
   return {};
 }
 
+namespace {
+
+// A page of up to `limit` entries of `cur` (already positioned), each
+// written by `write`, after the header the remote cursors read: whether
+// more entries follow the page, and how many it holds.
+template <typename Cursor, typename Write>
+Result<std::string> page_of(Cursor& cur, size_t limit, Write write) {
+  WireWriter entries;
+  size_t n = 0;
+  for (; n < limit && cur.valid(); ++n, cur.next()) {
+    if (auto s = write(cur, entries); !s) return std::unexpected(s.error());
+  }
+  if (!cur.valid() && !cur.status()) return std::unexpected(cur.status().error());
+  WireWriter w;
+  w.u64(cur.valid() ? 1 : 0);
+  w.u64(n);
+  std::string out = w.take();
+  out += entries.take();
+  return out;
+}
+
+}  // namespace
+
 // A page of `limit` records from `start` (after it when `exclusive`): the
 // cursor of the remote caller fetches the next page from the last key.
 Result<std::string> DriveService::scan_objects_page(const Call& c) {
@@ -400,21 +423,13 @@ Result<std::string> DriveService::scan_objects_page(const Call& c) {
   cur.seek(start);
   if (c.flag("exclusive") && cur.valid() && cur.key() == start) cur.next();
   size_t limit = std::clamp<size_t>(c.num("limit"), 1, options_.max_page);
-  WireWriter entries;
-  size_t n = 0;
-  for (; n < limit && cur.valid(); ++n, cur.next()) {
-    auto r = cur.record();
+  return page_of(cur, limit, [](auto& at, WireWriter& out) -> Status {
+    auto r = at.record();
     if (!r) return std::unexpected(r.error());
-    entries.bytes(cur.key());
-    entries.bytes(storage::encode(*r));
-  }
-  if (!cur.valid() && !cur.status()) return std::unexpected(cur.status().error());
-  WireWriter w;
-  w.u64(cur.valid() ? 1 : 0);  // more after this page
-  w.u64(n);
-  std::string out = w.take();
-  out += entries.take();
-  return out;
+    out.bytes(at.key());
+    out.bytes(storage::encode(*r));
+    return {};
+  });
 }
 
 // A page of versions, as scan_objects_page, from (start, start_token).
@@ -429,23 +444,15 @@ Result<std::string> DriveService::scan_versions_page(const Call& c) {
     cur.next();
   }
   size_t limit = std::clamp<size_t>(c.num("limit"), 1, options_.max_page);
-  WireWriter entries;
-  size_t n = 0;
-  for (; n < limit && cur.valid(); ++n, cur.next()) {
-    auto r = cur.record();
+  return page_of(cur, limit, [](auto& at, WireWriter& out) -> Status {
+    auto r = at.record();
     if (!r) return std::unexpected(r.error());
-    entries.bytes(cur.key());
-    entries.bytes(cur.token());
-    entries.u64(cur.current() ? 1 : 0);
-    entries.bytes(storage::encode(*r));
-  }
-  if (!cur.valid() && !cur.status()) return std::unexpected(cur.status().error());
-  WireWriter w;
-  w.u64(cur.valid() ? 1 : 0);
-  w.u64(n);
-  std::string out = w.take();
-  out += entries.take();
-  return out;
+    out.bytes(at.key());
+    out.bytes(at.token());
+    out.u64(at.current() ? 1 : 0);
+    out.bytes(storage::encode(*r));
+    return {};
+  });
 }
 
 Result<std::string> DriveService::scan_uploads_page(const Call& c) {
@@ -460,20 +467,12 @@ Result<std::string> DriveService::scan_uploads_page(const Call& c) {
     if (r && r->key == start && r->upload_id == start_id) cur.next();
   }
   size_t limit = std::clamp<size_t>(c.num("limit"), 1, options_.max_page);
-  WireWriter entries;
-  size_t n = 0;
-  for (; n < limit && cur.valid(); ++n, cur.next()) {
-    auto r = cur.record();
+  return page_of(cur, limit, [](auto& at, WireWriter& out) -> Status {
+    auto r = at.record();
     if (!r) return std::unexpected(r.error());
-    entries.bytes(storage::encode(*r));
-  }
-  if (!cur.valid() && !cur.status()) return std::unexpected(cur.status().error());
-  WireWriter w;
-  w.u64(cur.valid() ? 1 : 0);
-  w.u64(n);
-  std::string out = w.take();
-  out += entries.take();
-  return out;
+    out.bytes(storage::encode(*r));
+    return {};
+  });
 }
 
 }  // namespace silo::cluster

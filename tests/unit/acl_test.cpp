@@ -36,6 +36,10 @@ TEST(Acl, CannedAclsGrantWhatAwsDocuments) {
   EXPECT_TRUE(acl_grants(*acl, kAclWriteAcp, kOwner, false));
   EXPECT_FALSE(acl_grants(*acl, kAclRead, "", true)) << "IgnorePublicAcls";
   EXPECT_TRUE(acl_is_public(*acl));
+  // S3 lists what the name adds first and the owner's FULL_CONTROL last.
+  EXPECT_EQ(acl->grants.front().grantee.type, AclGrantee::Type::kGroup);
+  EXPECT_EQ(acl->grants.back().grantee.value, kOwner);
+  EXPECT_EQ(acl->grants.back().permission, kAclFullControl);
 
   auto authenticated = canned_acl("authenticated-read", kOwner, kOwner);
   EXPECT_FALSE(acl_grants(*authenticated, kAclRead, "", false));
