@@ -122,82 +122,118 @@ Result<PageHeader> page_header(WireReader& in) {
   return PageHeader{*more != 0, *count};
 }
 
-class RemoteObjectCursor final : public storage::ObjectCursor {
+// The paging the remote cursors share: one scan RPC gives a page of
+// entries (each decoded by the cursor's `Read`); the next page is asked for
+// from the last entry, exclusive, once the cursor moves past the page.
+template <typename Entry>
+class RemotePages {
  public:
-  RemoteObjectCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
-      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline) {}
-  void seek(std::string_view key) override { fetch(std::string(key), false); }
-  bool valid() const override { return status_ && pos_ < keys_.size(); }
-  void next() override {
-    if (!valid()) return;
-    if (++pos_ == keys_.size() && more_) fetch(keys_.back(), true);
-  }
-  std::string_view key() const override { return keys_[pos_]; }
-  Result<ObjectRecord> record() const override { return storage::decode_object(records_[pos_]); }
-  Status status() const override { return status_; }
+  RemotePages(RemoteDrive& drive, std::string bucket, Deadline deadline, std::string_view call)
+      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline), call_(call) {}
 
- private:
-  void fetch(std::string start, bool exclusive) {
-    keys_.clear();
-    records_.clear();
-    pos_ = 0;
-    more_ = false;
+  // The page from `key` (and, for two-part positions, `second`, sent as
+  // `second_name`), after that position when `exclusive`.
+  template <typename Read>
+  void fetch(std::string key, std::string_view second_name, std::string second, bool exclusive,
+             Read read) {
+    entries.clear();
+    pos = 0;
+    more = false;
     auto page = std::to_string(drive_.scan_page());
-    auto r = drive_.rpc(
-        deadline_, "scan_objects",
-        {{"bucket", bucket_}, {"start", start}, {"exclusive", flag(exclusive)}, {"limit", page}});
+    auto r = second_name.empty()
+                 ? drive_.rpc(deadline_, call_,
+                              {{"bucket", bucket_}, {"start", key},
+                               {"exclusive", flag(exclusive)}, {"limit", page}})
+                 : drive_.rpc(deadline_, call_,
+                              {{"bucket", bucket_}, {"start", key}, {second_name, second},
+                               {"exclusive", flag(exclusive)}, {"limit", page}});
     if (!r) {
-      status_ = std::unexpected(r.error());
+      status = std::unexpected(r.error());
       return;
     }
-    status_ = parse(*r);
-  }
-  Status parse(std::string_view body) {
-    WireReader in(body);
+    WireReader in(*r);
     auto header = page_header(in);
-    if (!header) return std::unexpected(header.error());
-    for (uint64_t i = 0; i < header->count; ++i) {
-      auto key = in.bytes();
-      auto rec = in.bytes();
-      if (!key || !rec) return fail(ErrorCode::kInternalError, "internode: bad page");
-      keys_.emplace_back(*key);
-      records_.emplace_back(*rec);
+    if (!header) {
+      status = std::unexpected(header.error());
+      return;
     }
-    more_ = header->more && !keys_.empty();
-    return {};
+    for (uint64_t i = 0; i < header->count; ++i) {
+      Result<Entry> entry = read(in);
+      if (!entry) {
+        status = std::unexpected(entry.error());
+        return;
+      }
+      entries.push_back(std::move(*entry));
+    }
+    more = header->more && !entries.empty();
+    status = {};
   }
+  bool valid() const { return status && pos < entries.size(); }
+  // Moves to the next entry; true when the page is used up and the remote
+  // has more after it (the caller fetches from the last entry).
+  bool step() { return ++pos == entries.size() && more; }
+  const Entry& at() const { return entries[pos]; }
 
+  std::vector<Entry> entries;
+  size_t pos = 0;
+  bool more = false;
+  Status status;
+
+ private:
   RemoteDrive& drive_;
   const std::string bucket_;
   const Deadline deadline_;
-  std::vector<std::string> keys_, records_;
-  size_t pos_ = 0;
-  bool more_ = false;
-  Status status_;
+  const std::string_view call_;
+};
+
+Error bad_page() { return Error(ErrorCode::kInternalError, "internode: bad page"); }
+
+class RemoteObjectCursor final : public storage::ObjectCursor {
+ public:
+  RemoteObjectCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
+      : pages_(drive, std::move(bucket), deadline, "scan_objects") {}
+  void seek(std::string_view key) override { fetch(std::string(key), false); }
+  bool valid() const override { return pages_.valid(); }
+  void next() override {
+    if (valid() && pages_.step()) fetch(pages_.entries.back().key, true);
+  }
+  std::string_view key() const override { return pages_.at().key; }
+  Result<ObjectRecord> record() const override { return storage::decode_object(pages_.at().record); }
+  Status status() const override { return pages_.status; }
+
+ private:
+  struct Entry {
+    std::string key, record;
+  };
+  void fetch(std::string start, bool exclusive) {
+    pages_.fetch(std::move(start), "", "", exclusive, [](WireReader& in) -> Result<Entry> {
+      auto key = in.bytes();
+      auto rec = in.bytes();
+      if (!key || !rec) return std::unexpected(bad_page());
+      return Entry{std::string(*key), std::string(*rec)};
+    });
+  }
+  RemotePages<Entry> pages_;
 };
 
 class RemoteVersionCursor final : public storage::VersionCursor {
  public:
   RemoteVersionCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
-      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline) {}
+      : pages_(drive, std::move(bucket), deadline, "scan_versions") {}
   void seek(std::string_view key, std::string_view token) override {
     fetch(std::string(key), std::string(token), false);
   }
-  bool valid() const override { return status_ && pos_ < entries_.size(); }
+  bool valid() const override { return pages_.valid(); }
   void next() override {
-    if (!valid()) return;
-    if (++pos_ == entries_.size() && more_) {
-      auto last = entries_.back();
-      fetch(last.key, last.token, true);
-    }
+    if (!valid() || !pages_.step()) return;
+    const Entry& last = pages_.entries.back();
+    fetch(last.key, last.token, true);
   }
-  std::string_view key() const override { return entries_[pos_].key; }
-  std::string_view token() const override { return entries_[pos_].token; }
-  bool current() const override { return entries_[pos_].current; }
-  Result<ObjectRecord> record() const override {
-    return storage::decode_object(entries_[pos_].record);
-  }
-  Status status() const override { return status_; }
+  std::string_view key() const override { return pages_.at().key; }
+  std::string_view token() const override { return pages_.at().token; }
+  bool current() const override { return pages_.at().current; }
+  Result<ObjectRecord> record() const override { return storage::decode_object(pages_.at().record); }
+  Status status() const override { return pages_.status; }
 
  private:
   struct Entry {
@@ -205,108 +241,46 @@ class RemoteVersionCursor final : public storage::VersionCursor {
     bool current = false;
   };
   void fetch(std::string key, std::string token, bool exclusive) {
-    entries_.clear();
-    pos_ = 0;
-    more_ = false;
-    auto page = std::to_string(drive_.scan_page());
-    auto r = drive_.rpc(deadline_, "scan_versions",
-                        {{"bucket", bucket_},
-                         {"start", key},
-                         {"start_token", token},
-                         {"exclusive", flag(exclusive)},
-                         {"limit", page}});
-    if (!r) {
-      status_ = std::unexpected(r.error());
-      return;
-    }
-    status_ = parse(*r);
+    pages_.fetch(std::move(key), "start_token", std::move(token), exclusive,
+                 [](WireReader& in) -> Result<Entry> {
+                   auto key = in.bytes();
+                   auto token = in.bytes();
+                   auto current = in.u64();
+                   auto rec = in.bytes();
+                   if (!key || !token || !current || !rec) return std::unexpected(bad_page());
+                   return Entry{std::string(*key), std::string(*token), std::string(*rec),
+                                *current != 0};
+                 });
   }
-  Status parse(std::string_view body) {
-    WireReader in(body);
-    auto header = page_header(in);
-    if (!header) return std::unexpected(header.error());
-    for (uint64_t i = 0; i < header->count; ++i) {
-      auto key = in.bytes();
-      auto token = in.bytes();
-      auto current = in.u64();
-      auto rec = in.bytes();
-      if (!key || !token || !current || !rec) {
-        return fail(ErrorCode::kInternalError, "internode: bad page");
-      }
-      entries_.push_back(Entry{std::string(*key), std::string(*token), std::string(*rec),
-                               *current != 0});
-    }
-    more_ = header->more && !entries_.empty();
-    return {};
-  }
-
-  RemoteDrive& drive_;
-  const std::string bucket_;
-  const Deadline deadline_;
-  std::vector<Entry> entries_;
-  size_t pos_ = 0;
-  bool more_ = false;
-  Status status_;
+  RemotePages<Entry> pages_;
 };
 
 class RemoteUploadCursor final : public storage::UploadCursor {
  public:
   RemoteUploadCursor(RemoteDrive& drive, std::string bucket, Deadline deadline)
-      : drive_(drive), bucket_(std::move(bucket)), deadline_(deadline) {}
+      : pages_(drive, std::move(bucket), deadline, "scan_uploads") {}
   void seek(std::string_view key, std::string_view upload_id) override {
     fetch(std::string(key), std::string(upload_id), false);
   }
-  bool valid() const override { return status_ && pos_ < records_.size(); }
+  bool valid() const override { return pages_.valid(); }
   void next() override {
-    if (!valid()) return;
-    if (++pos_ == records_.size() && more_) {
-      const auto& last = records_.back();
-      fetch(last.key, last.upload_id, true);
-    }
+    if (!valid() || !pages_.step()) return;
+    const UploadRecord& last = pages_.entries.back();
+    fetch(last.key, last.upload_id, true);
   }
-  Result<UploadRecord> record() const override { return records_[pos_]; }
-  Status status() const override { return status_; }
+  Result<UploadRecord> record() const override { return pages_.at(); }
+  Status status() const override { return pages_.status; }
 
  private:
   void fetch(std::string key, std::string upload_id, bool exclusive) {
-    records_.clear();
-    pos_ = 0;
-    more_ = false;
-    auto page = std::to_string(drive_.scan_page());
-    auto r = drive_.rpc(deadline_, "scan_uploads",
-                        {{"bucket", bucket_},
-                         {"start", key},
-                         {"start_id", upload_id},
-                         {"exclusive", flag(exclusive)},
-                         {"limit", page}});
-    if (!r) {
-      status_ = std::unexpected(r.error());
-      return;
-    }
-    status_ = parse(*r);
+    pages_.fetch(std::move(key), "start_id", std::move(upload_id), exclusive,
+                 [](WireReader& in) -> Result<UploadRecord> {
+                   auto bytes = in.bytes();
+                   if (!bytes) return std::unexpected(bytes.error());
+                   return storage::decode_upload(*bytes);
+                 });
   }
-  Status parse(std::string_view body) {
-    WireReader in(body);
-    auto header = page_header(in);
-    if (!header) return std::unexpected(header.error());
-    for (uint64_t i = 0; i < header->count; ++i) {
-      auto bytes = in.bytes();
-      if (!bytes) return std::unexpected(bytes.error());
-      auto rec = storage::decode_upload(*bytes);
-      if (!rec) return std::unexpected(rec.error());
-      records_.push_back(std::move(*rec));
-    }
-    more_ = header->more && !records_.empty();
-    return {};
-  }
-
-  RemoteDrive& drive_;
-  const std::string bucket_;
-  const Deadline deadline_;
-  std::vector<UploadRecord> records_;
-  size_t pos_ = 0;
-  bool more_ = false;
-  Status status_;
+  RemotePages<UploadRecord> pages_;
 };
 
 }  // namespace
