@@ -1559,7 +1559,11 @@ Status LocalDrive::write(rocksdb::WriteBatch& batch, bool sync) {
     if (!space_->release_ballast()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
     }
-    (void)db_->Resume();
+    // Write again only on a store that resumed (a fresh WAL): the WAL
+    // writer of the failed write must not be used again. Debian's RocksDB
+    // asserts on that (WritableFileWriter "sync_without_flush_called_")
+    // and the server would abort instead of answering StorageFull.
+    if (!db_->Resume().ok()) break;
     st = db_->Write(w, &batch);
   }
   if (!st.ok()) {
