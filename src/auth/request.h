@@ -27,6 +27,13 @@ struct SignedRequest {
   // The bucket the Host header names in virtual-host style (empty in path
   // style). SigV2 signs the resource as /bucket/key whichever style was used.
   std::string_view virtual_host_bucket = {};
+  // The service a SigV4 credential scope must name: "s3", or "sts" for the
+  // STS endpoint.
+  std::string_view service = "s3";
+  // For a request whose body was read before verification (STS): its
+  // SHA-256 in hex, which stands for a missing x-amz-content-sha256 header
+  // (services other than S3 sign the body's hash without sending it).
+  std::string_view body_sha256 = {};
 };
 
 // All values of header `name` joined by ',', as received; nullopt when absent.

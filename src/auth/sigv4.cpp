@@ -81,8 +81,15 @@ std::string derive_signing_key(std::string_view secret, std::string_view yyyymmd
   return k;
 }
 
-std::string credential_scope(std::string_view yyyymmdd, std::string_view region) {
-  return std::string(yyyymmdd) + "/" + std::string(region) + "/s3/aws4_request";
+std::string credential_scope(std::string_view yyyymmdd, std::string_view region,
+                             std::string_view service) {
+  std::string scope(yyyymmdd);
+  scope += '/';
+  scope += region;
+  scope += '/';
+  scope += service;
+  scope += "/aws4_request";
+  return scope;
 }
 
 Result<std::string> canonical_uri(std::string_view raw_path) {

@@ -67,7 +67,8 @@ std::string derive_signing_key(std::string_view secret, std::string_view yyyymmd
                                std::string_view region, std::string_view service = "s3");
 
 // "yyyymmdd/region/s3/aws4_request".
-std::string credential_scope(std::string_view yyyymmdd, std::string_view region);
+std::string credential_scope(std::string_view yyyymmdd, std::string_view region,
+                             std::string_view service = "s3");
 
 // The canonical forms, per the SigV4 specification for S3: the path is
 // percent-decoded then encoded once with silo::uri_encode (keeping '/'), so "$" and

@@ -31,13 +31,14 @@ struct Scope {
   std::string access_key;
   std::string date;  // yyyymmdd
   std::string region;
-  std::string text;  // date/region/s3/aws4_request
+  std::string service;
+  std::string text;  // date/region/service/aws4_request
 };
 
 // Parses "AK/yyyymmdd/region/s3/aws4_request". Errors are `code` with AWS's
 // message after `prefix`.
 Result<Scope> parse_scope(std::string_view credential, std::string_view server_region,
-                          ErrorCode code, std::string_view prefix) {
+                          std::string_view service, ErrorCode code, std::string_view prefix) {
   auto malformed = [&] {
     return fail(code, std::string(prefix) +
                           "the Credential is mal-formed; expecting "
@@ -56,9 +57,9 @@ Result<Scope> parse_scope(std::string_view credential, std::string_view server_r
     return fail(code, std::string(prefix) + "incorrect terminal \"" + std::string(parts[3]) +
                           "\". This endpoint uses \"aws4_request\".");
   }
-  if (parts[2] != "s3") {
+  if (parts[2] != service) {
     return fail(code, std::string(prefix) + "incorrect service \"" + std::string(parts[2]) +
-                          "\". This endpoint belongs to \"s3\".");
+                          "\". This endpoint belongs to \"" + std::string(service) + "\".");
   }
   if (!server_region.empty() && parts[1] != server_region) {
     return fail(code, std::string(prefix) + "the region '" + std::string(parts[1]) +
@@ -68,7 +69,8 @@ Result<Scope> parse_scope(std::string_view credential, std::string_view server_r
   s.access_key = std::string(rest);
   s.date = std::string(parts[0]);
   s.region = std::string(parts[1]);
-  s.text = credential_scope(s.date, s.region);
+  s.service = std::string(service);
+  s.text = credential_scope(s.date, s.region, service);
   return s;
 }
 
@@ -151,7 +153,7 @@ Result<std::string> verify_signature(const SignedRequest& request, const Verific
   if (auto st = check_signed_headers(request.headers, v.signed_headers, v.presigned); !st) {
     return std::unexpected(st.error());
   }
-  std::string key = derive_signing_key(secret, v.scope.date, v.scope.region);
+  std::string key = derive_signing_key(secret, v.scope.date, v.scope.region, v.scope.service);
   auto matches = [&](std::string_view uri) {
     std::string creq = canonical_request(v.method, uri, v.canonical_query, request.headers,
                                          v.signed_headers, v.payload_hash);
@@ -243,7 +245,7 @@ Result<AuthResult> verify_sigv4_header(const SignedRequest& request, std::string
   if (!auth) return std::unexpected(auth.error());
   Verification v;
   v.method = request.method;
-  auto scope = parse_scope(auth->credential, server_region,
+  auto scope = parse_scope(auth->credential, server_region, request.service,
                            ErrorCode::kAuthorizationHeaderMalformed, kHeaderMalformedPrefix);
   if (!scope) return std::unexpected(scope.error());
   v.scope = std::move(*scope);
@@ -255,6 +257,7 @@ Result<AuthResult> verify_sigv4_header(const SignedRequest& request, std::string
   v.signature = std::move(auth->signature);
 
   auto content_sha = find_header(request.headers, "x-amz-content-sha256");
+  if (!content_sha && !request.body_sha256.empty()) content_sha = std::string(request.body_sha256);
   if (!content_sha) {
     return fail(ErrorCode::kInvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256");
@@ -306,7 +309,7 @@ Result<AuthResult> verify_sigv4_presigned(const SignedRequest& request, const Qu
   Verification v;
   v.method = request.method;
   v.presigned = true;
-  auto scope = parse_scope(*credential, server_region,
+  auto scope = parse_scope(*credential, server_region, request.service,
                            ErrorCode::kAuthorizationQueryParametersError, kQueryMalformedPrefix);
   if (!scope) return std::unexpected(scope.error());
   v.scope = std::move(*scope);

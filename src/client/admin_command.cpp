@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "client/admin_iam.h"
 #include "client/alias_config.h"
 #include "client/s3_client.h"
 #include "common/strings.h"
@@ -320,18 +321,34 @@ S3Result<int> run_pool_job(const AdminOptions& o, S3Client& c) {
 }
 
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
-  auto* cmd = app.add_subcommand("admin",
-                                 "Administer a Silo server (info, heal, decommission, rebalance)");
-  cmd->add_option("ACTION", o.action, "info, heal, decommission or rebalance")
+  auto* cmd = app.add_subcommand(
+      "admin",
+      "Administer a Silo server (info, heal, decommission, rebalance, user, group, policy, "
+      "accesskey)");
+  cmd->add_option("ACTION", o.action,
+                  "info, heal, decommission, rebalance, user, group, policy or accesskey")
       ->required()
-      ->check(CLI::IsMember({"info", "heal", "decommission", "rebalance"}));
+      ->check(CLI::IsMember({"info", "heal", "decommission", "rebalance", "user", "group",
+                             "policy", "accesskey"}));
   cmd->add_option("ALIAS", o.words,
                   "Alias of the server (instead of --endpoint and the keys); heal takes "
                   "ALIAS[/BUCKET[/PREFIX]]; decommission takes start|status|cancel ALIAS POOL, "
                   "rebalance start|status|stop ALIAS");
   cmd->add_option("--endpoint", o.endpoint, "Server URL (default http://127.0.0.1:9000)");
-  cmd->add_option("--access-key", o.access_key, "Root access key (or SILO_ACCESS_KEY / SILO_ROOT_USER)");
-  cmd->add_option("--secret-key", o.secret_key, "Root secret key (or SILO_SECRET_KEY / SILO_ROOT_PASSWORD)");
+  cmd->add_option("--access-key", o.access_key,
+                  "Access key to sign with, when no ALIAS is given (or SILO_ACCESS_KEY / "
+                  "SILO_ROOT_USER); accesskey create with an ALIAS: the new key");
+  cmd->add_option("--secret-key", o.secret_key,
+                  "Secret key to sign with, when no ALIAS is given (or SILO_SECRET_KEY / "
+                  "SILO_ROOT_PASSWORD); accesskey create with an ALIAS: the new secret");
+  cmd->add_option("--user", o.iam_user, "policy attach|detach: the user");
+  cmd->add_option("--group", o.iam_group, "policy attach|detach: the group");
+  cmd->add_option("--policy", o.policy_file, "accesskey create: a policy file narrowing the key");
+  cmd->add_option("--name", o.key_name, "accesskey create: a name for the key");
+  cmd->add_option("--description", o.key_description, "accesskey create: a description");
+  cmd->add_option("--expiry", o.expiry, "accesskey create: when the key expires (2030-01-01T00:00:00Z)");
+  cmd->add_option("--expiry-duration", o.expiry_duration,
+                  "accesskey create: how long the key lives (e.g. 24h)");
   cmd->add_option("--region", o.region, "Region to sign for (default us-east-1)");
   cmd->add_option("--bucket", o.bucket, "heal: only this bucket");
   cmd->add_option("--prefix", o.prefix, "heal: only keys with this prefix (with --bucket)");
@@ -343,7 +360,22 @@ CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
 
 int run_admin(const AdminOptions& options) {
   AdminOptions o = options;
-  if (o.action == "decommission" || o.action == "rebalance") {
+  std::vector<std::string> iam_args;
+  if (is_iam_admin_action(o.action)) {
+    // user|group|policy|accesskey SUB ALIAS [ARGS...]
+    if (o.words.size() < 2) {
+      return fail(o, 2, "LocalError", 0,
+                  "usage: silo admin " + o.action + " SUBCOMMAND ALIAS [ARGS...]");
+    }
+    o.iam_action = o.words[0];
+    o.alias = o.words[1];
+    iam_args.assign(o.words.begin() + 2, o.words.end());
+    // With an ALIAS, --access-key/--secret-key name the key `accesskey create` makes.
+    o.new_access_key = o.access_key;
+    o.new_secret_key = o.secret_key;
+    o.access_key.clear();
+    o.secret_key.clear();
+  } else if (o.action == "decommission" || o.action == "rebalance") {
     bool decommission = o.action == "decommission";
     // The ALIAS may be left out for --endpoint.
     size_t want = decommission ? 3 : 2;
@@ -367,7 +399,8 @@ int run_admin(const AdminOptions& options) {
   } else if (!o.words.empty()) {
     o.alias = o.words[0];
   }
-  if (auto slash = o.alias.find('/'); slash != std::string::npos) {
+  if (auto slash = o.alias.find('/'); slash != std::string::npos && iam_args.empty() &&
+                                      o.iam_action.empty()) {
     // ALIAS/BUCKET/PREFIX: what to heal.
     std::string path = o.alias.substr(slash + 1);
     o.alias.resize(slash);
@@ -403,6 +436,15 @@ int run_admin(const AdminOptions& options) {
   config.stall_timeout = std::chrono::hours(24);
   auto client = S3Client::create(config);
   if (!client) return fail(o, 2, "LocalError", 0, std::string(client.error().text()));
+  if (!o.iam_action.empty()) {
+    auto r = run_admin_iam(o, iam_args, **client);
+    if (!r) {
+      auto e = r.error();
+      return fail(o, e.code == "LocalError" ? 2 : 1, e.code, e.http_status,
+                  o.json || e.code == "LocalError" ? e.message : e.describe());
+    }
+    return *r;
+  }
   if (o.action == "decommission" || o.action == "rebalance") {
     auto r = run_pool_job(o, **client);
     if (!r) {

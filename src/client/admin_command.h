@@ -18,6 +18,8 @@
 //   silo admin rebalance start|status|stop ALIAS
 //                                            even out the pools' used share after an
 //                                            expansion, progress as above
+//   silo admin user|group|policy|accesskey ...
+//                                            IAM: see admin_iam.h
 // An ALIAS (see alias_config.h) gives the endpoint and keys. Otherwise credentials: --access-key/--secret-key, or SILO_ACCESS_KEY/SILO_SECRET_KEY,
 // or SILO_ROOT_USER/SILO_ROOT_PASSWORD (the root user is required).
 #pragma once
@@ -44,6 +46,12 @@ struct AdminOptions {
   std::string bucket;
   std::string prefix;
   bool json = false;
+  // user, group, policy and accesskey (admin_iam.h): the sub-action, and
+  // the options of policy attach|detach and accesskey create.
+  std::string iam_action;
+  std::string iam_user, iam_group;
+  std::string new_access_key, new_secret_key;  // accesskey create, with an ALIAS
+  std::string policy_file, key_name, key_description, expiry, expiry_duration;
 };
 
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& options);

@@ -264,10 +264,10 @@ class S3Client {
   const Endpoint& endpoint() const { return endpoint_; }
 
   // Buckets. create_bucket sends no location body (the server's region).
-  // A call to Silo's admin API: `path` below /silo/admin/v1/ (e.g. "heal"),
-  // `query` already encoded. Returns the JSON body.
+  // A call to Silo's admin API: `path` below /silo/admin/v3/ (e.g. "heal"),
+  // `query` already encoded, `body` sent with PUT and POST. Returns the JSON body.
   S3Result<std::string> admin(std::string_view method, std::string_view path,
-                              std::string query = {});
+                              std::string query = {}, std::string_view body = {});
 
   S3Result<std::vector<BucketEntry>> list_buckets();
   // `location` is the LocationConstraint to send (none for "" and us-east-1,

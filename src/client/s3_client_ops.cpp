@@ -71,9 +71,10 @@ S3Status S3Client::delete_bucket(std::string_view bucket) {
 }
 
 S3Result<std::string> S3Client::admin(std::string_view method, std::string_view path,
-                                      std::string query) {
+                                      std::string query, std::string_view body) {
   bool post = method == "POST" || method == "PUT";
-  Request r{method, "/silo/admin/v1/" + std::string(path), std::move(query), {}, post, {}, nullptr};
+  Request r{method, "/silo/admin/v3/" + std::string(path), std::move(query), {}, post,
+            std::span<const char>(body.data(), body.size()), nullptr};
   auto res = execute(r);
   if (!res) return std::unexpected(std::move(res.error()));
   return std::move(res->body);

@@ -195,6 +195,29 @@ ErrorInfo info(ErrorCode code) {
     case E::kNoSuchVersion:
       return {"NoSuchVersion", 404,
               "The version ID specified in the request does not match an existing version."};
+    case E::kInvalidToken:
+      return {"InvalidToken", 400, "The provided token is malformed or otherwise invalid."};
+    case E::kExpiredSessionToken:
+      return {"ExpiredToken", 400, "The provided token has expired."};
+    case E::kInvalidParameterValue:
+      return {"InvalidParameterValue", 400, "An invalid or out-of-range value was supplied."};
+    case E::kMalformedPolicyDocument:
+      return {"MalformedPolicyDocument", 400, "The policy document is malformed."};
+    case E::kInvalidAction:
+      return {"InvalidAction", 400, "The action or operation requested is invalid."};
+    case E::kNoSuchUser:
+      return {"XSiloAdminNoSuchUser", 404, "The specified user does not exist."};
+    case E::kNoSuchGroup:
+      return {"XSiloAdminNoSuchGroup", 404, "The specified group does not exist."};
+    case E::kNoSuchPolicy:
+      return {"XSiloAdminNoSuchPolicy", 404, "The specified canned policy does not exist."};
+    case E::kNoSuchAccessKey:
+      return {"XSiloAdminNoSuchAccessKey", 404, "The specified access key does not exist."};
+    case E::kGroupNotEmpty:
+      return {"XSiloAdminGroupNotEmpty", 400,
+              "The group is not empty: remove its members before the group."};
+    case E::kAccessKeyExists:
+      return {"XSiloAdminAccessKeyExists", 409, "The access key is already in use."};
     case E::kMalformedPolicy:
       return {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"};
     case E::kInvalidTag:

@@ -92,6 +92,18 @@ enum class ErrorCode {
   kUnresolvableGrantByEmailAddress,
   kAccessControlListNotSupported,
   kInvalidBucketAclWithObjectOwnership,
+  // Temporary credentials (STS) and the admin API's IAM calls.
+  kInvalidToken,
+  kExpiredSessionToken,
+  kInvalidParameterValue,
+  kMalformedPolicyDocument,
+  kInvalidAction,
+  kNoSuchUser,
+  kNoSuchGroup,
+  kNoSuchPolicy,
+  kNoSuchAccessKey,
+  kGroupNotEmpty,
+  kAccessKeyExists,
   // A write would leave a drive with less free space than its reserve (or
   // the filesystem said ENOSPC/EDQUOT): 507, never retried by SDKs. The
   // drive stays online and readable.

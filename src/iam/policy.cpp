@@ -176,6 +176,12 @@ std::string s3_arn(std::string_view bucket, std::string_view key) {
 }
 
 Result<Policy> Policy::parse_bucket_policy(std::string_view text, std::string_view bucket) {
+  return parse(text, &bucket);
+}
+
+Result<Policy> Policy::parse_identity_policy(std::string_view text) { return parse(text, nullptr); }
+
+Result<Policy> Policy::parse(std::string_view text, const std::string_view* bucket) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return fail(malformed("Policies must be valid JSON and the first byte must be '{'"));
@@ -194,7 +200,7 @@ Result<Policy> Policy::parse_bucket_policy(std::string_view text, std::string_vi
   if (!statements.is_array() || statements.empty()) {
     return fail(malformed("Statement must be an object or a non-empty list"));
   }
-  std::string bucket_arn = s3_arn(bucket);
+  std::string bucket_arn = bucket ? s3_arn(*bucket) : std::string();
   Policy policy;
   for (const auto& st : statements) {
     if (!st.is_object()) return fail(malformed("Each statement must be an object"));
@@ -213,20 +219,26 @@ Result<Policy> Policy::parse_bucket_policy(std::string_view text, std::string_vi
     }
     s.allow = st["Effect"] == "Allow";
 
-    // Principal: "*", {"AWS": "*" | [...]}, or NotPrincipal of the same.
+    // Principal: "*", {"AWS": "*" | [...]}, or NotPrincipal of the same;
+    // an identity policy names none (it applies to whoever holds it).
     bool has_p = st.contains("Principal"), has_np = st.contains("NotPrincipal");
-    if (has_p == has_np) return fail(malformed("Policy has invalid principal"));
-    s.not_principal = has_np;
-    const json& p = st[has_p ? "Principal" : "NotPrincipal"];
-    if (p.is_string()) {
-      if (p != "*") return fail(malformed("Policy has invalid principal"));
+    if (!bucket) {
+      if (has_p || has_np) return fail(malformed("Policy document should not specify a principal"));
       s.principals = {"*"};
-    } else if (p.is_object() && p.contains("AWS") && p.size() == 1) {
-      auto list = strings_of(p["AWS"], "Principal");
-      if (!list) return fail(malformed("Policy has invalid principal"));
-      s.principals = std::move(*list);
     } else {
-      return fail(malformed("Policy has invalid principal"));
+      if (has_p == has_np) return fail(malformed("Policy has invalid principal"));
+      s.not_principal = has_np;
+      const json& p = st[has_p ? "Principal" : "NotPrincipal"];
+      if (p.is_string()) {
+        if (p != "*") return fail(malformed("Policy has invalid principal"));
+        s.principals = {"*"};
+      } else if (p.is_object() && p.contains("AWS") && p.size() == 1) {
+        auto list = strings_of(p["AWS"], "Principal");
+        if (!list) return fail(malformed("Policy has invalid principal"));
+        s.principals = std::move(*list);
+      } else {
+        return fail(malformed("Policy has invalid principal"));
+      }
     }
 
     bool has_a = st.contains("Action"), has_na = st.contains("NotAction");
@@ -234,17 +246,37 @@ Result<Policy> Policy::parse_bucket_policy(std::string_view text, std::string_vi
     s.not_action = has_na;
     auto actions = strings_of(st[has_a ? "Action" : "NotAction"], "Action");
     if (!actions) return fail(malformed("Policy has invalid action"));
+    bool only_service_actions = !s.not_action;
     for (auto& a : *actions) {
-      if (a != "*" && !starts_with_icase(a, "s3:")) return fail(malformed("Policy has invalid action"));
+      bool s3 = a == "*" || starts_with_icase(a, "s3:");
+      bool service = !bucket && (starts_with_icase(a, "admin:") || starts_with_icase(a, "sts:") ||
+                                 starts_with_icase(a, "kms:"));
+      if (!s3 && !service) return fail(malformed("Policy has invalid action"));
+      if (!service) only_service_actions = false;
       s.actions.push_back(to_lower(a));
     }
 
     bool has_r = st.contains("Resource"), has_nr = st.contains("NotResource");
-    if (has_r == has_nr) return fail(malformed("Policy has invalid resource"));
+    if (!bucket && !has_r && !has_nr && only_service_actions) {
+      // Admin actions act on no resource: a statement of them may omit it.
+      s.resources = {"*"};
+      has_r = true;
+    } else if (has_r == has_nr) {
+      return fail(malformed("Policy has invalid resource"));
+    }
     s.not_resource = has_nr;
-    auto resources = strings_of(st[has_r ? "Resource" : "NotResource"], "Resource");
+    auto resources = s.resources.empty()
+                         ? strings_of(st[has_r ? "Resource" : "NotResource"], "Resource")
+                         : Result<std::vector<std::string>>(std::vector<std::string>{});
     if (!resources) return fail(malformed("Policy has invalid resource"));
     for (auto& r : *resources) {
+      if (!bucket) {
+        if (!r.starts_with("arn:aws:s3:::") && r != "*") {
+          return fail(malformed("Policy has invalid resource"));
+        }
+        s.resources.push_back(r);
+        continue;
+      }
       // Only this bucket and its objects: a bucket policy cannot grant
       // anything on another bucket.
       bool ours = r == "*" || wildcard_match(r, bucket_arn) ||
@@ -300,7 +332,8 @@ Result<Policy> Policy::parse_bucket_policy(std::string_view text, std::string_vi
 bool Policy::principal_matches(const Statement& s, const PolicyRequest& r) {
   bool named = false;
   for (const auto& p : s.principals) {
-    if (p == "*" || (!r.anonymous && p == r.principal)) {
+    if (p == "*" || (!r.anonymous && std::find(r.principals.begin(), r.principals.end(), p) !=
+                                         r.principals.end())) {
       named = true;
       break;
     }
@@ -350,7 +383,7 @@ Decision Policy::evaluate(const PolicyRequest& r) const {
     if (!principal_matches(s, r)) continue;
     bool action = matches_any(s.actions, r.action, /*fold=*/true);
     if (s.not_action ? action : !action) continue;
-    bool resource = matches_any(s.resources, r.resource, /*fold=*/false);
+    bool resource = r.resource.empty() || matches_any(s.resources, r.resource, /*fold=*/false);
     if (s.not_resource ? resource : !resource) continue;
     if (!conditions_hold(s, r.conditions)) continue;
     if (!s.allow) return Decision::kDeny;

@@ -1,5 +1,6 @@
-// Policy documents (the IAM JSON policy language) and their evaluation: a
-// bucket policy today, identity policies later through the same engine.
+// Policy documents (the IAM JSON policy language) and their evaluation:
+// bucket policies and identity policies (those attached to users, groups
+// and access keys) through the same engine.
 //
 // A document is parsed once, when it is set (PutBucketPolicy answers
 // MalformedPolicy with what is wrong), into statements that evaluate
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,9 +32,13 @@ struct PolicyRequest {
   // Who asks: "*" matches every principal, so an anonymous request is
   // allowed only by statements whose principal is "*".
   bool anonymous = true;
-  std::string_view principal;  // the caller's ARN when not anonymous
-  std::string_view action;     // "s3:GetObject"
-  std::string_view resource;   // "arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key"
+  // The names a statement's Principal may give the caller when not
+  // anonymous (its ARN, user name, ...).
+  std::span<const std::string> principals;
+  std::string_view action;  // "s3:GetObject"
+  // "arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key"; empty for an
+  // action on no resource (admin:*), which any Resource matches.
+  std::string_view resource;
   const ConditionValues* conditions = nullptr;
 };
 
@@ -44,6 +50,10 @@ class Policy {
   // S3 actions, and resources of this bucket only. MalformedPolicy (with
   // the reason) otherwise.
   static Result<Policy> parse_bucket_policy(std::string_view json, std::string_view bucket);
+  // An identity policy: no principal (it applies to whoever holds it);
+  // actions of s3:, admin:, sts: and kms:; resources "*" or S3 ARNs, and
+  // optional when every action is an admin:, sts: or kms: one.
+  static Result<Policy> parse_identity_policy(std::string_view json);
 
   // kDeny when a matching statement denies, else kAllow when one allows,
   // else kNoMatch.
@@ -72,6 +82,8 @@ class Policy {
     std::vector<std::string> resources;
     std::vector<Condition> conditions;
   };
+  // `bucket` null: an identity policy.
+  static Result<Policy> parse(std::string_view json, const std::string_view* bucket);
   static bool principal_matches(const Statement& s, const PolicyRequest& r);
   static bool conditions_hold(const Statement& s, const ConditionValues* values);
   static bool condition_holds(const Condition& c, const ConditionValues* values);

@@ -63,7 +63,17 @@ iam::ConditionValues condition_values(const Context& ctx) {
   int64_t now = now_ns();
   put(c, "aws:currenttime", format_iso8601(now));
   put(c, "aws:epochtime", std::to_string(now / 1'000'000'000));
-  put(c, "aws:principaltype", ctx.auth.anonymous() ? "Anonymous" : "Account");
+  if (!ctx.identity) {
+    put(c, "aws:principaltype", "Anonymous");
+  } else {
+    const auto& id = *ctx.identity;
+    put(c, "aws:principaltype", id.kind == iam::IdentityKind::kSession ? "AssumedRole"
+                                : id.root_owned                       ? "Account"
+                                                                      : "User");
+    put(c, "aws:username", id.user);
+    put(c, "aws:userid", id.user);
+    put(c, "aws:principalarn", id.principal_names.front());
+  }
   if (ctx.has_header("user-agent")) put(c, "aws:useragent", ctx.header("user-agent"));
   if (ctx.has_header("referer")) put(c, "aws:referer", ctx.header("referer"));
   for (auto name : {"prefix", "delimiter", "max-keys"}) {
@@ -83,6 +93,48 @@ iam::ConditionValues condition_values(const Context& ctx) {
 }
 
 Error access_denied() { return Error(ErrorCode::kAccessDenied); }
+
+// For a signed caller other than the unlimited root user: its identity
+// policies and the bucket's policy (ctx.policy, when `bucket` is the
+// request's) on `action` over `resource`. An explicit Deny in either wins;
+// an Allow in either allows.
+iam::Decision caller_decision(const Context& ctx, std::string_view action,
+                              std::string_view resource, bool with_bucket_policy) {
+  const auto& id = *ctx.identity;
+  iam::PolicyRequest request{false, id.principal_names, action, resource, &ctx.conditions};
+  auto decision = id.evaluate(request);
+  if (decision == iam::Decision::kDeny) return decision;
+  if (with_bucket_policy && ctx.policy) {
+    auto by_bucket = ctx.policy->evaluate(request);
+    if (by_bucket != iam::Decision::kNoMatch) return by_bucket;
+  }
+  return decision;
+}
+
+// Authorization of a signed caller whose permissions are evaluated (an IAM
+// user, an access key, a session, or the root user narrowed by one).
+boost::asio::awaitable<Status> authorize_identity(Context& ctx, const Route& route) {
+  // A request no operation serves is answered by its operation
+  // (MethodNotAllowed, NotImplemented), as for the root user.
+  if (route.action.empty()) co_return Status{};
+  ctx.conditions = condition_values(ctx);
+  if (!ctx.bucket.empty()) {
+    auto text = co_await read_bucket_config(ctx, "policy");
+    if (!text && text.error().code != ErrorCode::kNoSuchBucket) {
+      co_return std::unexpected(text.error());
+    }
+    if (text && *text) {
+      if (auto policy = parsed_policy(ctx.bucket, **text)) ctx.policy = std::move(*policy);
+    }
+  }
+  // Key by key, in the operation (allowed_on_key).
+  if (route.per_key) co_return Status{};
+  std::string resource = route_resource(ctx, route);
+  if (caller_decision(ctx, route.action, resource, true) == iam::Decision::kAllow) {
+    co_return Status{};
+  }
+  co_return fail(access_denied());
+}
 
 }  // namespace
 
@@ -105,14 +157,12 @@ boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
   // every bucket is the root user's.
   for (auto header : {"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"}) {
     if (ctx.has_header(header) &&
-        trim(ctx.header(header)) != iam::canonical_user_id(ctx.services.root_access_key)) {
+        trim(ctx.header(header)) != iam::canonical_user_id(ctx.services.iam.root_access_key())) {
       co_return fail(access_denied());
     }
   }
-  if (!ctx.auth.anonymous()) {
-    // Every credential Silo holds today is the root user's.
-    co_return Status{};
-  }
+  if (ctx.unlimited()) co_return Status{};
+  if (ctx.identity) co_return co_await authorize_identity(ctx, route);
   if (ctx.bucket.empty() || route.action.empty()) co_return fail(access_denied());
   ctx.conditions = condition_values(ctx);
   // The bucket policy first: its explicit Deny ends it, its Allow is enough.
@@ -170,8 +220,15 @@ boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
   co_return fail(access_denied());
 }
 
-bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key) {
-  if (!ctx.auth.anonymous()) return true;
+bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key,
+                    std::string_view bucket) {
+  if (ctx.unlimited()) return true;
+  if (bucket.empty()) bucket = ctx.bucket;
+  if (ctx.identity) {
+    return caller_decision(ctx, action, iam::s3_arn(bucket, key), bucket == ctx.bucket) ==
+           iam::Decision::kAllow;
+  }
+  if (bucket != ctx.bucket) return false;
   if (ctx.policy) {
     std::string resource = iam::s3_arn(ctx.bucket, key);
     iam::PolicyRequest request{true, {}, action, resource, &ctx.conditions};
@@ -184,8 +241,19 @@ bool allowed_on_key(const Context& ctx, std::string_view action, std::string_vie
          (ctx.bucket_acl_grants & need->permission) == need->permission;
 }
 
+bool admin_allowed(Context& ctx, std::string_view action) {
+  if (ctx.unlimited()) return true;
+  if (!ctx.identity) return false;
+  if (ctx.conditions.empty()) ctx.conditions = condition_values(ctx);
+  return caller_decision(ctx, action, {}, false) == iam::Decision::kAllow;
+}
+
 boost::asio::awaitable<bool> may_list_bucket(Context& ctx) {
-  if (!ctx.auth.anonymous()) co_return true;
+  if (ctx.unlimited()) co_return true;
+  if (ctx.identity) {
+    co_return caller_decision(ctx, "s3:ListBucket", iam::s3_arn(ctx.bucket), true) ==
+        iam::Decision::kAllow;
+  }
   if (ctx.policy) {
     std::string resource = iam::s3_arn(ctx.bucket);
     iam::PolicyRequest request{true, {}, "s3:ListBucket", resource, &ctx.conditions};

@@ -2,7 +2,15 @@
 // perform a route's action on its resource. The one place that decides it;
 // no operation checks credentials itself.
 //
-// - The root user may do everything.
+// - The root user may do everything (unless it signed with an access key or
+//   session narrowed by a policy of its own).
+// - Any other signed caller (an IAM user, its access keys and sessions) is
+//   judged by its identity policies (iam/identity.h: its own, its groups',
+//   and the limits of its key or session) together with the bucket's
+//   policy, whose statements name it by ARN or access key: an explicit Deny
+//   in either refuses, an Allow in either grants, and silence is
+//   AccessDenied. ACLs grant nothing to IAM users: every user belongs to
+//   the one account that owns the buckets.
 // - An anonymous caller is judged by the bucket's policy, then its ACLs:
 //   - A policy statement that denies the action to everyone
 //     ("Principal": "*") refuses it; one that allows it (and none denies)
@@ -37,12 +45,19 @@ namespace silo::s3 {
 // made, such as NoSuchBucket) unless the caller may perform `route`.
 boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route);
 
-// For an anonymous caller already authorized at the bucket (ctx.policy is
-// its bucket policy, ctx.bucket_acl_grants what the bucket's ACL grants it):
-// whether `action` on `key` is allowed too. Used by
-// the operations that act on several keys or on a second object
-// (DeleteObjects, a copy's source). Always true for an authenticated caller.
-bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key);
+// For a caller already authorized at the bucket (ctx.policy is its bucket
+// policy, ctx.bucket_acl_grants what the bucket's ACL grants an anonymous
+// caller): whether `action` on `key` of `bucket` (empty: the request's) is
+// allowed too. Used by the operations that act on several keys or on a
+// second object (DeleteObjects, a copy's source). Always true for the root
+// user; an anonymous caller acts on the request's bucket only.
+bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key,
+                    std::string_view bucket = {});
+
+// Whether the caller may perform the admin API action `action`
+// ("admin:CreateUser", ...): the root user may; any other signed caller when
+// its identity policies allow it (admin actions name no resource).
+bool admin_allowed(Context& ctx, std::string_view action);
 
 // Whether the caller may list the bucket (s3:ListBucket by the policy that
 // authorized it, or READ by the bucket's ACL). An anonymous caller who may

@@ -7,7 +7,7 @@
 #include "s3/acl.h"
 
 #include "common/strings.h"
-#include "iam/credentials.h"
+#include "iam/identity.h"
 #include "object/object_meta.h"
 #include "s3/access.h"
 #include "s3/body.h"
@@ -24,16 +24,12 @@ namespace {
 
 constexpr size_t kMaxAclBody = 64 << 10;
 
-// Every bucket is the root user's until users of their own exist.
-std::string bucket_owner_id(const Context& ctx) {
-  return iam::canonical_user_id(ctx.services.root_access_key);
-}
+// Every bucket is the account's (the root user's): IAM users act for it.
+std::string bucket_owner_id(const Context& ctx) { return owner_id(ctx); }
 
-// Who owns what the request writes: its signer, or for an anonymous write
-// (allowed by a policy or a WRITE grant) the bucket's owner.
-std::string writer_id(const Context& ctx) {
-  return ctx.auth.anonymous() ? bucket_owner_id(ctx) : owner_id(ctx);
-}
+// Who owns what the request writes: the account, whoever signed (an
+// anonymous write is allowed by a policy or a WRITE grant).
+std::string writer_id(const Context& ctx) { return owner_id(ctx); }
 
 HeaderLookup request_headers(const Context& ctx) {
   return [&ctx](std::string_view name) -> std::optional<std::string_view> {
@@ -115,7 +111,7 @@ std::string object_ownership(std::string_view document) {
 }  // namespace
 
 CanonicalUsers canonical_users(const Context& ctx) {
-  return [&ctx](std::string_view id) { return ctx.services.credentials.access_key_with_id(id); };
+  return [&ctx](std::string_view id) { return ctx.services.iam.access_key_with_id(id); };
 }
 
 boost::asio::awaitable<Result<AclSettings>> acl_settings(Context& ctx) {

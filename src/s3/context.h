@@ -13,7 +13,8 @@
 #include "auth/auth_result.h"
 #include "http/exchange.h"
 #include "http/server.h"
-#include "iam/credentials.h"
+#include "iam/iam_store.h"
+#include "iam/identity.h"
 #include "iam/policy.h"
 #include "object/object_layer.h"
 #include "s3/admin.h"
@@ -34,11 +35,10 @@ struct S3Config {
 // Everything an operation needs beyond the request itself.
 struct Services {
   object::ObjectLayer& objects;
-  iam::CredentialStore& credentials;
+  iam::IamStore& iam;
   boost::asio::thread_pool& blocking;
   S3Config config;
   AdminApi* admin = nullptr;
-  std::string root_access_key;
   // Answers `/silo/internode/...` (node-to-node calls, authenticated by the
   // internode token, not SigV4): cluster::InternodeRouter in a cluster; null on
   // a single node, where those paths are ordinary (refused) S3 requests.
@@ -69,11 +69,15 @@ struct Context {
   std::string key;     // empty for bucket-level requests
   QueryParams query;
   auth::AuthResult auth;
+  // Who signed the request (null for an anonymous one).
+  std::shared_ptr<const iam::Identity> identity;
   bool key_in_path = false;  // a '/' followed the bucket name
+  bool sts = false;          // an STS call: errors are STS documents
   // The bucket configuration a configuration route acts on ("tagging", ...).
   std::string_view subresource;
-  // For an anonymous caller: the bucket policy that authorized the request
-  // and the request's condition keys (s3/access.h).
+  // For a caller whose permissions are evaluated (anonymous, or not the
+  // root user): the bucket policy met while authorizing the request (null:
+  // none) and the request's condition keys (s3/access.h).
   std::shared_ptr<const iam::Policy> policy;
   iam::ConditionValues conditions;
   // For an anonymous caller: the permissions (s3/acl.h AclPermission bits)
@@ -86,6 +90,8 @@ struct Context {
   const http::RequestHeader& request() const { return exchange.request(); }
   std::string_view header(std::string_view name) const;
   bool has_header(std::string_view name) const;
+  // Whether the caller may do anything without evaluation (the root user).
+  bool unlimited() const { return identity && identity->unlimited(); }
 };
 
 }  // namespace silo::s3

@@ -7,11 +7,16 @@
 #include "common/strings.h"
 #include "common/uuid.h"
 #include "http/blocking.h"
+#include "common/hash.h"
 #include "s3/access.h"
+#include "s3/admin_iam.h"
+#include "s3/body.h"
 #include "s3/cors.h"
+#include "s3/credential_lookup.h"
 #include "s3/ops.h"
 #include "s3/router.h"
 #include "s3/response.h"
+#include "s3/sts.h"
 #include "s3/validate.h"
 
 namespace silo::s3 {
@@ -120,7 +125,7 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     co_return;
   }
 
-  Context ctx{exchange, services_, new_request_id(), {}, {}, {}, {}, false};
+  Context ctx{exchange, services_, new_request_id()};
   auto started = std::chrono::steady_clock::now();
   Status result = co_await [&]() -> awaitable<Status> {
     if (raw_path.empty() || raw_path.front() != '/') co_return fail(ErrorCode::kInvalidURI);
@@ -153,7 +158,9 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
 
     // Router -> authentication -> authorization -> operation.
     bool admin = raw_path.starts_with("/silo/admin/");
-    Route route = admin ? Route{} : route_request(ctx);
+    std::string_view method(req.method_string().data(), req.method_string().size());
+    ctx.sts = !admin && is_sts_request(method, raw_path, vhost);
+    Route route = admin || ctx.sts ? Route{} : route_request(ctx);
     // A CORS preflight carries no credentials of its own (a presigned URL's
     // query signs the request that follows, not the OPTIONS): it is
     // answered from the bucket's rules, whatever its query says.
@@ -169,12 +176,30 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
           to_lower(std::string_view(field.name_string().data(), field.name_string().size())),
           std::string(field.value().data(), field.value().size()));
     }
-    auto verified = auth::authenticate(
-        signed_req,
-        [this](std::string_view ak) { return services_.credentials.secret_for(ak); },
-        services_.config.region, std::chrono::system_clock::now());
+    std::string sts_form, sts_hash;
+    if (ctx.sts) {
+      // An STS call signs its form body for the service "sts", without the
+      // x-amz-content-sha256 header S3 requires: the hash is computed here.
+      auto body = co_await read_small_body(ctx, kMaxStsBody);
+      if (!body) co_return std::unexpected(body.error());
+      sts_form = std::move(*body);
+      sts_hash = sha256_hex(sts_form);
+      auto declared = auth::find_header(signed_req.headers, "x-amz-content-sha256");
+      if (declared && *declared != sts_hash && *declared != "UNSIGNED-PAYLOAD") {
+        co_return fail(ErrorCode::kXAmzContentSHA256Mismatch);
+      }
+      signed_req.body_sha256 = sts_hash;
+      signed_req.service = "sts";
+    }
+    CredentialLookup credentials(services_.iam, security_token(signed_req));
+    auto verified = auth::authenticate(signed_req, credentials.lookup(), services_.config.region,
+                                       std::chrono::system_clock::now());
+    // A bad security token is what AWS reports, whatever the signature.
+    if (credentials.token_error()) co_return fail(*credentials.token_error());
     if (!verified) co_return std::unexpected(verified.error());
     ctx.auth = std::move(*verified);
+    if (!ctx.auth.anonymous()) ctx.identity = credentials.identity();
+    if (ctx.sts) co_return co_await serve_sts(ctx, sts_form);
     if (admin) co_return co_await route_admin(ctx, raw_path);
     if (route.level == Level::kObject) {
       if (auto s = validate_key(ctx.key); !s) co_return s;
@@ -194,7 +219,7 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
       co_return allowed;
     }
     Status served = co_await route.serve(ctx);
-    if (!served && served.error().code == ErrorCode::kNoSuchKey && ctx.auth.anonymous() &&
+    if (!served && served.error().code == ErrorCode::kNoSuchKey && !ctx.unlimited() &&
         !co_await may_list_bucket(ctx)) {
       co_return fail(ErrorCode::kAccessDenied);
     }
@@ -205,8 +230,10 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
     const Error& err = result.error();
     if (!exchange.response_started()) {
       std::string resource(raw_path);
-      auto res = error_response(err, resource, ctx.request_id, req.version(),
-                                req.method() == bhttp::verb::head, services_.config.region);
+      auto res = ctx.sts ? sts_error_response(err, ctx.request_id, req.version())
+                         : error_response(err, resource, ctx.request_id, req.version(),
+                                          req.method() == bhttp::verb::head,
+                                          services_.config.region);
       for (const auto& [name, value] : ctx.response_headers) res.set(name, value);
       co_await exchange.send(std::move(res));
     } else {
@@ -226,36 +253,58 @@ awaitable<void> S3Handler::handle(http::Exchange& exchange) {
 }
 
 awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
-  if (!services_.admin || ctx.auth.access_key != services_.root_access_key) {
-    co_return fail(ErrorCode::kAccessDenied);
+  if (!services_.admin || !ctx.identity) co_return fail(ErrorCode::kAccessDenied);
+  // v3 is the admin API with IAM; v1 (the calls before it) stays for older clients.
+  constexpr std::string_view kV1 = "/silo/admin/v1/", kV3 = "/silo/admin/v3/";
+  bool v3 = path.starts_with(kV3);
+  if (!v3 && !path.starts_with(kV1)) co_return fail(ErrorCode::kInvalidRequest, "unknown admin API call");
+  std::string_view call = path.substr(kV3.size());
+  if (v3) {
+    if (auto served = co_await serve_iam_admin(ctx, call)) co_return *served;
   }
   auto method = ctx.request().method();
+  // The action each server call needs, as MinIO names them.
+  std::string_view action;
+  if (call == "info") {
+    action = "admin:ServerInfo";
+  } else if (call == "heal") {
+    action = "admin:Heal";
+  } else if (call == "quota") {
+    action = method == bhttp::verb::get ? "admin:GetBucketQuota" : "admin:SetBucketQuota";
+  } else if (call == "pools" || call.starts_with("pools/")) {
+    action = method == bhttp::verb::get ? "admin:ServerInfo"
+             : call.ends_with("rebalance") ? "admin:Rebalance"
+                                           : "admin:Decommission";
+  } else {
+    co_return fail(ErrorCode::kInvalidRequest, "unknown admin API call");
+  }
+  if (!admin_allowed(ctx, action)) co_return fail(ErrorCode::kAccessDenied);
   std::string body;
-  if (path == "/silo/admin/v1/info" && method == bhttp::verb::get) {
+  if (call == "info" && method == bhttp::verb::get) {
     body = co_await http::run_blocking(services_.blocking, [this] { return services_.admin->info_json(); });
-  } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::post) {
+  } else if (call == "heal" && method == bhttp::verb::post) {
     std::string bucket(ctx.query.value("bucket")), prefix(ctx.query.value("prefix"));
     bool background = ctx.query.value("background") == "true";
     body = co_await http::run_blocking(services_.blocking, [this, &bucket, &prefix, background] {
       return background ? services_.admin->heal_start_json(bucket, prefix)
                         : services_.admin->heal_json(bucket, prefix);
     });
-  } else if (path == "/silo/admin/v1/quota") {
+  } else if (call == "quota") {
     auto answer = co_await quota_call(ctx);
     if (!answer) co_return std::unexpected(answer.error());
     body = std::move(*answer);
-  } else if (path == "/silo/admin/v1/pools" || path.starts_with("/silo/admin/v1/pools/")) {
-    auto answer = co_await pools_call(ctx, path);
+  } else if (call == "pools" || call.starts_with("pools/")) {
+    auto answer = co_await pools_call(ctx, call);
     if (!answer) co_return std::unexpected(answer.error());
     body = std::move(*answer);
-  } else if (path == "/silo/admin/v1/heal" && method == bhttp::verb::get) {
+  } else if (call == "heal" && method == bhttp::verb::get) {
     std::string kind(ctx.query.value("kind"));
     if (!kind.empty() && kind != "heal" && kind != "scanner") {
       co_return fail(ErrorCode::kInvalidArgument, "kind must be heal or scanner");
     }
     body = services_.admin->heal_status_json(kind);
   } else {
-    co_return fail(ErrorCode::kInvalidRequest, "unknown admin API call");
+    co_return fail(ErrorCode::kMethodNotAllowed);
   }
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::content_type, "application/json");
@@ -263,13 +312,12 @@ awaitable<Status> S3Handler::route_admin(Context& ctx, std::string_view path) {
   co_return co_await send(ctx, std::move(res));
 }
 
-// GET /silo/admin/v1/pools: every pool. GET .../pools/decommission?pool=P
-// and .../pools/rebalance: a job's status; POST with ?action=start|cancel
+// GET pools: every pool. GET pools/decommission?pool=P and
+// pools/rebalance: a job's status; POST with ?action=start|cancel
 // (decommission) or start|stop (rebalance).
-awaitable<Result<std::string>> S3Handler::pools_call(Context& ctx, std::string_view path) {
+awaitable<Result<std::string>> S3Handler::pools_call(Context& ctx, std::string_view call) {
   auto method = ctx.request().method();
-  std::string job(path.substr(std::min(path.size(), std::string_view("/silo/admin/v1/pools/").size())));
-  if (path == "/silo/admin/v1/pools") job.clear();
+  std::string job(call == "pools" ? std::string_view() : call.substr(std::string_view("pools/").size()));
   std::string action(ctx.query.value("action")), pool(ctx.query.value("pool"));
   if (job.empty() || method == bhttp::verb::get) {
     if (method != bhttp::verb::get) co_return fail(ErrorCode::kMethodNotAllowed);

@@ -18,7 +18,8 @@ class S3Handler final : public http::RequestHandler {
   boost::asio::awaitable<Status> route_admin(Context& ctx, std::string_view path);
   // GET, PUT (?size=BYTES) or DELETE /silo/admin/v1/quota?bucket=NAME.
   boost::asio::awaitable<Result<std::string>> quota_call(Context& ctx);
-  boost::asio::awaitable<Result<std::string>> pools_call(Context& ctx, std::string_view path);
+  // `call`: "pools" or "pools/<job>".
+  boost::asio::awaitable<Result<std::string>> pools_call(Context& ctx, std::string_view call);
   Services& services_;
 };
 

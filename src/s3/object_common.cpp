@@ -308,8 +308,7 @@ Result<CopySource> readable_copy_source(const Context& ctx) {
   auto src = parse_copy_source(ctx);
   if (!src) return src;
   if (auto s = validate_key(src->key); !s) return std::unexpected(s.error());
-  if (ctx.auth.anonymous() &&
-      (src->bucket != ctx.bucket || !allowed_on_key(ctx, "s3:GetObject", src->key))) {
+  if (!allowed_on_key(ctx, "s3:GetObject", src->key, src->bucket)) {
     return fail(ErrorCode::kAccessDenied);
   }
   return src;

@@ -38,15 +38,17 @@ inline boost::asio::awaitable<Status> write_bucket_config(Context& ctx, std::str
   co_return co_await send_empty(ctx, status);
 }
 
-// The canonical user id shown as Owner: stable per access key.
+// The canonical user id shown as Owner: the account's, which owns every
+// bucket and object (IAM users act for it, as in AWS); stable per root
+// access key.
 inline std::string owner_id(const Context& ctx) {
-  return iam::canonical_user_id(ctx.auth.access_key);
+  return iam::canonical_user_id(ctx.services.iam.root_access_key());
 }
 
 inline void add_owner(pugi::xml_node parent, const Context& ctx, const char* name = "Owner") {
   auto owner = parent.append_child(name);
   owner.append_child("ID").text().set(owner_id(ctx).c_str());
-  owner.append_child("DisplayName").text().set(ctx.auth.access_key.c_str());
+  owner.append_child("DisplayName").text().set(ctx.services.iam.root_access_key().c_str());
 }
 
 }  // namespace silo::s3

@@ -13,6 +13,7 @@
 #include "object/object_lock.h"
 #include "object/object_meta.h"
 #include "s3/access.h"
+#include "s3/credential_lookup.h"
 #include "s3/form_data.h"
 #include "s3/object_common.h"
 #include "s3/ops.h"
@@ -95,12 +96,14 @@ Op post_object(Context& ctx) {
   // Authentication: the policy's signature, as the handler authenticates a
   // signed request; then the policy's own conditions.
   auto now = std::chrono::system_clock::now();
-  auto posted = auth::authenticate_post(
-      head->fields,
-      [&ctx](std::string_view ak) { return ctx.services.credentials.secret_for(ak); },
-      ctx.services.config.region, now);
+  const std::string* token = auth::form_value(head->fields, "x-amz-security-token");
+  CredentialLookup credentials(ctx.services.iam, token ? *token : std::string());
+  auto posted = auth::authenticate_post(head->fields, credentials.lookup(),
+                                        ctx.services.config.region, now);
+  if (credentials.token_error()) co_return fail(*credentials.token_error());
   if (!posted) co_return std::unexpected(posted.error());
   ctx.auth = std::move(posted->auth);
+  if (!ctx.auth.anonymous()) ctx.identity = credentials.identity();
   auth::PostLimits limits;
   if (!posted->policy_json.empty()) {
     auto checked = auth::check_post_policy(posted->policy_json, head->fields, ctx.bucket, now);

@@ -187,7 +187,9 @@ Route route_request(Context& ctx) {
 std::string route_resource(const Context& ctx, const Route& route) {
   switch (route.level) {
     case Level::kService:
-      return "*";
+      // What an identity policy names for ListAllMyBuckets ("arn:aws:s3:::*"
+      // or "*" both match it).
+      return "arn:aws:s3:::*";
     case Level::kBucket:
       return iam::s3_arn(ctx.bucket);
     case Level::kObject:

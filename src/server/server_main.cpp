@@ -34,6 +34,7 @@
 #include "http/server.h"
 #include "object/capacity.h"
 #include "object/healer.h"
+#include "server/iam_backend.h"
 #include "server/lifecycle_runner.h"
 #include "object/pool_jobs.h"
 #include "object/pools.h"
@@ -712,8 +713,13 @@ int run_server(const ServerConfig& config) {
     }
   });
 
-  iam::CredentialStore credentials;
-  credentials.add(user, password);
+  // Users, groups, policies and access keys: the deployment's, kept in the
+  // system bucket; loaded now (a node that cannot read them yet serves the
+  // root user and keeps trying) and reloaded when a peer changes them.
+  server::DeploymentIamBackend iam_backend(layer);
+  iam::IamStore iam(user, password, &iam_backend);
+  if (auto s = iam.reload(); !s) spdlog::error("IAM: {}", s.error().text());
+  iam.start_refresh(std::chrono::seconds(5));
 
   // The main loop runs the acceptor, signals and timers; connections get
   // one event loop per core of their own (http::Server).
@@ -723,7 +729,7 @@ int run_server(const ServerConfig& config) {
   s3_config.region = config.region;
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
-  s3::Services services{layer, credentials, blocking, std::move(s3_config), &admin, user};
+  s3::Services services{layer, iam, blocking, std::move(s3_config), &admin};
   // This node's drives and locks for the other nodes, and their news of
   // bucket changes.
   std::unique_ptr<cluster::DriveService> drive_service;
@@ -735,7 +741,10 @@ int run_server(const ServerConfig& config) {
     for (auto& o : local) own[all.drives[o.index].path] = o.drive;
     drive_service = std::make_unique<cluster::DriveService>(std::move(own), token, blocking);
     event_service = std::make_unique<cluster::PeerEventService>(
-        token, [&layer](std::string_view bucket) { layer.forget_bucket(bucket); });
+        token, [&layer, &iam](std::string_view bucket) {
+          layer.forget_bucket(bucket);
+          if (bucket == object::kSystemBucket) iam.poke();
+        });
     internode_router = std::make_unique<cluster::InternodeRouter>(
         drive_service.get(), &lock_service, event_service.get());
     services.internode = internode_router.get();

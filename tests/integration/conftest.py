@@ -107,11 +107,13 @@ class SiloServer:
         return make_client(self.endpoint, **config)
 
 
-def make_client(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, **config):
+def make_client(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, session_token=None,
+                **config):
     config.setdefault("retries", {"max_attempts": 1, "mode": "standard"})
     cfg = Config(signature_version="s3v4", s3={"addressing_style": "path"}, **config)
     return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
-                        aws_secret_access_key=secret_key, region_name=REGION, config=cfg)
+                        aws_secret_access_key=secret_key, aws_session_token=session_token,
+                        region_name=REGION, config=cfg)
 
 
 @pytest.fixture(scope="session")

@@ -104,8 +104,9 @@ TEST(BucketPolicy, PrincipalsOtherThanEveryoneDoNotAllowAnonymous) {
     "Principal": {"AWS": "arn:aws:iam::123456789012:user/alice"}, "Action": "s3:GetObject",
     "Resource": "arn:aws:s3:::photos/*"}]})");
   EXPECT_EQ(anonymous(p, "s3:GetObject", "arn:aws:s3:::photos/a"), Decision::kNoMatch);
-  EXPECT_EQ(p.evaluate(PolicyRequest{false, "arn:aws:iam::123456789012:user/alice",
-                                     "s3:GetObject", "arn:aws:s3:::photos/a", nullptr}),
+  const std::string alice[] = {"arn:aws:iam::123456789012:user/alice"};
+  EXPECT_EQ(p.evaluate(PolicyRequest{false, alice, "s3:GetObject", "arn:aws:s3:::photos/a",
+                                     nullptr}),
             Decision::kAllow);
 }
 
