@@ -155,13 +155,20 @@ FieldLookup header_lookup(const Context& ctx) {
 Result<std::optional<CustomerKey>> customer_key(const Context& ctx, KeyHeaders which) {
   // Most requests carry none of these headers: answered without building
   // the lookup.
-  std::string_view prefix = which == KeyHeaders::kObject ? kObjectKeyPrefix : kCopyKeyPrefix;
-  std::string probe(prefix);
-  if (!ctx.has_header(probe + "algorithm") && !ctx.has_header(probe + "key") &&
-      !ctx.has_header(probe + "key-md5")) {
+  static constexpr std::string_view kObjectNames[] = {
+      "x-amz-server-side-encryption-customer-algorithm",
+      "x-amz-server-side-encryption-customer-key",
+      "x-amz-server-side-encryption-customer-key-md5"};
+  static constexpr std::string_view kCopyNames[] = {
+      "x-amz-copy-source-server-side-encryption-customer-algorithm",
+      "x-amz-copy-source-server-side-encryption-customer-key",
+      "x-amz-copy-source-server-side-encryption-customer-key-md5"};
+  bool object = which == KeyHeaders::kObject;
+  const auto& names = object ? kObjectNames : kCopyNames;
+  if (!ctx.has_header(names[0]) && !ctx.has_header(names[1]) && !ctx.has_header(names[2])) {
     return std::optional<CustomerKey>();
   }
-  return customer_key_from(ctx, header_lookup(ctx), prefix);
+  return customer_key_from(ctx, header_lookup(ctx), object ? kObjectKeyPrefix : kCopyKeyPrefix);
 }
 
 Result<Mode> mode_from_value(std::string_view value) {
@@ -173,6 +180,10 @@ Result<Mode> mode_from_value(std::string_view value) {
 }
 
 Result<WriteRequest> write_request(const Context& ctx) {
+  // Most writes carry no encryption header: answered without allocating.
+  auto customer = customer_key(ctx, KeyHeaders::kObject);
+  if (!customer) return std::unexpected(customer.error());
+  if (!*customer && !ctx.has_header("x-amz-server-side-encryption")) return WriteRequest{};
   return write_request(ctx, header_lookup(ctx));
 }
 
