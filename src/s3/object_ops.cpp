@@ -118,6 +118,11 @@ Op get_object(Context& ctx, bool head) {
     if (!n || *n < 1 || *n > 10000) co_return fail(ErrorCode::kTooManyParts);
     part_number = static_cast<uint32_t>(*n);
   }
+  if (ctx.has_header("x-amz-server-side-encryption")) {
+    // A read names no SSE-S3 parameters: AWS answers 400.
+    co_return fail(ErrorCode::kInvalidArgument,
+                   "The x-amz-server-side-encryption header is not supported for this request.");
+  }
   auto given = sse::customer_key(ctx, sse::KeyHeaders::kObject);
   if (!given) co_return std::unexpected(given.error());
   std::unique_ptr<object::ObjectReader> reader;

@@ -271,6 +271,11 @@ Result<std::unique_ptr<object::ObjectWriter>> begin_part(const Context& ctx,
                                                          const std::optional<CustomerKey>& given,
                                                          uint32_t part_number) {
   auto sealing = open_key(ctx, upload.meta, ctx.bucket, ctx.key, given);
+  if (!sealing && sealing.error().code == ErrorCode::kAccessDenied) {
+    // Not the key the upload was created with: AWS's answer for a part.
+    return fail(ErrorCode::kInvalidRequest,
+                "The provided encryption parameters did not match the ones used originally.");
+  }
   if (!sealing) return std::unexpected(sealing.error());
   auto writer = ctx.services.objects.begin_part(ctx.bucket, ctx.key, upload.upload_id, part_number);
   if (!writer || !*sealing) return writer;

@@ -191,6 +191,15 @@ def test_bucket_default_encryption_applies_to_plain_writes(s3e, eb):
     assert "ServerSideEncryption" not in s3e.put_object(Bucket=eb, Key="plain", Body=b"p")
 
 
+def test_sse_s3_header_on_a_read_is_invalid_argument(s3e, eb):
+    s3e.put_object(Bucket=eb, Key="o", Body=b"x", ServerSideEncryption="AES256")
+    add = lambda params, **kw: params["headers"].update({"x-amz-server-side-encryption": "AES256"})
+    s3e.meta.events.register("before-call.s3.HeadObject", add)
+    with pytest.raises(ClientError) as e:
+        s3e.head_object(Bucket=eb, Key="o")
+    assert status_code(e) == 400
+
+
 def test_bad_sse_header_value_is_invalid_argument(s3e, eb):
     with pytest.raises(ClientError) as e:
         s3e.put_object(Bucket=eb, Key="x", Body=b"x", ServerSideEncryption="AES128")
@@ -411,7 +420,8 @@ def test_sse_c_multipart_needs_the_key_on_every_part(s3e, eb):
     with pytest.raises(ClientError) as e:
         s3e.upload_part(Bucket=eb, Key="cmp2", UploadId=up2["UploadId"], PartNumber=1, Body=b"x",
                         **ckey(b"o"))
-    assert status_code(e) == 403
+    assert (status_code(e), error_code(e)) == (400, "InvalidRequest")
+    assert "did not match the ones used originally" in e.value.response["Error"]["Message"]
 
 
 def non_loopback_address():
