@@ -90,6 +90,11 @@ Result<Config> make_config(const Options& o) {
   c.client.verify_tls = !o.insecure;
   c.bucket = o.bucket;
   c.delimiter = o.delimiter;
+  if (o.sse == "s3") {
+    c.write_headers = {{"x-amz-server-side-encryption", "AES256"}};
+  } else if (!o.sse.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "--sse: only s3 (SSE-S3) is supported");
+  }
   c.keep = o.keep;
   if (o.concurrency < 1 || o.concurrency > 4096) {
     return fail(ErrorCode::kInvalidArgument, "--concurrency must be 1..4096");
@@ -173,6 +178,7 @@ CLI::App* add_command(CLI::App& app, Options& o) {
   cmd->add_option("--mixed", o.mixed, "mixed: GET:STAT:PUT:DELETE shares (default 45:30:15:10)");
   cmd->add_option("--part-size", o.part_size, "multipart: part size (default 5MiB)");
   cmd->add_option("--delimiter", o.delimiter, "list: delimiter sent with each listing");
+  cmd->add_option("--sse", o.sse, "s3: write objects with SSE-S3 (x-amz-server-side-encryption)");
   cmd->add_flag("--keep", o.keep, "Keep the bucket and objects afterwards");
   cmd->add_flag("--json", o.json, "Print the result as JSON on stdout (table on stderr)");
   cmd->add_flag("--insecure", o.insecure, "Do not verify TLS certificates");

@@ -40,6 +40,7 @@ struct Options {
   std::string mixed = "45:30:15:10";
   std::string part_size = "5MiB";
   std::string delimiter;
+  std::string sse;  // "s3": objects written with x-amz-server-side-encryption: AES256
   bool keep = false;
   bool json = false;
   bool insecure = false;

@@ -34,6 +34,9 @@ struct Config {
   MixedShares shares{45, 30, 15, 10};  // GET:STAT:PUT:DELETE
   uint64_t part_size = 5ull << 20;
   std::string delimiter;  // list: sent with every listing
+  // Headers of every object write (PUT, CreateMultipartUpload): --sse s3
+  // asks for server-side encryption.
+  client::HeaderList write_headers;
   bool keep = false;
 };
 

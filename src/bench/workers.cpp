@@ -51,7 +51,7 @@ bool do_put(Worker& w, const Shared& sh, const std::string& key, uint64_t id) {
   auto body = sh.payload->object(id);
   bool ok = false;
   timed(w, Op::kPut, [&] {
-    auto r = w.client->put_object(sh.bucket, key, body);
+    auto r = w.client->put_object(sh.bucket, key, body, {sh.config->write_headers});
     ok = r.has_value();
     return r ? Outcome{{}, body.size(), 0} : failed(r.error());
   });
@@ -116,7 +116,7 @@ void do_multipart(Worker& w, const Shared& sh, uint64_t n) {
   uint64_t part_size = sh.config->part_size;
   uint64_t count = body.empty() ? 1 : (body.size() + part_size - 1) / part_size;
   timed(w, Op::kMultipart, [&] {
-    auto id = w.client->create_multipart_upload(sh.bucket, key);
+    auto id = w.client->create_multipart_upload(sh.bucket, key, {sh.config->write_headers});
     if (!id) return failed(id.error());
     std::vector<client::CompletedPart> parts;
     parts.reserve(count);

@@ -1,5 +1,5 @@
 // Sealing of small secrets (the stored IAM state, session tokens) with
-// AES-256-GCM from OpenSSL: confidential and tamper-evident, under a key
+// AES-256-GCM (crypto/aes_gcm.h, over OpenSSL): confidential and tamper-evident, under a key
 // derived from a secret the deployment already holds (the root user's).
 #pragma once
 
@@ -14,7 +14,8 @@ namespace silo::iam {
 std::string derive_key(std::string_view secret, std::string_view purpose);
 
 // `plaintext` sealed under the 32-byte `key`: a random 12-byte nonce, the
-// ciphertext and the 16-byte tag, which also covers `aad`.
+// ciphertext and the 16-byte tag, which also covers `aad`. Empty only when
+// `key` is not 32 bytes (a caller's bug) or OpenSSL failed.
 std::string seal(std::string_view key, std::string_view plaintext, std::string_view aad = {});
 
 // The plaintext of `sealed`; nullopt when the key is not the one that sealed

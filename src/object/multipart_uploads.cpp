@@ -192,6 +192,11 @@ Result<ObjectInfo> MultipartUploads::complete(std::string_view bucket, std::stri
   rec.storage_class = up->storage_class;
   rec.meta = up->meta;
   rec.erasure = up->erasure;
+  if (options.meta_edit) {
+    auto view = to_object_info(bucket, key, rec);
+    if (auto s = options.meta_edit(view); !s) return std::unexpected(s.error());
+    rec.meta = std::move(view.meta);
+  }
   auto checksums = complete_checksums(*up, rec.parts, options.checksum);
   if (!checksums) return std::unexpected(checksums.error());
   rec.checksums = std::move(*checksums);

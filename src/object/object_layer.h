@@ -132,6 +132,10 @@ struct PutFinal {
   // checked them itself, against what the writer's set cannot see, passes
   // none.
   std::optional<WritePreconditions> preconditions;
+  // The ETag to record instead of the MD5 of the bytes written: a layer
+  // above that stores other bytes than the client sent (encryption) gives
+  // the MD5 of what the client sent.
+  std::optional<std::string> etag;
 };
 
 class ObjectWriter {
@@ -244,6 +248,10 @@ struct CompleteOptions {
   WritePreconditions preconditions;
   CompleteChecksum checksum;  // what the request asserts about the object's checksum
   Versioning versioning = Versioning::kUnversioned;  // set by Pools
+  // Applied to the completed object's metadata (its parts known) before it
+  // is committed: an encrypted object records its parts' layout. An error
+  // fails the completion.
+  MetaEdit meta_edit;
 };
 
 class ObjectLayer {

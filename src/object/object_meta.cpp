@@ -26,7 +26,7 @@ void set_meta(storage::KeyValues& meta, std::string_view name, std::string_view 
 }
 
 bool internal_meta(std::string_view name) {
-  return name == kTagsMeta || name == kMetaStampMeta || name == kAclMeta;
+  return name == kTagsMeta || name.starts_with(kInternalPrefix);
 }
 
 }  // namespace silo::object

@@ -18,6 +18,10 @@
 
 namespace silo::object {
 
+// Every name with this prefix is Silo's own (the ACL, the stamp, the
+// encryption parameters of s3/sse.h): never sent to clients, never taken
+// from them (x-amz-meta-* is all a request can set).
+inline constexpr std::string_view kInternalPrefix = "x-silo-";
 // The tag set as the x-amz-tagging header carries it: URL-encoded
 // key=value pairs joined by '&'. Absent: no tags.
 inline constexpr std::string_view kTagsMeta = "x-amz-tagging";

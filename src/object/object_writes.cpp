@@ -110,7 +110,7 @@ class ErasureWriter final : public ObjectWriter {
   std::string md5_hex() override { return hex_encode(md5_.peek()); }
 
   Result<ObjectInfo> commit(const PutFinal& final) override {
-    std::string etag = md5_hex();
+    std::string etag = final.etag ? *final.etag : md5_hex();
     if (upload_ && !staged_) {
       if (auto s = spill(); !s) return std::unexpected(s.error());
     }

@@ -12,6 +12,7 @@
 #include "s3/ops.h"
 #include "s3/ops_util.h"
 #include "s3/response.h"
+#include "s3/sse.h"
 #include "s3/xml.h"
 
 namespace silo::s3::ops {
@@ -72,6 +73,13 @@ Op get_object_attributes(Context& ctx) {
                     : ctx.services.objects.head_object(ctx.bucket, ctx.key);
   });
   if (!info) co_return std::unexpected(info.error());
+  // Sizes are of the plaintext; an SSE-C object answers only its key's holder.
+  auto given = sse::customer_key(ctx, sse::KeyHeaders::kObject);
+  if (!given) co_return std::unexpected(given.error());
+  if (auto k = sse::open_key(ctx, info->meta, ctx.bucket, ctx.key, *given); !k) {
+    co_return std::unexpected(k.error());
+  }
+  if (auto s = sse::client_view(*info); !s) co_return s;
 
   XmlDoc doc("GetObjectAttributesResponse");
   auto root = doc.root();

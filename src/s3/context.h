@@ -13,6 +13,7 @@
 #include "auth/auth_result.h"
 #include "http/exchange.h"
 #include "http/server.h"
+#include "crypto/kms.h"
 #include "iam/iam_store.h"
 #include "iam/identity.h"
 #include "iam/policy.h"
@@ -43,6 +44,9 @@ struct Services {
   // internode token, not SigV4): cluster::InternodeRouter in a cluster; null on
   // a single node, where those paths are ordinary (refused) S3 requests.
   http::RequestHandler* internode = nullptr;
+  // The built-in KMS (SILO_KMS_SECRET_KEY) that seals SSE-S3 object keys;
+  // null when none is configured, and SSE-S3 is then refused (s3/sse.h).
+  const crypto::Kms* kms = nullptr;
 };
 
 // Decoded query parameters in wire order.

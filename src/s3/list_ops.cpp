@@ -3,6 +3,7 @@
 #include "s3/ops.h"
 #include "s3/ops_util.h"
 #include "s3/response.h"
+#include "s3/sse.h"
 #include "s3/xml.h"
 #include "storage/versions.h"
 
@@ -100,7 +101,8 @@ Op list_objects(Context& ctx) {
     }
   }
   bool with_owner = !v2 || q.value("fetch-owner") == "true";
-  for (const auto& o : list->objects) {
+  for (auto& o : list->objects) {
+    if (auto v = sse::client_view(o); !v) co_return v;
     auto c = root.append_child("Contents");
     add_text(c, "Key", (*enc)(o.key));
     add_text(c, "LastModified", format_iso8601(o.mod_time_ns));
@@ -156,7 +158,8 @@ Op list_object_versions(Context& ctx) {
   if (!params.delimiter.empty()) add_text(root, "Delimiter", (*enc)(params.delimiter));
   if (enc->url) add_text(root, "EncodingType", "url");
   add_text(root, "IsTruncated", list->truncated ? "true" : "false");
-  for (const auto& v : list->versions) {
+  for (auto& v : list->versions) {
+    if (auto s = sse::client_view(v); !s) co_return s;
     auto n = root.append_child(v.delete_marker ? "DeleteMarker" : "Version");
     add_text(n, "Key", (*enc)(v.key));
     add_text(n, "VersionId", v.version_id.empty() ? "null" : v.version_id);
@@ -252,12 +255,13 @@ Op list_parts(Context& ctx) {
   if (!upload->checksum_algorithm.empty()) {
     add_text(root, "ChecksumAlgorithm", upload->checksum_algorithm);
   }
+  bool encrypted = sse::mode_of(upload->meta) != sse::Mode::kNone;
   for (const auto& p : list->parts) {
     auto n = root.append_child("Part");
     add_text(n, "PartNumber", std::to_string(p.number));
     add_text(n, "LastModified", format_iso8601(p.mod_time_ns));
     add_text(n, "ETag", quote_etag(p.etag));
-    add_text(n, "Size", std::to_string(p.size));
+    add_text(n, "Size", std::to_string(encrypted ? sse::part_plain_size(p.size) : p.size));
     for (const auto& [algo, value] : p.checksums) {
       add_text(n, ("Checksum" + algo).c_str(), value);
     }

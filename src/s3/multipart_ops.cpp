@@ -6,6 +6,8 @@
 #include "s3/ops_util.h"
 #include "s3/request_acl.h"
 #include "s3/response.h"
+#include "s3/sse.h"
+#include "s3/sse_stream.h"
 #include "s3/validate.h"
 #include "s3/xml.h"
 
@@ -111,10 +113,11 @@ Op create_multipart(Context& ctx) {
   if (!mode) co_return std::unexpected(mode.error());
   const std::string& algorithm = mode->algorithm;
   const std::string& type = mode->type;
+  auto encryption = sse::write_request(ctx);
+  if (!encryption) co_return std::unexpected(encryption.error());
   object::PutOptions options{std::move(*meta), std::move(*sc), {}};
   auto upload = co_await blocking(ctx, [&] {
-    return ctx.services.objects.create_upload(ctx.bucket, ctx.key, std::move(options), algorithm,
-                                              type);
+    return sse::create_upload(ctx, *encryption, std::move(options), algorithm, type);
   });
   if (!upload) co_return std::unexpected(upload.error());
   XmlDoc doc("InitiateMultipartUploadResult");
@@ -122,6 +125,7 @@ Op create_multipart(Context& ctx) {
   add_text(doc.root(), "Key", ctx.key);
   add_text(doc.root(), "UploadId", upload->upload_id);
   auto res = make_response(ctx, 200);
+  sse::add_headers(res, encryption->mode, encryption->customer);
   if (!algorithm.empty()) {
     res.set("x-amz-checksum-algorithm", algorithm);
     res.set("x-amz-checksum-type", type);
@@ -140,6 +144,8 @@ Op upload_part(Context& ctx) {
       !ctx.has_header("transfer-encoding")) {
     co_return fail(ErrorCode::kMissingContentLength);
   }
+  auto given = sse::customer_key(ctx, sse::KeyHeaders::kObject);
+  if (!given) co_return std::unexpected(given.error());
   auto body = BodyReader::open(ctx);
   if (!body) co_return std::unexpected(body.error());
   if ((*body)->declared_size() && static_cast<int64_t>(*(*body)->declared_size()) > kMaxPartSize) {
@@ -156,13 +162,12 @@ Op upload_part(Context& ctx) {
   if (*algo) {
     if (auto s = (*body)->require_checksum(**algo); !s) co_return s;
   }
-  WriterFactory open = [&] {
-    return ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
-  };
+  WriterFactory open = [&] { return sse::begin_part(ctx, *upload, *given, *number); };
   auto info = co_await write_body(ctx, **body, open);
   if (!info) co_return std::unexpected(info.error());
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::etag, quote_etag(info->etag));
+  sse::add_headers(res, sse::mode_of(upload->meta), *given);
   add_checksum_headers(res.base(), info->checksums);
   co_return co_await send(ctx, std::move(res));
 }
@@ -174,10 +179,17 @@ Op upload_part_copy(Context& ctx) {
   if (!upload_id) co_return std::unexpected(upload_id.error());
   auto src = readable_copy_source(ctx);
   if (!src) co_return std::unexpected(src.error());
+  auto src_key = sse::customer_key(ctx, sse::KeyHeaders::kCopySource);
+  if (!src_key) co_return std::unexpected(src_key.error());
+  auto given = sse::customer_key(ctx, sse::KeyHeaders::kObject);
+  if (!given) co_return std::unexpected(given.error());
   auto reader = co_await blocking(ctx, [&] {
-    return src->version_id
-               ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
-               : ctx.services.objects.open_object(src->bucket, src->key);
+    return sse::reader_for(
+        ctx,
+        src->version_id
+            ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
+            : ctx.services.objects.open_object(src->bucket, src->key),
+        src->bucket, src->key, *src_key);
   });
   if (!reader) co_return std::unexpected(reader.error());
   const auto& info = (*reader)->info();
@@ -216,7 +228,7 @@ Op upload_part_copy(Context& ctx) {
   std::optional<Checksummer> checksum;
   if (*algo) checksum.emplace(**algo);
   auto writer = co_await blocking(ctx, [&]() -> Result<std::unique_ptr<object::ObjectWriter>> {
-    auto w = ctx.services.objects.begin_part(ctx.bucket, ctx.key, *upload_id, *number);
+    auto w = sse::begin_part(ctx, *upload, *given, *number);
     if (w) {
       if (auto s = (*w)->expect(length); !s) return std::unexpected(s.error());
     }
@@ -239,6 +251,7 @@ Op upload_part_copy(Context& ctx) {
   add_text(doc.root(), "LastModified", format_iso8601(result->mod_time_ns));
   add_text(doc.root(), "ETag", quote_etag(result->etag));
   add_checksum_elements(doc.root(), final.checksums);
+  sse::add_headers(ctx.response_headers, sse::mode_of(upload->meta), *given);
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 
@@ -256,6 +269,7 @@ Op complete_multipart(Context& ctx) {
   auto parts = parse_complete_multipart(*body);
   if (!parts) co_return std::unexpected(parts.error());
   object::CompleteOptions options{*pre, std::move(*checksum)};
+  options.meta_edit = sse::record_streams;
   auto info = co_await blocking(ctx, [&] {
     return ctx.services.objects.complete_upload(ctx.bucket, ctx.key, *upload_id, *parts, options);
   });
@@ -268,6 +282,7 @@ Op complete_multipart(Context& ctx) {
   add_text(doc.root(), "ETag", quote_etag(info->etag));
   add_checksum_elements(doc.root(), info->checksums);
   if (!info->version_id.empty()) ctx.response_headers.emplace_back("x-amz-version-id", info->version_id);
+  sse::add_headers(ctx.response_headers, sse::mode_of(info->meta), std::nullopt);
   co_return co_await send_xml(ctx, 200, doc.str());
 }
 

@@ -12,6 +12,8 @@
 #include "s3/ops_util.h"
 #include "s3/request_acl.h"
 #include "s3/response.h"
+#include "s3/sse.h"
+#include "s3/sse_stream.h"
 #include "s3/tags.h"
 #include "s3/validate.h"
 #include "s3/xml.h"
@@ -51,6 +53,16 @@ void add_object_headers(http::ResponseHeader& h, const object::ObjectInfo& info)
   if (info.storage_class != "STANDARD") h.set("x-amz-storage-class", info.storage_class);
 }
 
+// HEAD's check that the caller may read an encrypted object (an SSE-C
+// one's key proven by opening its sealed key), and the view it answers.
+Status readable_view(const Context& ctx, object::ObjectInfo& info,
+                     const std::optional<sse::CustomerKey>& given) {
+  if (auto k = sse::open_key(ctx, info.meta, ctx.bucket, ctx.key, given); !k) {
+    return std::unexpected(k.error());
+  }
+  return sse::client_view(info);
+}
+
 }  // namespace
 
 Op put_object(Context& ctx) {
@@ -61,6 +73,8 @@ Op put_object(Context& ctx) {
   if (!sc) co_return std::unexpected(sc.error());
   auto pre = write_preconditions(ctx);
   if (!pre) co_return std::unexpected(pre.error());
+  auto encryption = sse::write_request(ctx);
+  if (!encryption) co_return std::unexpected(encryption.error());
   if (!ctx.exchange.content_length() && !ctx.has_header("x-amz-decoded-content-length") &&
       !ctx.has_header("transfer-encoding")) {
     co_return fail(ErrorCode::kMissingContentLength);
@@ -70,12 +84,13 @@ Op put_object(Context& ctx) {
   object::PutOptions options{std::move(*meta), std::move(*sc), std::move(*pre),
                              (*body)->declared_size()};
   WriterFactory open = [&] {
-    return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
+    return sse::begin_put(ctx, *encryption, ctx.bucket, ctx.key, std::move(options));
   };
   auto info = co_await write_body(ctx, **body, open);
   if (!info) co_return std::unexpected(info.error());
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::etag, quote_etag(info->etag));
+  sse::add_headers(res, encryption->mode, encryption->customer);
   if (!info->version_id.empty()) res.set("x-amz-version-id", info->version_id);
   add_checksum_headers(res.base(), info->checksums);
   co_return co_await send(ctx, std::move(res));
@@ -103,6 +118,13 @@ Op get_object(Context& ctx, bool head) {
     if (!n || *n < 1 || *n > 10000) co_return fail(ErrorCode::kTooManyParts);
     part_number = static_cast<uint32_t>(*n);
   }
+  if (ctx.has_header("x-amz-server-side-encryption")) {
+    // A read names no SSE-S3 parameters: AWS answers 400.
+    co_return fail(ErrorCode::kInvalidArgument,
+                   "The x-amz-server-side-encryption header is not supported for this request.");
+  }
+  auto given = sse::customer_key(ctx, sse::KeyHeaders::kObject);
+  if (!given) co_return std::unexpected(given.error());
   std::unique_ptr<object::ObjectReader> reader;
   object::ObjectInfo info;
   // A whole-object GET reads its first buffer together with opening the
@@ -120,6 +142,7 @@ Op get_object(Context& ctx, bool head) {
     });
     if (!i) co_return std::unexpected(i.error());
     info = std::move(*i);
+    if (auto s = readable_view(ctx, info, *given); !s) co_return s;
   } else if (head) {
     auto i = ctx.services.objects.head_object_cached(ctx.bucket, ctx.key);
     if (would_block(i)) {
@@ -127,9 +150,11 @@ Op get_object(Context& ctx, bool head) {
     }
     if (!i) co_return std::unexpected(i.error());
     info = std::move(*i);
+    if (auto s = readable_view(ctx, info, *given); !s) co_return s;
   } else {
-    auto read_first = [&](Result<std::unique_ptr<object::ObjectReader>> opened)
+    auto read_first = [&](Result<std::unique_ptr<object::ObjectReader>> raw)
         -> Result<std::unique_ptr<object::ObjectReader>> {
+      auto opened = sse::reader_for(ctx, std::move(raw), ctx.bucket, ctx.key, *given);
       if (!opened || !speculate) return opened;
       auto want = static_cast<size_t>(
           std::min<uint64_t>(static_cast<uint64_t>((*opened)->info().size), kReadBuffer));
@@ -193,6 +218,7 @@ Op get_object(Context& ctx, bool head) {
   h.result(range ? bhttp::status::partial_content : bhttp::status::ok);
   add_common_headers(h, ctx);
   add_object_headers(h, info);
+  sse::add_headers(h, sse::mode_of(info.meta), *given);
   if (!info.version_id.empty() || *version) {
     h.set("x-amz-version-id", info.version_id.empty() ? "null" : info.version_id);
   }
@@ -346,11 +372,18 @@ Op copy_object(Context& ctx) {
   if (!sc) co_return std::unexpected(sc.error());
   auto pre = write_preconditions(ctx);
   if (!pre) co_return std::unexpected(pre.error());
+  auto src_key = sse::customer_key(ctx, sse::KeyHeaders::kCopySource);
+  if (!src_key) co_return std::unexpected(src_key.error());
+  auto encryption = sse::write_request(ctx);
+  if (!encryption) co_return std::unexpected(encryption.error());
 
   auto reader = co_await blocking(ctx, [&] {
-    return src->version_id
-               ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
-               : ctx.services.objects.open_object(src->bucket, src->key);
+    return sse::reader_for(
+        ctx,
+        src->version_id
+            ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
+            : ctx.services.objects.open_object(src->bucket, src->key),
+        src->bucket, src->key, *src_key);
   });
   if (!reader) {
     // A delete marker named by its id cannot be copied: 400, as AWS answers.
@@ -366,7 +399,8 @@ Op copy_object(Context& ctx) {
   bool same = src->bucket == ctx.bucket && src->key == ctx.key && !src->version_id;
   if (same && !replace && !ctx.has_header("x-amz-storage-class") &&
       !ctx.has_header("x-amz-website-redirect-location") &&
-      !ctx.has_header("x-amz-server-side-encryption")) {
+      !ctx.has_header("x-amz-server-side-encryption") &&
+      !ctx.has_header("x-amz-server-side-encryption-customer-algorithm")) {
     co_return fail(ErrorCode::kInvalidRequest,
                    "This copy request is illegal because it is trying to copy an object to itself "
                    "without changing the object's metadata, storage class, website redirect "
@@ -420,7 +454,7 @@ Op copy_object(Context& ctx) {
     }
   }
   auto writer = co_await blocking(ctx, [&] {
-    return ctx.services.objects.begin_put(ctx.bucket, ctx.key, std::move(options));
+    return sse::begin_put(ctx, *encryption, ctx.bucket, ctx.key, std::move(options));
   });
   if (!writer) co_return std::unexpected(writer.error());
   if (auto s = co_await stream_copy(ctx, **reader, **writer, checksum ? &*checksum : nullptr); !s) {
@@ -443,6 +477,7 @@ Op copy_object(Context& ctx) {
   }
   auto res = make_response(ctx, 200);
   res.set(bhttp::field::content_type, "application/xml");
+  sse::add_headers(res, encryption->mode, encryption->customer);
   if (!info.version_id.empty() || src->version_id) {
     res.set("x-amz-copy-source-version-id", info.version_id.empty() ? "null" : info.version_id);
   }

@@ -20,6 +20,8 @@
 #include "s3/ops_util.h"
 #include "s3/request_acl.h"
 #include "s3/response.h"
+#include "s3/sse.h"
+#include "s3/sse_stream.h"
 #include "s3/router.h"
 #include "s3/tags.h"
 #include "s3/validate.h"
@@ -125,13 +127,20 @@ Op post_object(Context& ctx) {
     return *v;
   };
   if (auto s = co_await acl_into(ctx, acl_field, *meta); !s) co_return s;
+  // Encryption fields are a PUT's headers.
+  auto encryption = sse::write_request(ctx, [&](std::string_view name) -> std::optional<std::string_view> {
+    const std::string* v = auth::form_value(head->fields, name);
+    if (!v) return std::nullopt;
+    return *v;
+  });
+  if (!encryption) co_return std::unexpected(encryption.error());
   object::PutOptions options;
   options.meta = std::move(*meta);
   if (const std::string* sc = auth::form_value(head->fields, "x-amz-storage-class")) {
     if (*sc != "STANDARD") options.storage_class = *sc;
   }
   auto writer = co_await blocking(ctx, [&] {
-    return ctx.services.objects.begin_put(ctx.bucket, key, std::move(options));
+    return sse::begin_put(ctx, *encryption, ctx.bucket, key, std::move(options));
   });
   if (!writer) co_return std::unexpected(writer.error());
   // An x-amz-checksum-<algorithm> field is the file's checksum, verified
@@ -186,6 +195,7 @@ Op post_object(Context& ctx) {
   }
   auto info = co_await blocking(ctx, [&] { return (*writer)->commit(final); });
   if (!info) co_return std::unexpected(info.error());
+  sse::add_headers(ctx.response_headers, encryption->mode, encryption->customer);
 
   std::string etag = quote_etag(info->etag);
   std::string host(ctx.header("host"));

@@ -21,6 +21,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/units.h"
+#include "crypto/kms.h"
 #include "cluster/dist_locks.h"
 #include "cluster/drive_service.h"
 #include "cluster/endpoints.h"
@@ -523,6 +524,13 @@ int run_server(const ServerConfig& config) {
     return 2;
   }
 
+  // SSE-S3's master key; without it SSE-S3 requests are refused.
+  auto kms = crypto::Kms::from_env();
+  if (!kms) {
+    std::cerr << "silo server: " << kms.error().text() << "\n";
+    return 2;
+  }
+
   unsigned cores = std::max(2u, std::thread::hardware_concurrency());
   // Blocking threads mostly wait for fsync; small synced writes are grouped
   // by RocksDB only among threads that wait together, so the pool is sized
@@ -730,6 +738,7 @@ int run_server(const ServerConfig& config) {
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
   s3::Services services{layer, iam, blocking, std::move(s3_config), &admin};
+  if (*kms) services.kms = &**kms;
   // This node's drives and locks for the other nodes, and their news of
   // bucket changes.
   std::unique_ptr<cluster::DriveService> drive_service;
@@ -776,6 +785,10 @@ int run_server(const ServerConfig& config) {
             << "  RootPass:    "
             << (password_env && *password_env ? "from SILO_ROOT_PASSWORD (not shown)"
                                               : "the default (see README; not shown)")
+            << "\n"
+            << "  KMS:         "
+            << (*kms ? "key '" + (*kms)->key_name() + "' from SILO_KMS_SECRET_KEY (SSE-S3 on)"
+                     : std::string("none (SSE-S3 refused; set SILO_KMS_SECRET_KEY)"))
             << "\n";
   if (default_credentials) {
     std::cout << "\nWARNING: default credentials in use, so the server listens on loopback "
