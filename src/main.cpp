@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
   srv->add_option("--max-connections", server.max_connections,
                   "Open connections at most; more wait to be accepted (default: half the "
                   "descriptor limit, at most 10000)");
+  srv->add_option("--certs-dir", server.certs_dir,
+                  "Serve HTTPS with DIR/public.crt and DIR/private.key (reloaded when they "
+                  "change); nodes trust the CAs in DIR/CAs/ besides the system's when they call "
+                  "each other (https:// endpoints)")
+      ->envname("SILO_CERTS_DIR");
   srv->add_flag("--debug", server.debug, "Log every request");
   srv->add_option("DIR", server.drives, "Data folder")->required();
 
