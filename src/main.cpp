@@ -78,9 +78,14 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (srv->parsed()) return silo::server::run_server(server);
-  if (bch->parsed()) return silo::bench::run(bench);
+  // The global --insecure reaches every command, written before it or after.
+  if (bch->parsed()) {
+    bench.insecure = bench.insecure || client.insecure();
+    return silo::bench::run(bench);
+  }
   if (adm->parsed()) {
     admin.json = admin.json || client.json();  // the global --json, before "admin"
+    admin.insecure = admin.insecure || client.insecure();
     return silo::client::run_admin(admin);
   }
   return client.run().value_or(0);

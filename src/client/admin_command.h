@@ -44,6 +44,7 @@ struct AdminOptions {
   std::string bucket;
   std::string prefix;
   bool json = false;
+  bool insecure = false;  // do not verify the server's TLS certificate
 };
 
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& options);

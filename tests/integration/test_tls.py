@@ -1,12 +1,16 @@
-"""HTTPS: `silo server --certs-dir` serving TLS to S3 clients, protocol
-versions, certificate replacement without a restart, the handshake
+"""HTTPS: `silo server --certs-dir` serving TLS to S3 clients, the `silo`
+client's trust of CAs (its config folder's certs/CAs/, --insecure),
+protocol versions, certificate replacement without a restart, the handshake
 timeout, and a cluster whose nodes call each other over HTTPS."""
 
+import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
 import time
+import uuid
 import warnings
 
 import botocore.exceptions
@@ -14,6 +18,7 @@ import pytest
 import requests
 
 from cluster import Cluster
+from clihelpers import clean_env, run_cli
 from conftest import ACCESS_KEY, SECRET_KEY, SILO_BIN, SiloServer, make_client
 from tls import TestCA, cert_serial
 
@@ -163,6 +168,68 @@ def test_the_server_refuses_a_certs_dir_without_its_files(tmp_path):
                                "SILO_ROOT_PASSWORD": SECRET_KEY})
     assert proc.returncode == 2
     assert "public.crt" in proc.stderr
+
+
+# ---------------------------------------------------------------- the silo client
+
+def silo(args, config_dir, check=False):
+    env = clean_env(SILO_CONFIG_DIR=str(config_dir), SILO_ROOT_USER=ACCESS_KEY,
+                    SILO_ROOT_PASSWORD=SECRET_KEY)
+    return run_cli([SILO_BIN, *args], env, timeout=60, check=check)
+
+
+def test_the_silo_client_trusts_the_cas_of_its_config_folder(tls_server, ca, tmp_path):
+    config = tmp_path / "silo-config"
+    silo(["alias", "set", "tls", tls_server.endpoint, ACCESS_KEY, SECRET_KEY], config, check=True)
+    bucket = "cli-" + uuid.uuid4().hex[:10]
+
+    # Not trusted yet: the error says where to put the CA, or --insecure.
+    began = time.monotonic()
+    r = silo(["mb", f"tls/{bucket}"], config)
+    assert r.returncode == 1
+    assert str(config / "certs" / "CAs") in r.stderr and "--insecure" in r.stderr, r.stderr
+    assert time.monotonic() - began < 5, "a certificate that does not verify is not retried"
+    r = silo(["--json", "ls", "tls"], config)
+    assert r.returncode == 1 and json.loads(r.stdout.splitlines()[-1])["error"]["code"] == "tls"
+    r = silo(["admin", "info", "tls"], config)
+    assert r.returncode != 0 and "certs/CAs" in (r.stdout + r.stderr)
+
+    # --insecure, anywhere on the line, reaches every command.
+    silo(["--insecure", "mb", f"tls/{bucket}"], config, check=True)
+    silo(["ls", "tls", "--insecure"], config, check=True)
+    silo(["--insecure", "admin", "info", "tls"], config, check=True)
+    silo(["admin", "info", "tls", "--insecure"], config, check=True)
+
+    # The CA in certs/CAs: trusted by every command.
+    (config / "certs" / "CAs").mkdir(parents=True)
+    shutil.copy(ca.cert, config / "certs" / "CAs" / "test-ca.crt")
+    src = tmp_path / "hello.txt"
+    src.write_text("hello over TLS")
+    silo(["cp", str(src), f"tls/{bucket}/hello.txt"], config, check=True)
+    assert silo(["cat", f"tls/{bucket}/hello.txt"], config, check=True).stdout == "hello over TLS"
+    info = json.loads(silo(["admin", "info", "tls", "--json"], config, check=True).stdout)
+    assert info["nodes"][0]["endpoint"].startswith("https://")
+    silo(["bench", "stat", "--endpoint", "tls", "--duration", "1s", "--concurrency", "2",
+          "--objects", "4"], config, check=True)
+
+
+def test_silo_bench_takes_https_endpoints_and_insecure(tls_server, tmp_path):
+    config = tmp_path / "empty-config"
+    args = ["bench", "get", "--endpoint", tls_server.endpoint, "--access-key", ACCESS_KEY,
+            "--secret-key", SECRET_KEY, "--size", "1KiB", "--duration", "1s",
+            "--concurrency", "2", "--objects", "4"]
+    r = silo(args, config)
+    assert r.returncode != 0 and "--insecure" in r.stderr, r.stderr
+    silo(args + ["--insecure"], config, check=True)
+    silo(["--insecure", *args], config, check=True)
+
+
+def test_an_http_url_for_a_tls_server_says_to_use_https(tls_server, tmp_path):
+    config = tmp_path / "silo-config"
+    plain = tls_server.endpoint.replace("https://", "http://")
+    silo(["alias", "set", "plain", plain, ACCESS_KEY, SECRET_KEY], config, check=True)
+    r = silo(["ls", "plain"], config)
+    assert r.returncode == 1 and "https://" in r.stderr, r.stderr
 
 
 # ---------------------------------------------------------------- a cluster over HTTPS
