@@ -29,6 +29,9 @@ struct S3Config {
   size_t max_xml_body = 2 << 20;
   // Multipart uploads older than this are aborted by the cleaner.
   int64_t stale_upload_age_ns = 24LL * 3600 * 1'000'000'000;
+  // How clients reach the server ("https" with --certs-dir): the scheme of
+  // the object URLs answers name (Location).
+  std::string scheme = "http";
 };
 
 // Everything an operation needs beyond the request itself.

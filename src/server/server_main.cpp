@@ -748,6 +748,7 @@ int run_server(const ServerConfig& config) {
   s3_config.region = config.region;
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
+  s3_config.scheme = tls->certs ? "https" : "http";
   s3::Services services{layer, credentials, blocking, std::move(s3_config), &admin, user};
   // This node's drives and locks for the other nodes, and their news of
   // bucket changes.

@@ -72,6 +72,14 @@ def test_boto3_puts_gets_and_lists_over_https(tls_server):
     assert s3.get_object(Bucket="secure", Key="a/b.bin")["Body"].read() == body
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="secure")["Contents"]]
     assert keys == ["a/b.bin", "small"]
+    # An answer that names the object's URL names it with https.
+    up = s3.create_multipart_upload(Bucket="secure", Key="mp")["UploadId"]
+    etag = s3.upload_part(Bucket="secure", Key="mp", UploadId=up, PartNumber=1,
+                          Body=b"part")["ETag"]
+    done = s3.complete_multipart_upload(Bucket="secure", Key="mp", UploadId=up,
+                                        MultipartUpload={"Parts": [{"PartNumber": 1,
+                                                                    "ETag": etag}]})
+    assert done["Location"].startswith("https://127.0.0.1:")
     # Health and admin answer on the same port, over TLS too.
     assert requests.get(tls_server.endpoint + "/silo/health/ready",
                         verify=tls_server.verify).status_code == 200
