@@ -14,6 +14,9 @@ PACKAGES=(
   # tests
   python3 python3-venv python3-pytest python3-pytest-xdist python3-boto3 python3-requests
   awscli s3cmd rclone curl
+  # TLS tests make their CA and certificates with openssl; clients trust the
+  # system bundle of ca-certificates
+  openssl ca-certificates
   # client suites beyond Python (tests/clients/): Go SDKs (GOPATH mode, no
   # downloads), Ruby SDK, restic
   golang-go golang-github-minio-minio-go-v7-dev golang-github-aws-aws-sdk-go-dev

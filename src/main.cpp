@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
   srv->add_option("--max-connections", server.max_connections,
                   "Open connections at most; more wait to be accepted (default: half the "
                   "descriptor limit, at most 10000)");
+  srv->add_option("--certs-dir", server.certs_dir,
+                  "Serve HTTPS with DIR/public.crt and DIR/private.key (reloaded when they "
+                  "change); nodes trust the CAs in DIR/CAs/ besides the system's when they call "
+                  "each other (https:// endpoints)")
+      ->envname("SILO_CERTS_DIR");
   srv->add_flag("--debug", server.debug, "Log every request");
   srv->add_option("DIR", server.drives, "Data folder")->required();
 
@@ -73,9 +78,14 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (srv->parsed()) return silo::server::run_server(server);
-  if (bch->parsed()) return silo::bench::run(bench);
+  // The global --insecure reaches every command, written before it or after.
+  if (bch->parsed()) {
+    bench.insecure = bench.insecure || client.insecure();
+    return silo::bench::run(bench);
+  }
   if (adm->parsed()) {
     admin.json = admin.json || client.json();  // the global --json, before "admin"
+    admin.insecure = admin.insecure || client.insecure();
     return silo::client::run_admin(admin);
   }
   return client.run().value_or(0);

@@ -11,6 +11,7 @@
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "client/alias_config.h"
+#include "client/trust.h"
 #include "common/units.h"
 
 namespace silo::bench {
@@ -87,7 +88,10 @@ Result<Config> make_config(const Options& o) {
     if (with_keys.access_key.empty()) with_keys.access_key = alias->access_key;
     if (with_keys.secret_key.empty()) with_keys.secret_key = alias->secret_key;
   }
-  c.client.verify_tls = !o.insecure;
+  if (auto trusted = client::apply_trust(c.client, client::AliasConfig::default_dir(), o.insecure);
+      !trusted) {
+    return std::unexpected(trusted.error());
+  }
   c.bucket = o.bucket;
   c.delimiter = o.delimiter;
   if (o.sse == "s3") {

@@ -13,6 +13,7 @@
 #include "client/admin_iam.h"
 #include "client/alias_config.h"
 #include "client/s3_client.h"
+#include "client/trust.h"
 #include "common/strings.h"
 
 namespace silo::client {
@@ -353,6 +354,7 @@ CLI::App* add_admin_command(CLI::App& app, AdminOptions& o) {
   cmd->add_option("--bucket", o.bucket, "heal: only this bucket");
   cmd->add_option("--prefix", o.prefix, "heal: only keys with this prefix (with --bucket)");
   cmd->add_flag("--json", o.json, "Print the server's JSON answer");
+  cmd->add_flag("--insecure", o.insecure, "Do not verify the server's TLS certificate");
   cmd->add_flag("--no-wait", o.no_wait,
                 "decommission, rebalance: answer at once instead of following the progress");
   return cmd;
@@ -434,6 +436,9 @@ int run_admin(const AdminOptions& options) {
   config.region = o.region;
   // The server answers a heal only when it is done; that takes as long as it takes.
   config.stall_timeout = std::chrono::hours(24);
+  if (auto trusted = apply_trust(config, AliasConfig::default_dir(), o.insecure); !trusted) {
+    return fail(o, 2, "LocalError", 0, std::string(trusted.error().text()));
+  }
   auto client = S3Client::create(config);
   if (!client) return fail(o, 2, "LocalError", 0, std::string(client.error().text()));
   if (!o.iam_action.empty()) {

@@ -52,6 +52,7 @@ struct AdminOptions {
   std::string iam_user, iam_group;
   std::string new_access_key, new_secret_key;  // accesskey create, with an ALIAS
   std::string policy_file, key_name, key_description, expiry, expiry_duration;
+  bool insecure = false;  // do not verify the server's TLS certificate
 };
 
 CLI::App* add_admin_command(CLI::App& app, AdminOptions& options);

@@ -54,6 +54,8 @@ class AliasConfig {
   // Every alias, sorted by name; an environment alias hides a file alias.
   std::vector<Alias> all() const;
   const std::string& path() const { return path_; }
+  // The config folder (certs/CAs/ in it holds CAs to trust: client/trust.h).
+  const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;

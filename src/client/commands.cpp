@@ -123,7 +123,8 @@ ClientCommands::ClientCommands(CLI::App& app)
   app.add_option("--part-size", g.part_size, "Client commands: multipart part size (default 16MiB)");
   app.add_option("--retries", g.retries, "Client commands: attempts per request (default 5)")
       ->check(CLI::Range(1, 20));
-  app.add_flag("--insecure", g.insecure, "Client commands: do not verify TLS certificates");
+  app.add_flag("--insecure", g.insecure,
+               "Do not verify the server's TLS certificate (client commands, admin, bench)");
   Registry r{app, state_->args, state_->commands};
   add_alias_commands(r);
   add_bucket_commands(r);
@@ -146,6 +147,8 @@ ClientCommands::ClientCommands(CLI::App& app)
 ClientCommands::~ClientCommands() = default;
 
 bool ClientCommands::json() const { return state_->global.json; }
+
+bool ClientCommands::insecure() const { return state_->global.insecure; }
 
 bool ClientCommands::report_parse_error_as_json(int argc, char** argv, const std::string& message) {
   std::string command;

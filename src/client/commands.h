@@ -24,6 +24,7 @@ class ClientCommands {
   std::optional<int> run();
   // --json was given (also read by `silo admin`, which has its own flag).
   bool json() const;
+  bool insecure() const;  // the global --insecure
 
   // When --json is on the command line, prints a parse error as one JSON
   // error record on stdout (the README promises JSON for every error) and

@@ -6,7 +6,7 @@
 namespace silo::client {
 
 bool is_retryable(const S3Error& e) {
-  if (e.code == "aborted") return false;
+  if (e.code == "aborted" || e.code == kTlsErrorCode) return false;
   if (e.http_status == 0) return true;  // network
   // 507 StorageFull waits for someone to free space: retrying only adds load.
   if (e.http_status == 507 || e.code == "StorageFull") return false;

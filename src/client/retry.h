@@ -2,8 +2,9 @@
 // place so every command retries the same way. Retried: no response at all
 // (connection refused/reset, timeout), 5xx (including 503 SlowDown), 429 and
 // the SlowDown code. Never retried: other 4xx (the request itself is wrong),
-// 507 StorageFull (space must be freed first) and "aborted" (the caller
-// stopped the transfer).
+// 507 StorageFull (space must be freed first), "aborted" (the caller
+// stopped the transfer) and "tls" (a certificate that does not verify will
+// not verify on the next attempt either).
 #pragma once
 
 #include <chrono>

@@ -232,6 +232,12 @@ S3Client::S3Client(ClientConfig config, Endpoint endpoint, void* curl)
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config_.stall_timeout.count()));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, config_.verify_tls ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, config_.verify_tls ? 2L : 0L);
+  if (config_.verify_tls && config_.ca_pem && !config_.ca_pem->empty()) {
+    // Not copied: config_ holds the text as long as the handle lives.
+    curl_blob blob{const_cast<char*>(config_.ca_pem->data()), config_.ca_pem->size(),
+                   CURL_BLOB_NOCOPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+  }
   curl_easy_setopt(c, CURLOPT_USERAGENT, "silo/0.1.0");
 }
 
@@ -276,12 +282,37 @@ S3Error S3Client::transfer_error(const Transfer& transfer, int curl_code) const 
   e.code = std::string(kNetworkErrorCode);
   e.message = curl_error_.c_str();
   if (e.message.empty()) e.message = curl_easy_strerror(static_cast<CURLcode>(curl_code));
+  tls_advice(e, curl_code);
   if (transfer.body_too_large) e.message = "response body too large";
   if (transfer.read_failed) {
     e.code = "aborted";
     e.message = "could not read the file being uploaded (did it change?)";
   }
   return e;
+}
+
+// A TLS failure that will happen again gets code "tls" and what to do.
+void S3Client::tls_advice(S3Error& e, int curl_code) const {
+  std::string where = config_.ca_dir.empty() ? "the client's certs/CAs folder" : config_.ca_dir;
+  if (curl_code == CURLE_PEER_FAILED_VERIFICATION) {
+    e.code = std::string(kTlsErrorCode);
+    if (e.message.find("subject name") != std::string::npos ||
+        e.message.find("host name") != std::string::npos) {
+      e.message += ": the server's certificate is not for " + endpoint_.authority +
+                   "; use a host name the certificate lists, or --insecure to skip verification";
+    } else {
+      e.message += ": the server's certificate is not signed by a CA this client trusts; add "
+                   "that CA (a PEM .crt or .pem file) to " + where +
+                   ", or use --insecure to skip verification";
+    }
+  } else if (curl_code == CURLE_SSL_CACERT_BADFILE) {
+    e.code = std::string(kTlsErrorCode);
+    e.message += ": check the CA files in " + where;
+  } else if (curl_code == CURLE_SSL_CONNECT_ERROR &&
+             e.message.find("wrong version number") != std::string::npos) {
+    e.code = std::string(kTlsErrorCode);
+    e.message += ": the server does not speak TLS on this port; use an http:// URL";
+  }
 }
 
 std::string S3Client::response_header(std::string_view name) const {

@@ -22,7 +22,9 @@
 //   becomes an S3Error with its HTTP status and the <Code>/<Message> of the S3
 //   error document; a response without a body (HEAD) gets a code derived from
 //   the status (NotFound, Forbidden, ...). No response at all (refused,
-//   reset, timeout) is http_status 0 with code "network". Nothing throws.
+//   reset, timeout) is http_status 0 with code "network"; a certificate that
+//   does not verify, or a server that does not speak TLS, is code "tls" with
+//   a message saying what to do. Nothing throws.
 // - No retries: callers decide (bench must see every failure).
 #pragma once
 
@@ -52,6 +54,10 @@ struct Transfer;
 
 // Code of an S3Error when no HTTP response was received.
 inline constexpr std::string_view kNetworkErrorCode = "network";
+// Code of an S3Error when TLS failed in a way that will not change by
+// itself (a certificate not trusted, a server that does not speak TLS):
+// the message says what to do; not retried.
+inline constexpr std::string_view kTlsErrorCode = "tls";
 
 struct S3Error {
   int http_status = 0;     // 0: no HTTP response
@@ -85,7 +91,13 @@ struct ClientConfig {
   std::chrono::seconds connect_timeout{10};
   // A transfer that moves no byte for this long fails as a network error.
   std::chrono::seconds stall_timeout{60};
+  // Verify the server's certificate (chain and host name).
   bool verify_tls = true;
+  // The CAs to verify it with, PEM (client/trust.h: the system's and the
+  // user's own); null: libcurl's default bundle.
+  std::shared_ptr<const std::string> ca_pem;
+  // Where the user can add a CA to trust; named in verification errors.
+  std::string ca_dir;
   // Called from libcurl's callbacks with the number of request body bytes
   // sent and 2xx response body bytes received (progress bars). Must be
   // cheap and thread-safe; bytes re-sent after a rewind are counted again.
@@ -365,6 +377,7 @@ class S3Client {
   S3Result<Response> execute(const Request& request);
   void configure_method(const Request& request, Transfer& transfer);
   S3Error transfer_error(const Transfer& transfer, int curl_code) const;
+  void tls_advice(S3Error& e, int curl_code) const;
   // A header of the last response ("" when absent).
   std::string response_header(std::string_view name) const;
   // The object headers of the last response that describe the object.

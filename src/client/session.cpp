@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "client/interrupt.h"
+#include "client/trust.h"
 
 namespace silo::client {
 
@@ -44,7 +45,9 @@ S3Result<S3Client*> Session::client(const std::string& alias) {
   config.credentials.access_key = a->access_key;
   config.credentials.secret_key = a->secret_key;
   config.region = a->region;
-  config.verify_tls = !options_.insecure;
+  if (auto trusted = apply_trust(config, aliases_.dir(), options_.insecure); !trusted) {
+    return std::unexpected(local_error(std::string(trusted.error().text())));
+  }
   Output* out = &out_;
   config.on_bytes = [out](uint64_t n) { out->add_done(n); };
   config.cancel = &interrupt_signal();

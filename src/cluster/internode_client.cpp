@@ -43,6 +43,7 @@ bool unreachable(CURLcode code) {
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:  // a TLS handshake cut short, like a reset
       return true;
     default:
       return false;
@@ -115,6 +116,7 @@ struct InternodeClient::Pool {
   std::vector<CURL*> idle;
   CURLSH* share = nullptr;
   std::mutex locks[CURL_LOCK_DATA_LAST];
+  const std::string& ca_pem;  // the client's options, which outlive the pool
 
   static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Pool*>(user)->locks[data].lock();
@@ -123,13 +125,16 @@ struct InternodeClient::Pool {
     static_cast<Pool*>(user)->locks[data].unlock();
   }
 
-  Pool() {
+  explicit Pool(const std::string& ca_pem) : ca_pem(ca_pem) {
     share = curl_share_init();
     curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &Pool::lock);
     curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Pool::unlock);
     curl_share_setopt(share, CURLSHOPT_USERDATA, this);
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    // A new TLS connection to a peer resumes the session of an earlier one
+    // (an abbreviated handshake).
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }
   ~Pool() {
     for (CURL* c : idle) curl_easy_cleanup(c);
@@ -159,6 +164,11 @@ struct InternodeClient::Pool {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "silo-internode/1");
+    if (!ca_pem.empty()) {
+      // Not copied: the text lives as long as the client.
+      curl_blob blob{const_cast<char*>(ca_pem.data()), ca_pem.size(), CURL_BLOB_NOCOPY};
+      curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    }
     return c;
   }
   void release(CURL* c) {
@@ -292,7 +302,10 @@ void PeerHealth::run() {
 // Online when the node answers at all: one that refuses our token is
 // reachable, and its calls say why they fail.
 void PeerHealth::probe() {
-  auto ping = [&] { return client_.ping(base_url_, Deadline::after(client_.options_.probe_timeout)); };
+  int cause = 0;
+  auto ping = [&] {
+    return client_.ping(base_url_, Deadline::after(client_.options_.probe_timeout), &cause);
+  };
   auto answered = [](const Status& r) {
     return r || (r.error().code != ErrorCode::kDriveOffline &&
                  r.error().code != ErrorCode::kDriveTimeout);
@@ -305,16 +318,19 @@ void PeerHealth::probe() {
   if (was && !r && r.error().code == ErrorCode::kDriveTimeout) r = ping();
   bool now = answered(r);
   if (!now) {
-    mark_down(r.error().text());
+    mark_down(r.error().text(), cause);
   } else if (!online_.exchange(true, std::memory_order_relaxed)) {
     spdlog::info("node {} answers again", base_url_);
   }
 }
 
-void PeerHealth::mark_down(std::string_view why) {
+void PeerHealth::mark_down(std::string_view why, int cause) {
+  int last_cause = down_cause_.exchange(cause, std::memory_order_relaxed);
   if (online_.exchange(false, std::memory_order_relaxed)) {
     spdlog::warn("node {} does not answer ({}); calls to it fail at once until it does",
                  base_url_, why);
+  } else if (cause != 0 && cause != last_cause) {
+    spdlog::warn("node {} still does not answer, now: {}", base_url_, why);
   }
 }
 
@@ -323,7 +339,7 @@ void PeerHealth::mark_down(std::string_view why) {
 InternodeClient::InternodeClient(std::string token, InternodeOptions options)
     : token_(std::move(token)), options_(options) {
   global_init_once();
-  pool_ = std::make_unique<Pool>();
+  pool_ = std::make_unique<Pool>(options_.ca_pem);
 }
 
 InternodeClient::~InternodeClient() {
@@ -349,7 +365,7 @@ Result<std::string> InternodeClient::call(PeerHealth& peer, std::string_view pat
   return out;
 }
 
-Status InternodeClient::ping(const std::string& base_url, Deadline deadline) {
+Status InternodeClient::ping(const std::string& base_url, Deadline deadline, int* curl_code) {
   Sink sink;
   std::string body;
   sink.text = &body;
@@ -357,6 +373,7 @@ Status InternodeClient::ping(const std::string& base_url, Deadline deadline) {
   std::string path(kDrivePrefix);
   path += "ping";
   auto r = exchange(base_url, path, {}, deadline, sink, &code);
+  if (curl_code) *curl_code = code;
   if (!r) return std::unexpected(std::move(r.error()));
   return {};
 }
@@ -476,6 +493,10 @@ Result<size_t> InternodeClient::exchange(const std::string& base_url,
     }
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
       return fail(ErrorCode::kDriveOffline, "peer " + base_url + " went offline during the call");
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+      why += " (every node must trust the CA of the others' certificates: put it in the "
+             "certs folder's CAs/ on every node)";
     }
     return fail(ErrorCode::kDriveOffline, base_url + " unreachable: " + why);
   }

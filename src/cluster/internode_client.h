@@ -17,6 +17,9 @@
 //   A ping that times out is repeated once before the peer is taken
 //   offline: a loaded machine answers late, a dead or frozen one never.
 //   Each change of a peer's state is logged.
+// - TLS: peers named https:// are called over TLS, their certificate
+//   verified (chain and host name) against InternodeOptions::ca_pem; a peer
+//   whose certificate fails is unreachable, and the log says why.
 //
 // Thread-safe: call from any number of threads (never a network thread: a
 // call blocks for up to its deadline).
@@ -51,6 +54,10 @@ struct InternodeOptions {
   std::chrono::milliseconds probe_timeout{1000};
   // Deadline of best-effort background calls (lease releases).
   std::chrono::milliseconds background_timeout{5000};
+  // For https:// peers: the CAs (PEM) their certificates are verified
+  // against, read_ca_bundle() of the node's certs folder. Empty: libcurl's
+  // default bundle.
+  std::string ca_pem;
 };
 
 // Whether one peer node answers. Made by InternodeClient::peer().
@@ -88,10 +95,14 @@ class PeerHealth {
   void probe();
   void send_batches();
   // Offline from now, logged once when it was online.
-  void mark_down(std::string_view why);
+  // `cause` (a libcurl code, 0: unknown) is logged again when a peer
+  // already offline fails for another cause: a node that comes up with a
+  // certificate this one does not trust then says so, not only "offline".
+  void mark_down(std::string_view why, int cause = 0);
   InternodeClient& client_;
   const std::string base_url_;
   std::atomic<bool> online_{true};
+  std::atomic<int> down_cause_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -127,7 +138,8 @@ class InternodeClient {
                            std::span<const uint8_t> body, Deadline deadline);
   // One round trip to the peer's drive service, whatever its known state
   // (a probe): success, or why it failed.
-  Status ping(const std::string& base_url, Deadline deadline);
+  // `curl_code`, when given, receives libcurl's code of the attempt.
+  Status ping(const std::string& base_url, Deadline deadline, int* curl_code = nullptr);
   // As call(), the response body read straight into `out`; returns its size.
   // A body larger than `out` is kInternalError.
   Result<size_t> call_into(PeerHealth& peer, std::string_view path_and_query,

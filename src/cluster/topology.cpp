@@ -14,29 +14,34 @@ namespace silo::cluster {
 namespace {
 
 struct Parsed {
+  std::string scheme;
   std::string host;
   uint16_t port = 0;
   std::string path;
 };
 
-// "http://host:port/path" (IPv6 hosts in brackets). The port is required:
+// "http(s)://host:port/path" (IPv6 hosts in brackets). The port is required:
 // every node of a deployment must agree on where each drive lives.
 Result<Parsed> parse_endpoint(const std::string& url) {
   auto bad = [&](std::string why) {
     return fail(ErrorCode::kInvalidArgument,
                 "bad endpoint '" + url + "': " + why +
-                    "; write endpoints like http://10.0.0.1:9000/srv/disk1");
+                    "; write endpoints like http://10.0.0.1:9000/srv/disk1 (https:// with "
+                    "--certs-dir)");
   };
-  constexpr std::string_view kScheme = "http://";
-  if (!std::string_view(url).starts_with(kScheme)) {
-    if (url.starts_with("https://")) return bad("https between nodes is not supported yet");
-    return bad("it must start with http://");
+  Parsed p;
+  std::string_view rest;
+  for (std::string_view scheme : {"http", "https"}) {
+    std::string prefix = std::string(scheme) + "://";
+    if (std::string_view(url).starts_with(prefix)) {
+      p.scheme = scheme;
+      rest = std::string_view(url).substr(prefix.size());
+    }
   }
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
+  if (p.scheme.empty()) return bad("it must start with http:// or https://");
   auto slash = rest.find('/');
   if (slash == std::string_view::npos || slash + 1 >= rest.size()) return bad("no drive folder");
   std::string_view authority = rest.substr(0, slash);
-  Parsed p;
   p.path = std::string(rest.substr(slash));
   size_t colon;
   if (authority.starts_with("[")) {
@@ -121,6 +126,13 @@ Result<Topology> parse_topology(const std::vector<std::string>& args, const std:
   for (const auto& url : *expanded) {
     auto p = parse_endpoint(url);
     if (!p) return std::unexpected(p.error());
+    if (&url == &expanded->front()) {
+      t.scheme = p->scheme;
+    } else if (p->scheme != t.scheme) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "endpoints mix http:// and https://; every node serves the same way (https:// "
+                  "when every node runs with --certs-dir)");
+    }
     std::string node = p->host + ":" + std::to_string(p->port);
     if (!seen.insert({node, p->path}).second) {
       return fail(ErrorCode::kInvalidArgument, "drive '" + url + "' is given twice");
@@ -128,7 +140,7 @@ Result<Topology> parse_topology(const std::vector<std::string>& args, const std:
     if (!by_node.contains(node)) t.nodes.push_back(node);
     bool local = is_self(*p, own_host, own_port);
     if (local) t.self = node;
-    by_node[node].push_back({node, p->path, local});
+    by_node[node].push_back({node, p->path, local, p->scheme});
   }
   if (t.self.empty() && !may_be_foreign) {
     return fail(ErrorCode::kInvalidArgument,
@@ -167,6 +179,7 @@ Topology Deployment::all_drives() const {
   Topology all;
   all.nodes = nodes;
   all.self = self;
+  all.scheme = scheme;
   for (const auto& p : pools) all.drives.insert(all.drives.end(), p.drives.begin(), p.drives.end());
   return all;
 }
@@ -202,6 +215,11 @@ Result<Deployment> parse_deployment(const std::vector<std::string>& args,
       return fail(ErrorCode::kInvalidArgument,
                   "pools mix plain folders and http:// endpoints; give every pool the same kind");
     }
+    if (p > 0 && t->scheme != d.pools[0].scheme) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "pools mix http:// and https:// endpoints; every node serves the same way");
+    }
+    d.scheme = t->scheme;
     for (const auto& drive : t->drives) {
       if (!seen_drives.insert(drive.display()).second) {
         return fail(ErrorCode::kInvalidArgument,

@@ -7,7 +7,9 @@
 // An argument is plain folders (`/mnt/d{1...4}`: one node, this one) or
 // endpoints (`http://10.0.0.{1...4}:9000/srv/disk{1...2}`), possibly a
 // comma-separated list of them (several nodes on one machine). Folders and
-// endpoints do not mix. In a distributed deployment the drives are
+// endpoints do not mix. Endpoints are all http:// or all https:// (nodes
+// that serve TLS, `silo server --certs-dir`): the scheme is how nodes call
+// each other. In a distributed deployment the drives are
 // interleaved by node before they are cut into erasure sets (the first drive
 // of every node, then the second, ...), so a set spreads over the nodes and
 // losing one node costs each set at most its parity.
@@ -30,8 +32,11 @@ struct DriveEndpoint {
   std::string node;  // "host:port" of the node that owns it; empty for a plain folder
   std::string path;  // the folder on that node
   bool local = true;
-  // What the user wrote, after expansion: the folder, or http://host:port/path.
-  std::string display() const { return node.empty() ? path : "http://" + node + path; }
+  std::string scheme = "http";  // of the node: "http" or "https"
+  // What the user wrote, after expansion: the folder, or http(s)://host:port/path.
+  std::string display() const { return node.empty() ? path : node_url() + path; }
+  // scheme://host:port of its node: where calls to the drive go.
+  std::string node_url() const { return scheme + "://" + node; }
 };
 
 // One pool.
@@ -52,8 +57,12 @@ struct Topology {
   // The most drives of one erasure set that a single node holds: what
   // losing that node costs the set.
   size_t max_per_node = 1;
+  // Every endpoint's scheme, "http" or "https" ("http" for plain folders).
+  std::string scheme = "http";
 
   bool distributed() const { return !nodes.empty(); }
+  // scheme://host:port of one of `nodes`.
+  std::string url(const std::string& node) const { return scheme + "://" + node; }
   // The node that formats a new deployment: the owner of the first drive
   // given on the command line, so every node agrees on it.
   const std::string& first_node() const { return nodes.front(); }
@@ -66,7 +75,9 @@ struct Deployment {
   // Every node of every pool, in order of first appearance.
   std::vector<std::string> nodes;
   std::string self;
+  std::string scheme = "http";  // every pool's
   bool distributed() const { return !nodes.empty(); }
+  std::string url(const std::string& node) const { return scheme + "://" + node; }
   // Every pool's drives in one list (pool by pool), as one Topology.
   Topology all_drives() const;
 };

@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "http/stream.h"
+
 namespace silo::http {
 
 namespace asio = boost::asio;
@@ -16,7 +18,7 @@ constexpr auto kAwaitNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kBodyReadBuffer = 64 * 1024;  // Beast reads at most 64 KiB at a time
 }
 
-Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+Exchange::Exchange(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
                    std::chrono::seconds io_timeout)
     : stream_(stream), buffer_(buffer), parser_(parser), io_timeout_(io_timeout) {
   keep_alive_ = parser_.get().keep_alive();
@@ -24,7 +26,7 @@ Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Reques
 
 std::string Exchange::remote_address() const {
   boost::system::error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
+  auto ep = stream_.tcp().socket().remote_endpoint(ec);
   return ec ? std::string("?") : ep.address().to_string();
 }
 
@@ -36,8 +38,9 @@ asio::awaitable<Result<size_t>> Exchange::read_body(std::span<uint8_t> out) {
     auto expect = parser_.get()[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-      stream_.expires_after(io_timeout_);
-      auto [ec, n] = co_await bhttp::async_write(stream_, cont, kAwaitNoThrow);
+      stream_.tcp().expires_after(io_timeout_);
+      auto [ec, n] = co_await stream_.with(
+          [&](auto& s) { return bhttp::async_write(s, cont, kAwaitNoThrow); });
       (void)n;
       if (ec) {
         keep_alive_ = false;
@@ -60,16 +63,17 @@ asio::awaitable<Result<size_t>> Exchange::read_body(std::span<uint8_t> out) {
     // stream's own expiry does), so a client that stalls mid-body still gets
     // its 400 RequestTimeout, as from S3. The flag is shared: a timer that
     // fired just as the read finished may run after this frame moved on.
-    stream_.expires_never();
+    stream_.tcp().expires_never();
     auto timed_out = std::make_shared<bool>(false);
-    asio::steady_timer deadline(stream_.get_executor(), io_timeout_);
-    deadline.async_wait([timed_out, &socket = stream_.socket()](boost::system::error_code e) {
+    asio::steady_timer deadline(stream_.tcp().get_executor(), io_timeout_);
+    deadline.async_wait([timed_out, &socket = stream_.tcp().socket()](boost::system::error_code e) {
       if (e) return;  // cancelled: the read finished in time
       *timed_out = true;
       boost::system::error_code ignored;
       socket.cancel(ignored);
     });
-    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwaitNoThrow);
+    auto [ec, n] = co_await stream_.with(
+        [&](auto& s) { return bhttp::async_read_some(s, buffer_, parser_, kAwaitNoThrow); });
     deadline.cancel();
     (void)n;
     if (ec == bhttp::error::need_buffer) ec = {};
@@ -109,8 +113,9 @@ asio::awaitable<Status> Exchange::send(StringResponse response) {
   begin_response();
   response.keep_alive(keep_alive_);
   response.prepare_payload();
-  stream_.expires_after(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_write(stream_, response, kAwaitNoThrow);
+  stream_.tcp().expires_after(io_timeout_);
+  auto [ec, n] = co_await stream_.with(
+      [&](auto& s) { return bhttp::async_write(s, response, kAwaitNoThrow); });
   (void)n;
   co_return written(ec);
 }
@@ -120,8 +125,9 @@ asio::awaitable<Status> Exchange::send_header(ResponseHeader& header) {
   bhttp::response<bhttp::empty_body> res{std::move(header)};
   res.keep_alive(keep_alive_);
   bhttp::response_serializer<bhttp::empty_body> sr{res};
-  stream_.expires_after(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kAwaitNoThrow);
+  stream_.tcp().expires_after(io_timeout_);
+  auto [ec, n] = co_await stream_.with(
+      [&](auto& s) { return bhttp::async_write_header(s, sr, kAwaitNoThrow); });
   (void)n;
   header = std::move(res.base());
   co_return written(ec);
@@ -135,17 +141,19 @@ asio::awaitable<Status> Exchange::send_header_and_body(ResponseHeader& header,
   res.body().data = const_cast<uint8_t*>(body.data());  // buffer_body is not const-aware; only read
   res.body().size = body.size();
   res.body().more = false;
-  stream_.expires_after(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_write(stream_, res, kAwaitNoThrow);
+  stream_.tcp().expires_after(io_timeout_);
+  auto [ec, n] = co_await stream_.with(
+      [&](auto& s) { return bhttp::async_write(s, res, kAwaitNoThrow); });
   (void)n;
   header = std::move(res.base());
   co_return written(ec);
 }
 
 asio::awaitable<Status> Exchange::send_body(std::span<const uint8_t> data) {
-  stream_.expires_after(io_timeout_);
-  auto [ec, n] =
-      co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kAwaitNoThrow);
+  stream_.tcp().expires_after(io_timeout_);
+  auto [ec, n] = co_await stream_.with([&](auto& s) {
+    return asio::async_write(s, asio::buffer(data.data(), data.size()), kAwaitNoThrow);
+  });
   (void)n;
   co_return written(ec);
 }

@@ -6,7 +6,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
@@ -24,9 +23,11 @@ using StringResponse = bhttp::response<bhttp::string_body>;
 using ResponseHeader = bhttp::response_header<>;
 using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
 
+class Stream;  // http/stream.h: plain TCP or TLS
+
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+  Exchange(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
            std::chrono::seconds io_timeout);
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -70,7 +71,7 @@ class Exchange {
   void begin_response();
   // The status of a write; a failed one closes the connection afterwards.
   Status written(const boost::system::error_code& ec);
-  beast::tcp_stream& stream_;
+  Stream& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
   std::chrono::seconds io_timeout_;

@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
+#include "http/stream.h"
 
 namespace silo::http {
 
@@ -174,37 +175,86 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   // Waits for the first byte of the next request (idle_timeout), then reads
   // its header within header_timeout. Returns the error of the read.
-  asio::awaitable<boost::system::error_code> read_header(beast::tcp_stream& stream,
+  asio::awaitable<boost::system::error_code> read_header(Stream& stream,
                                                          beast::flat_buffer& buffer,
                                                          RequestParser& parser, bool& started) {
     started = buffer.size() > 0;  // pipelined bytes of the next request
     if (!started) {
-      stream.expires_after(options.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kAwaitNoThrow);
+      stream.tcp().expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.with(
+          [&](auto& s) { return s.async_read_some(buffer.prepare(4096), kAwaitNoThrow); });
       if (ec) co_return ec;
       buffer.commit(n);
       started = true;
     }
-    stream.expires_after(options.header_timeout);
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwaitNoThrow);
+    stream.tcp().expires_after(options.header_timeout);
+    auto [ec, n] = co_await stream.with(
+        [&](auto& s) { return bhttp::async_read_header(s, buffer, parser, kAwaitNoThrow); });
     (void)n;
     co_return ec;
   }
 
   // Answers a request that cannot be served (bad framing, limits) and closes.
-  asio::awaitable<void> refuse(beast::tcp_stream& stream, ErrorCode code) {
+  asio::awaitable<void> refuse(Stream& stream, ErrorCode code) {
     auto res = handler.malformed_request(code);
     res.keep_alive(false);
     res.prepare_payload();
-    stream.expires_after(std::min(options.io_timeout, std::chrono::seconds(10)));
-    co_await bhttp::async_write(stream, res, kAwaitNoThrow);
+    stream.tcp().expires_after(std::min(options.io_timeout, std::chrono::seconds(10)));
+    co_await stream.with([&](auto& s) { return bhttp::async_write(s, res, kAwaitNoThrow); });
+  }
+
+  // The TLS handshake of a new connection, within handshake_timeout (the
+  // stream's deadline closes the socket of a client that never finishes
+  // it). True when the connection may carry requests.
+  asio::awaitable<bool> handshake(Stream& stream, beast::flat_buffer& buffer) {
+    stream.tcp().expires_after(options.handshake_timeout);
+    auto [ec, n] = co_await stream.tcp().async_read_some(buffer.prepare(4096), kAwaitNoThrow);
+    if (ec) co_return false;
+    buffer.commit(n);
+    // Every TLS connection opens with a handshake record (type 22); other
+    // bytes are most likely plain HTTP from a client given an http:// URL.
+    constexpr uint8_t kHandshakeRecord = 0x16;
+    if (static_cast<const uint8_t*>(buffer.data().data())[0] != kHandshakeRecord) {
+      StringResponse res{bhttp::status::bad_request, 11};
+      res.set(bhttp::field::content_type, "application/xml");
+      res.body() =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>BadRequest</Code><Message>"
+          "This server speaks HTTPS on this port: use an https:// URL.</Message></Error>";
+      res.keep_alive(false);
+      res.prepare_payload();
+      co_await bhttp::async_write(stream.tcp(), res, kAwaitNoThrow);
+      co_return false;
+    }
+    // The bytes read so far are the start of the client's hello.
+    auto [hec, used] = co_await stream.tls()->async_handshake(
+        asio::ssl::stream_base::server, buffer.data(), kAwaitNoThrow);
+    buffer.consume(used);
+    if (hec) {
+      spdlog::debug("TLS handshake with {} failed: {}", peer_address(stream), hec.message());
+      co_return false;
+    }
+    // A client cannot send requests before the handshake is done, so the
+    // hello was all there was; anything else is not ours to parse.
+    co_return buffer.size() == 0;
+  }
+
+  static std::string peer_address(Stream& stream) {
+    boost::system::error_code ec;
+    auto ep = stream.tcp().socket().remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string();
   }
 
   asio::awaitable<void> connection(tcp::socket socket) {
     auto self = shared_from_this();
-    beast::tcp_stream stream(std::move(socket));
+    Stream stream = options.tls ? Stream(std::move(socket), options.tls->current())
+                                : Stream(std::move(socket));
     beast::flat_buffer buffer;
     bool unread_body = false;
+    if (stream.tls() && !co_await handshake(stream, buffer)) {
+      stream.tcp().close();
+      connection_closed();
+      co_return;
+    }
     while (!stopping) {
       RequestParser parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit));
@@ -246,10 +296,13 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       unread_body = !exchange.body_consumed();
       if (!exchange.keep_alive()) break;
     }
+    // TLS connections end without close_notify: every response is framed
+    // by its length, so a client loses nothing, and waiting for the
+    // client's own close_notify would hold the connection.
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (unread_body) co_await linger(stream);
-    stream.close();
+    stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (unread_body) co_await linger(stream.tcp());
+    stream.tcp().close();
     connection_closed();
   }
 
@@ -258,7 +311,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   // sending it, and closing with its bytes unread makes the kernel answer
   // them with a reset that can destroy the response before the client reads
   // it. So what it still sends is read and dropped, for a bounded time and
-  // size, until it closes its side.
+  // size, until it closes its side (on a TLS connection, as raw TCP bytes:
+  // they are dropped anyway).
   static asio::awaitable<void> linger(beast::tcp_stream& stream) {
     constexpr size_t kMaxDrain = 8 << 20;
     stream.expires_after(std::chrono::seconds(2));

@@ -14,6 +14,13 @@
 // the acceptor backs off (up to 1 s between attempts, so it accepts again
 // soon after descriptors are freed) and logs one line per 10 s with the
 // number of failures, instead of spinning.
+//
+// TLS (ServerOptions::tls): a connection first reads what the client sends;
+// a TLS handshake must follow within handshake_timeout, or the connection is
+// closed. A client that speaks plain HTTP to the TLS port is answered 400
+// with a message saying to use https://, then closed. A failed handshake
+// closes the connection and nothing else. The HTTP exchange after the
+// handshake is the same code for both (http/stream.h).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +32,7 @@
 
 #include "common/error.h"
 #include "http/exchange.h"
+#include "http/tls_certs.h"
 
 namespace silo::http {
 
@@ -56,6 +64,12 @@ struct ServerOptions {
   // (they wait in the listen backlog) until one closes; open ones are served.
   size_t max_connections = 10000;  // `silo server` derives it from the descriptor limit
   unsigned threads = 2;  // event loops for connections
+  // HTTPS when set: every connection is TLS with the certificate current
+  // when it was accepted (see tls_certs.h); plain HTTP when null.
+  std::shared_ptr<TlsCerts> tls;
+  // A TLS connection must finish its handshake within this time, or it is
+  // closed: a client that connects and says nothing holds no connection.
+  std::chrono::seconds handshake_timeout{10};
 };
 
 class Server {

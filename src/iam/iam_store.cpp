@@ -156,6 +156,12 @@ std::string IamStore::session_token(const SessionClaims& claims) const {
 
 std::optional<std::string> IamStore::access_key_with_id(std::string_view id) const {
   if (canonical_user_id(root_access_key_) == id) return root_access_key_;
+  // A user is an ACL grantee too (the caller of another account, in AWS
+  // terms); rare enough to search.
+  auto snap = snapshot();
+  for (const auto& [name, user] : snap->state.users) {
+    if (canonical_user_id(name) == id) return name;
+  }
   return std::nullopt;
 }
 

@@ -84,7 +84,8 @@ class IamStore {
                               std::optional<std::string> policy) const;
   std::string session_token(const SessionClaims& claims) const;
 
-  // The access key whose canonical user id (S3 Owner, ACL grantee) is `id`.
+  // The access key whose canonical user id (S3 Owner, ACL grantee) is `id`:
+  // the root user's, or a user's.
   std::optional<std::string> access_key_with_id(std::string_view id) const;
 
   // The current state (a copy, for the admin API's reads).

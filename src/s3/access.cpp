@@ -59,7 +59,7 @@ void put(iam::ConditionValues& c, std::string key, std::string_view value) {
 iam::ConditionValues condition_values(const Context& ctx) {
   iam::ConditionValues c;
   put(c, "aws:sourceip", ctx.exchange.remote_address());
-  put(c, "aws:securetransport", "false");
+  put(c, "aws:securetransport", ctx.secure() ? "true" : "false");
   int64_t now = now_ns();
   put(c, "aws:currenttime", format_iso8601(now));
   put(c, "aws:epochtime", std::to_string(now / 1'000'000'000));
@@ -111,6 +111,48 @@ iam::Decision caller_decision(const Context& ctx, std::string_view action,
   return decision;
 }
 
+// The ACL of the bucket, or of the object, for the permission the route's
+// action needs, granted to `caller_id` (empty: anonymous) or a group it
+// belongs to.
+boost::asio::awaitable<Status> authorize_by_acl(Context& ctx, const Route& route,
+                                                std::string_view caller_id) {
+  auto need = acl_need(route.action);
+  if (!need) {
+    if (route.per_key && ctx.policy) co_return Status{};
+    co_return fail(access_denied());
+  }
+  auto settings = co_await acl_settings(ctx);
+  if (!settings) co_return std::unexpected(settings.error());
+  if (settings->acls_disabled) {
+    if (route.per_key && ctx.policy) co_return Status{};
+    co_return fail(access_denied());
+  }
+  std::optional<std::string> stored;
+  if (need->on_object) {
+    auto info = co_await named_version(ctx);
+    if (!info) {
+      // A missing key is told only to a caller who may list the bucket.
+      bool tell = (info.error().code == ErrorCode::kNoSuchKey ||
+                   info.error().code == ErrorCode::kNoSuchVersion) &&
+                  co_await may_list_bucket(ctx);
+      co_return fail(tell ? info.error() : access_denied());
+    }
+    stored = std::string(info->meta_value(object::kAclMeta));
+  } else {
+    auto acl = co_await read_bucket_config(ctx, "acl");
+    if (!acl) co_return std::unexpected(acl.error());
+    stored = std::move(*acl);
+  }
+  std::optional<Acl> acl;
+  if (stored && !stored->empty()) acl = decode_acl(*stored);
+  if (acl && acl_grants(*acl, need->permission, caller_id, settings->ignore_public_acls)) {
+    if (!need->on_object) ctx.bucket_acl_grants = need->permission;
+    co_return Status{};
+  }
+  if (route.per_key && ctx.policy) co_return Status{};
+  co_return fail(access_denied());
+}
+
 // Authorization of a signed caller whose permissions are evaluated (an IAM
 // user, an access key, a session, or the root user narrowed by one).
 boost::asio::awaitable<Status> authorize_identity(Context& ctx, const Route& route) {
@@ -130,8 +172,13 @@ boost::asio::awaitable<Status> authorize_identity(Context& ctx, const Route& rou
   // Key by key, in the operation (allowed_on_key).
   if (route.per_key) co_return Status{};
   std::string resource = route_resource(ctx, route);
-  if (caller_decision(ctx, route.action, resource, true) == iam::Decision::kAllow) {
-    co_return Status{};
+  auto decision = caller_decision(ctx, route.action, resource, true);
+  if (decision == iam::Decision::kAllow) co_return Status{};
+  // Without a verdict of the policies, an ACL grant to the user (by its
+  // canonical id, or to AuthenticatedUsers) is enough, as for a caller of
+  // another account in AWS.
+  if (decision == iam::Decision::kNoMatch && !ctx.bucket.empty()) {
+    co_return co_await authorize_by_acl(ctx, route, iam::canonical_user_id(ctx.identity->user));
   }
   co_return fail(access_denied());
 }
@@ -181,43 +228,8 @@ boost::asio::awaitable<Status> authorize(Context& ctx, const Route& route) {
       if (decision == iam::Decision::kAllow) co_return Status{};
     }
   }
-  // Then the ACL of the bucket, or of the object, for the permission the
-  // action needs.
-  auto need = acl_need(route.action);
-  if (!need) {
-    if (route.per_key && ctx.policy) co_return Status{};
-    co_return fail(access_denied());
-  }
-  auto settings = co_await acl_settings(ctx);
-  if (!settings) co_return std::unexpected(settings.error());
-  if (settings->acls_disabled) {
-    if (route.per_key && ctx.policy) co_return Status{};
-    co_return fail(access_denied());
-  }
-  std::optional<std::string> stored;
-  if (need->on_object) {
-    auto info = co_await named_version(ctx);
-    if (!info) {
-      // A missing key is told only to a caller who may list the bucket.
-      bool tell = (info.error().code == ErrorCode::kNoSuchKey ||
-                   info.error().code == ErrorCode::kNoSuchVersion) &&
-                  co_await may_list_bucket(ctx);
-      co_return fail(tell ? info.error() : access_denied());
-    }
-    stored = std::string(info->meta_value(object::kAclMeta));
-  } else {
-    auto acl = co_await read_bucket_config(ctx, "acl");
-    if (!acl) co_return std::unexpected(acl.error());
-    stored = std::move(*acl);
-  }
-  std::optional<Acl> acl;
-  if (stored && !stored->empty()) acl = decode_acl(*stored);
-  if (acl && acl_grants(*acl, need->permission, "", settings->ignore_public_acls)) {
-    if (!need->on_object) ctx.bucket_acl_grants = need->permission;
-    co_return Status{};
-  }
-  if (route.per_key && ctx.policy) co_return Status{};
-  co_return fail(access_denied());
+  // Then the ACL of the bucket, or of the object.
+  co_return co_await authorize_by_acl(ctx, route, "");
 }
 
 bool allowed_on_key(const Context& ctx, std::string_view action, std::string_view key,
@@ -250,11 +262,13 @@ bool admin_allowed(Context& ctx, std::string_view action) {
 
 boost::asio::awaitable<bool> may_list_bucket(Context& ctx) {
   if (ctx.unlimited()) co_return true;
+  std::string caller_id;
   if (ctx.identity) {
-    co_return caller_decision(ctx, "s3:ListBucket", iam::s3_arn(ctx.bucket), true) ==
-        iam::Decision::kAllow;
+    auto decision = caller_decision(ctx, "s3:ListBucket", iam::s3_arn(ctx.bucket), true);
+    if (decision != iam::Decision::kNoMatch) co_return decision == iam::Decision::kAllow;
+    caller_id = iam::canonical_user_id(ctx.identity->user);
   }
-  if (ctx.policy) {
+  if (!ctx.identity && ctx.policy) {
     std::string resource = iam::s3_arn(ctx.bucket);
     iam::PolicyRequest request{true, {}, "s3:ListBucket", resource, &ctx.conditions};
     auto decision = ctx.policy->evaluate(request);
@@ -265,7 +279,7 @@ boost::asio::awaitable<bool> may_list_bucket(Context& ctx) {
   auto stored = co_await read_bucket_config(ctx, "acl");
   if (!stored || !*stored) co_return false;
   auto acl = decode_acl(**stored);
-  co_return acl && acl_grants(*acl, kAclRead, "", settings->ignore_public_acls);
+  co_return acl && acl_grants(*acl, kAclRead, caller_id, settings->ignore_public_acls);
 }
 
 }  // namespace silo::s3

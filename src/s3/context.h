@@ -31,6 +31,9 @@ struct S3Config {
   size_t max_xml_body = 2 << 20;
   // Multipart uploads older than this are aborted by the cleaner.
   int64_t stale_upload_age_ns = 24LL * 3600 * 1'000'000'000;
+  // How clients reach the server ("https" with --certs-dir): the scheme of
+  // the object URLs answers name (Location).
+  std::string scheme = "http";
 };
 
 // Everything an operation needs beyond the request itself.
@@ -94,6 +97,9 @@ struct Context {
   const http::RequestHeader& request() const { return exchange.request(); }
   std::string_view header(std::string_view name) const;
   bool has_header(std::string_view name) const;
+  // Whether the request came over TLS (every connection does when the
+  // server has --certs-dir).
+  bool secure() const { return services.config.scheme == "https"; }
   // Whether the caller may do anything without evaluation (the root user).
   bool unlimited() const { return identity && identity->unlimited(); }
 };

@@ -276,7 +276,8 @@ Op complete_multipart(Context& ctx) {
   if (!info) co_return std::unexpected(info.error());
   XmlDoc doc("CompleteMultipartUploadResult");
   std::string host(ctx.header("host"));
-  add_text(doc.root(), "Location", "http://" + host + "/" + ctx.bucket + "/" + silo::uri_encode(ctx.key, true));
+  add_text(doc.root(), "Location", ctx.services.config.scheme + "://" + host + "/" + ctx.bucket +
+                                       "/" + silo::uri_encode(ctx.key, true));
   add_text(doc.root(), "Bucket", ctx.bucket);
   add_text(doc.root(), "Key", ctx.key);
   add_text(doc.root(), "ETag", quote_etag(info->etag));

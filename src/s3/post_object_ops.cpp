@@ -199,7 +199,8 @@ Op post_object(Context& ctx) {
 
   std::string etag = quote_etag(info->etag);
   std::string host(ctx.header("host"));
-  std::string location = "http://" + host + "/" + ctx.bucket + "/" + uri_encode(key, true);
+  std::string location =
+      ctx.services.config.scheme + "://" + host + "/" + ctx.bucket + "/" + uri_encode(key, true);
   const std::string* redirect = auth::form_value(head->fields, "success_action_redirect");
   if (!redirect) redirect = auth::form_value(head->fields, "redirect");
   if (redirect && !redirect->empty()) {

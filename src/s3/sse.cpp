@@ -86,9 +86,8 @@ Result<std::vector<Stream>> decode_streams(std::string_view text) {
 }  // namespace
 
 bool secure_or_loopback(const Context& ctx) {
-  // TODO(tls): once src/http tells whether the connection is TLS (the TLS
-  // work under way), answer true for a TLS connection here as well; this is
-  // the one place that decides. Until then only loopback clients qualify.
+  // A server with --certs-dir serves TLS on every connection.
+  if (ctx.secure()) return true;
   boost::system::error_code ec;
   auto addr = boost::asio::ip::make_address(ctx.exchange.remote_address(), ec);
   if (ec) return false;

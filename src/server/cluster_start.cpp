@@ -144,7 +144,7 @@ Result<PoolLayout> join_cluster(const cluster::Topology& topology,
       access.push_back(local_format_access(d.path));
       continue;
     }
-    auto remote = std::make_shared<cluster::RemoteDrive>(client, "http://" + d.node, d.path);
+    auto remote = std::make_shared<cluster::RemoteDrive>(client, d.node_url(), d.path);
     FormatAccess a;
     a.read = [remote] { return remote_state(*remote); };
     a.write = [remote](const storage::Format& f) {
@@ -177,7 +177,7 @@ std::vector<std::shared_ptr<storage::Drive>> cluster_drives(
     const auto& d = topology.drives[i];
     const auto& slot = layout.drives[i];
     if (!d.local) {
-      drives.push_back(std::make_shared<cluster::RemoteDrive>(client, "http://" + d.node, d.path));
+      drives.push_back(std::make_shared<cluster::RemoteDrive>(client, d.node_url(), d.path));
       continue;
     }
     auto managed = std::make_shared<storage::ManagedDrive>(slot.path, slot.drive_id, options);

@@ -42,6 +42,7 @@
 #include "s3/handler.h"
 #include "server/bootstrap.h"
 #include "server/cluster_start.h"
+#include "server/tls_setup.h"
 #include "storage/managed_drive.h"
 
 namespace silo::server {
@@ -402,6 +403,18 @@ std::string full_drive_lines(const std::vector<std::shared_ptr<storage::Drive>>&
   return out;
 }
 
+// The banner's line on TLS (none for plain HTTP).
+std::string tls_line(const ServerTls& tls) {
+  if (!tls.certs) return "";
+  std::string out = "  TLS:         " + tls.certs->dir() + "/" + http::TlsCerts::kCertFile +
+                    " (TLS 1.2+; a changed certificate is served without a restart)";
+  if (tls.extra_cas > 0) {
+    out += "; peers verified with the system CAs and " + std::to_string(tls.extra_cas) +
+           " from " + tls.certs->dir() + "/CAs";
+  }
+  return out + "\n";
+}
+
 // The nodes of the deployment and their drives; a single node is named by
 // its --address.
 std::vector<AdminNode> admin_nodes(const cluster::Topology& topology,
@@ -410,13 +423,14 @@ std::vector<AdminNode> admin_nodes(const cluster::Topology& topology,
   std::vector<AdminNode> nodes;
   if (!topology.distributed()) {
     std::string host = http_options.host == "0.0.0.0" ? asio::ip::host_name() : http_options.host;
-    AdminNode self{"http://" + host + ":" + std::to_string(http_options.port), nullptr, {}};
+    std::string scheme = http_options.tls ? "https://" : "http://";
+    AdminNode self{scheme + host + ":" + std::to_string(http_options.port), nullptr, {}};
     for (size_t i = 0; i < topology.drives.size(); ++i) self.drives.push_back(i);
     nodes.push_back(std::move(self));
     return nodes;
   }
   for (const auto& name : topology.nodes) {
-    AdminNode node{"http://" + name, nullptr, {}};
+    AdminNode node{topology.url(name), nullptr, {}};
     if (name != topology.self) node.health = client->peer(node.endpoint);
     for (size_t i = 0; i < topology.drives.size(); ++i) {
       if (topology.drives[i].node == name) node.drives.push_back(i);
@@ -448,6 +462,12 @@ int run_server(const ServerConfig& config) {
     std::cerr << "silo server: " << deployment.error().text() << "\n";
     return 2;
   }
+  auto tls = setup_tls(config.certs_dir, *deployment);
+  if (!tls) {
+    std::cerr << "silo server: " << tls.error().text() << "\n";
+    return 2;
+  }
+  http_options.tls = tls->certs;
   storage::ManagedDriveOptions drive_options;
   if (!config.min_free.empty()) {
     auto min_free = storage::parse_min_free(config.min_free);
@@ -473,6 +493,9 @@ int run_server(const ServerConfig& config) {
     }
     *field = std::chrono::seconds(*ns / 1'000'000'000);
   }
+  // A TLS handshake is the first thing a request sends: it gets the time a
+  // header gets (a client that connects and says nothing is let go as soon).
+  http_options.handshake_timeout = http_options.header_timeout;
   auto drive_timeout = parse_duration_ns(config.drive_timeout);
   if (!drive_timeout || *drive_timeout < 1'000'000) {
     std::cerr << "silo server: --drive-timeout must look like 30s, 500ms or 2m\n";
@@ -567,7 +590,9 @@ int run_server(const ServerConfig& config) {
   cluster::LockService lock_service(lock_server, token);
   std::unique_ptr<StartingListener> starting;
   if (deployment->distributed()) {
-    internode_client = std::make_shared<cluster::InternodeClient>(token);
+    cluster::InternodeOptions internode_options;
+    internode_options.ca_pem = tls->peer_cas;
+    internode_client = std::make_shared<cluster::InternodeClient>(token, internode_options);
     auto all = deployment->all_drives();
     std::cout << "Joining a deployment of " << deployment->nodes.size() << " nodes ("
               << all.drives.size() << " drives";
@@ -635,7 +660,7 @@ int run_server(const ServerConfig& config) {
         lock_peers.push_back(std::make_shared<cluster::LocalLockPeer>(lock_server));
       } else {
         lock_peers.push_back(
-            std::make_shared<cluster::RemoteLockPeer>(internode_client, "http://" + node));
+            std::make_shared<cluster::RemoteLockPeer>(internode_client, deployment->url(node)));
       }
     }
     auto dist_locks = [&](std::string prefix) {
@@ -673,7 +698,7 @@ int run_server(const ServerConfig& config) {
   if (deployment->distributed()) {
     std::vector<std::string> peers;
     for (const auto& node : deployment->nodes) {
-      if (node != deployment->self) peers.push_back("http://" + node);
+      if (node != deployment->self) peers.push_back(deployment->url(node));
     }
     peer_events = std::make_unique<cluster::PeerEvents>(internode_client, peers);
   }
@@ -737,6 +762,7 @@ int run_server(const ServerConfig& config) {
   s3_config.region = config.region;
   s3_config.domains = config.domains;
   s3_config.stale_upload_age_ns = *stale_age;
+  s3_config.scheme = tls->certs ? "https" : "http";
   s3::Services services{layer, iam, blocking, std::move(s3_config), &admin};
   if (*kms) services.kms = &**kms;
   // This node's drives and locks for the other nodes, and their news of
@@ -769,7 +795,9 @@ int run_server(const ServerConfig& config) {
 
   std::string shown_host = http_options.host == "0.0.0.0" ? "127.0.0.1" : http_options.host;
   std::cout << "Silo object storage server\n"
-            << "  API:         http://" << shown_host << ":" << server.port() << "\n"
+            << "  API:         " << (tls->certs ? "https://" : "http://") << shown_host << ":"
+            << server.port() << "\n"
+            << tls_line(*tls)
             << pool_lines(*deployment, parities)
             << "  Capacity:    " << format_size(usable_bytes(set_drives, parities, *deployment))
             << " usable (free space above each drive's reserve, less parity)\n"

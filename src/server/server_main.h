@@ -30,6 +30,10 @@ struct ServerConfig {
   std::string drive_timeout = "30s";
   // 0: half the descriptor limit, at most 10000 (the rest stays for drives).
   size_t max_connections = 0;
+  // HTTPS with DIR/public.crt and DIR/private.key; peers' certificates are
+  // verified against the system's CAs and DIR/CAs/ (server/tls_setup.h).
+  // Empty: plain HTTP.
+  std::string certs_dir;
   bool debug = false;
 };
 

@@ -32,15 +32,18 @@ class Cluster:
     """`nodes` nodes of `drives_per_node` drives each under `base`. Started
     by start(), stopped by stop() (the fixture does it)."""
 
-    def __init__(self, base, nodes=4, drives_per_node=2, extra_args=(), env=None):
+    def __init__(self, base, nodes=4, drives_per_node=2, extra_args=(), env=None, ca_file=None):
+        """`ca_file`: the nodes serve HTTPS (give --certs-dir in `extra_args`)
+        and call each other at https:// endpoints; clients verify with it."""
         self.base = Path(base)
         self.ports = free_ports(nodes)
         self.drives_per_node = drives_per_node
+        self.scheme = "https" if ca_file else "http"
         self.arg = ",".join(
-            f"http://127.0.0.1:{port}{self.base}/n{i + 1}/d{{1...{drives_per_node}}}"
+            f"{self.scheme}://127.0.0.1:{port}{self.base}/n{i + 1}/d{{1...{drives_per_node}}}"
             for i, port in enumerate(self.ports))
         self.nodes = [SiloServer([self.arg], extra_args=extra_args, env=env,
-                                 log_dir=self.base) for _ in self.ports]
+                                 log_dir=self.base, ca_file=ca_file) for _ in self.ports]
 
     def use_pools(self, pools, labels=None):
         """Gives every node the same arguments: one pool per list of node
@@ -49,7 +52,7 @@ class Cluster:
         the pools before it are removed)."""
         labels = labels or range(1, len(pools) + 1)
         args = [",".join(
-            f"http://127.0.0.1:{self.ports[i]}{self.base}/n{i + 1}/p{label}/d{{1...{self.drives_per_node}}}"
+            f"{self.scheme}://127.0.0.1:{self.ports[i]}{self.base}/n{i + 1}/p{label}/d{{1...{self.drives_per_node}}}"
             for i in members) for label, members in zip(labels, pools)]
         for node in self.nodes:
             node.drives = args
@@ -100,7 +103,8 @@ class Cluster:
 
         def ready(node):
             try:
-                r = requests.get(node.endpoint + "/silo/health/ready", timeout=2)
+                r = requests.get(node.endpoint + "/silo/health/ready", timeout=2,
+                                 verify=node.verify)
                 return r.status_code == 200 and (
                     not all_online or set(drive_states(node).values()) == {"online"})
             except (requests.RequestException, AssertionError):

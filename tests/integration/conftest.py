@@ -39,8 +39,12 @@ def free_port():
 class SiloServer:
     """One `silo server` process. Stopped by the test (or fixture) that made it."""
 
-    def __init__(self, drives, extra_args=(), env=None, preexec_fn=None, log_dir=None):
+    def __init__(self, drives, extra_args=(), env=None, preexec_fn=None, log_dir=None,
+                 ca_file=None):
+        """`ca_file`: the server speaks HTTPS (its certificate given with
+        --certs-dir in `extra_args` or SILO_CERTS_DIR), verified with this CA."""
         self.drives = [str(d) for d in drives]
+        self.ca_file = str(ca_file) if ca_file else None
         self.log_dir = Path(log_dir) if log_dir else Path(self.drives[0]).parent
         self.extra_args = list(extra_args)
         self.preexec_fn = preexec_fn
@@ -54,7 +58,12 @@ class SiloServer:
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ca_file else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self):
+        """What `requests` and boto3 take as `verify` for this server."""
+        return self.ca_file or True
 
     def start(self, timeout=15, port=None):
         """Starts the process on `port` (a free one when None) and waits until
@@ -71,7 +80,8 @@ class SiloServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"silo server exited early:\n{self.read_log()}")
             try:
-                if requests.get(self.endpoint + "/silo/health/live", timeout=1).status_code == 200:
+                if requests.get(self.endpoint + "/silo/health/live", timeout=1,
+                                verify=self.verify).status_code == 200:
                     return self
             except requests.ConnectionError:
                 pass
@@ -104,16 +114,16 @@ class SiloServer:
             self.log.close()
 
     def client(self, **config):
-        return make_client(self.endpoint, **config)
+        return make_client(self.endpoint, verify=self.verify, **config)
 
 
 def make_client(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, session_token=None,
-                **config):
+                verify=True, **config):
     config.setdefault("retries", {"max_attempts": 1, "mode": "standard"})
     cfg = Config(signature_version="s3v4", s3={"addressing_style": "path"}, **config)
     return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
                         aws_secret_access_key=secret_key, aws_session_token=session_token,
-                        region_name=REGION, config=cfg)
+                        region_name=REGION, config=cfg, verify=verify)
 
 
 @pytest.fixture(scope="session")

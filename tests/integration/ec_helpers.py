@@ -45,7 +45,8 @@ def client(srv):
                  retries={"total_max_attempts": 1, "mode": "standard"},
                  connect_timeout=3, read_timeout=30)
     return boto3.client("s3", endpoint_url=srv.endpoint, aws_access_key_id=ACCESS_KEY,
-                        aws_secret_access_key=SECRET_KEY, region_name=REGION, config=cfg)
+                        aws_secret_access_key=SECRET_KEY, region_name=REGION, config=cfg,
+                        verify=getattr(srv, "verify", True))
 
 
 # ---------------------------------------------------------------- admin API
@@ -61,7 +62,7 @@ def admin(srv, method, path, params=None, timeout=120):
     SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(req)
     prepared = req.prepare()
     return requests.request(method, prepared.url, headers=dict(prepared.headers),
-                            data=b"", timeout=timeout)
+                            data=b"", timeout=timeout, verify=getattr(srv, "verify", True))
 
 
 def admin_json(srv, method, path, params=None, timeout=120):

@@ -2,6 +2,7 @@
 used by boto3; STS AssumeRole through boto3's STS client; the state kept
 sealed in the deployment and shared by every node of a cluster."""
 
+import hashlib
 import json
 import os
 import time
@@ -410,3 +411,33 @@ def test_iam_changes_reach_every_node_of_a_cluster(tmp_path):
         assert users == {"everywhere", "second"}
     finally:
         cluster.stop()
+
+
+def test_acl_grants_reach_users_by_canonical_id(srv, admin, tmp_path):
+    root = srv.client()
+    root.create_bucket(Bucket="granted")
+    root.put_object(Bucket="granted", Key="doc", Body=b"doc")
+    add_user(admin, "dora", "dora-secret-1")
+    dora = make_client(srv.endpoint, access_key="dora", secret_key="dora-secret-1")
+    with pytest.raises(ClientError) as e:
+        dora.get_object(Bucket="granted", Key="doc")
+    assert code_of(e) == "AccessDenied"
+    dora_id = hashlib.sha256(b"dora").hexdigest()
+    root.put_object_acl(Bucket="granted", Key="doc", GrantRead=f'id="{dora_id}"')
+    assert dora.get_object(Bucket="granted", Key="doc")["Body"].read() == b"doc"
+    grants = root.get_object_acl(Bucket="granted", Key="doc")["Grants"]
+    assert any(g["Grantee"].get("ID") == dora_id and g["Permission"] == "READ" for g in grants)
+    with pytest.raises(ClientError) as e:
+        dora.list_objects_v2(Bucket="granted")
+    assert code_of(e) == "AccessDenied"
+    root.put_bucket_acl(Bucket="granted", GrantRead=f'id="{dora_id}"')
+    assert dora.list_objects_v2(Bucket="granted")["KeyCount"] == 1
+    # An explicit Deny of the user's own policies still wins over a grant.
+    path = tmp_path / "no-list.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::granted"}]}))
+    admin("policy", "create", "t", "no-list", str(path))
+    admin("policy", "attach", "t", "no-list", "--user", "dora")
+    with pytest.raises(ClientError) as e:
+        dora.list_objects_v2(Bucket="granted")
+    assert code_of(e) == "AccessDenied"

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "client/alias_config.h"
@@ -12,6 +13,7 @@
 #include "client/s3_xml.h"
 #include "client/session.h"
 #include "client/target.h"
+#include "client/trust.h"
 #include "temp_dir.h"
 
 namespace silo::client {
@@ -173,6 +175,29 @@ TEST(Retry, OnlyServerSideAndNetworkFailuresAreRetried) {
   EXPECT_FALSE(is_retryable(S3Error{404, "NoSuchKey", "", {}}));
   EXPECT_FALSE(is_retryable(S3Error{403, "AccessDenied", "", {}}));
   EXPECT_FALSE(is_retryable(S3Error{0, "aborted", "", {}}));
+  // A certificate that does not verify fails the same way every time.
+  EXPECT_FALSE(is_retryable(S3Error{0, "tls", "certificate not trusted", {}}));
+}
+
+TEST(Trust, VerifiesUnlessInsecureAndAddsTheConfigFoldersCAs) {
+  test_support::TempDir dir;
+  ClientConfig plain;
+  ASSERT_TRUE(apply_trust(plain, dir.path(), false));
+  EXPECT_TRUE(plain.verify_tls);
+  EXPECT_EQ(plain.ca_pem, nullptr);  // no CAs of the user's: libcurl's default bundle
+  EXPECT_EQ(plain.ca_dir, dir.path() + "/certs/CAs");
+
+  test_support::TempDir other;
+  std::filesystem::create_directories(other.path() + "/certs/CAs");
+  std::ofstream(other.path() + "/certs/CAs/mine.pem")
+      << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  ClientConfig mine;
+  ASSERT_TRUE(apply_trust(mine, other.path(), false));
+  ASSERT_NE(mine.ca_pem, nullptr);
+  EXPECT_NE(mine.ca_pem->find("MIIB"), std::string::npos);
+  ClientConfig insecure;
+  ASSERT_TRUE(apply_trust(insecure, other.path(), true));
+  EXPECT_FALSE(insecure.verify_tls);
 }
 
 TEST(Retry, StopsAtTheFirstPermanentErrorOrAfterMaxAttempts) {

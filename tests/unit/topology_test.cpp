@@ -59,6 +59,20 @@ TEST(TopologyTest, AnAddressWithoutHostRecognizesLoopbackNames) {
   EXPECT_EQ(t->self, "localhost:9002");
 }
 
+TEST(TopologyTest, HttpsEndpointsNameNodesByTheirScheme) {
+  auto t = parse_topology({"https://10.0.0.{1...2}:9000/srv/d{1...2}"}, "10.0.0.2", 9000);
+  ASSERT_TRUE(t) << t.error().text();
+  EXPECT_EQ(t->scheme, "https");
+  EXPECT_EQ(t->url("10.0.0.1:9000"), "https://10.0.0.1:9000");
+  EXPECT_EQ(t->drives[0].display(), "https://10.0.0.1:9000/srv/d1");
+  EXPECT_EQ(t->drives[0].node_url(), "https://10.0.0.1:9000");
+  auto d = parse_deployment({"https://10.0.0.{1...2}:9000/a{1...2}",
+                             "http://10.0.0.{1...2}:9000/b{1...2}"},
+                            "10.0.0.2", 9000);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().text().find("mix http:// and https://"), std::string::npos);
+}
+
 TEST(TopologyTest, MistakesAreRefusedWithWhatToChange) {
   struct Case {
     std::vector<std::string> args;
@@ -67,7 +81,8 @@ TEST(TopologyTest, MistakesAreRefusedWithWhatToChange) {
   };
   for (const auto& c : std::vector<Case>{
            {{"http://10.0.0.1/srv/d1"}, 9000, "no port"},
-           {{"https://10.0.0.1:9000/d1"}, 9000, "https"},
+           {{"https://10.0.0.1:9000/d1,http://10.0.0.2:9000/d1"}, 9000, "mix http:// and https://"},
+           {{"ftp://10.0.0.1:9000/d1"}, 9000, "http:// or https://"},
            {{"http://10.0.0.1:9000"}, 9000, "no drive folder"},
            {{"/srv/d1", "http://10.0.0.1:9000/d2"}, 9000, "mix"},
            {{"http://10.0.0.{1...2}:9000/d1"}, 9100, "none of the endpoints"},
