@@ -1,5 +1,7 @@
 #include "bench/command.h"
 
+#include "common/files.h"
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -137,11 +139,9 @@ Result<Config> make_config(const Options& o) {
 }
 
 Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_whole_file(path);
+  if (!text) return fail(ErrorCode::kInvalidArgument, "cannot read " + path);
+  return std::move(*text);
 }
 
 int run_compare(const Options& o) {

@@ -1,10 +1,9 @@
 #include "client/admin_iam.h"
 
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "common/files.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/units.h"
@@ -37,11 +36,9 @@ std::string join(const json& list, std::string_view none = "none") {
 }
 
 Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read " + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_whole_file(path);
+  if (!text) return fail(ErrorCode::kInvalidArgument, "cannot read " + path);
+  return std::move(*text);
 }
 
 void print_user(const json& u) {

@@ -1,10 +1,10 @@
 // silo cors set|get|remove: a bucket's CORS configuration, as mc cors.
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "client/command_util.h"
 #include "client/config_xml.h"
+#include "common/files.h"
 
 namespace silo::client {
 namespace {
@@ -32,11 +32,7 @@ std::optional<std::string> read_input(const std::string& path) {
     text << std::cin.rdbuf();
     return text.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
+  return read_whole_file(path);
 }
 
 int cors_run(Session& s, const CommandArgs& a, const std::string& action) {

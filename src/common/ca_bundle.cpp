@@ -1,33 +1,20 @@
 #include "common/ca_bundle.h"
 
+#include "common/files.h"
+
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 namespace silo {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::optional<std::string> slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return s.str();
-}
-
-}  // namespace
-
 Result<CaBundle> read_ca_bundle(const std::string& extra_dir, const std::string& system_bundle) {
   CaBundle bundle;
   std::error_code ec;
   if (!system_bundle.empty() && fs::exists(system_bundle, ec)) {
-    auto text = slurp(system_bundle);
+    auto text = read_whole_file(system_bundle);
     if (!text) return fail(ErrorCode::kInvalidArgument, "cannot read " + system_bundle);
     bundle.pem = std::move(*text);
   }
@@ -43,7 +30,7 @@ Result<CaBundle> read_ca_bundle(const std::string& extra_dir, const std::string&
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    auto text = slurp(f);
+    auto text = read_whole_file(f);
     if (!text) return fail(ErrorCode::kInvalidArgument, "cannot read CA file " + f.string());
     if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
       return fail(ErrorCode::kInvalidArgument,

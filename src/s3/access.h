@@ -8,9 +8,9 @@
 //   judged by its identity policies (iam/identity.h: its own, its groups',
 //   and the limits of its key or session) together with the bucket's
 //   policy, whose statements name it by ARN or access key: an explicit Deny
-//   in either refuses, an Allow in either grants, and silence is
-//   AccessDenied. ACLs grant nothing to IAM users: every user belongs to
-//   the one account that owns the buckets.
+//   in either refuses, an Allow in either grants. When neither speaks, an
+//   ACL grant to the user's canonical id (or to AuthenticatedUsers) is
+//   enough, as for a caller of another account in AWS; else AccessDenied.
 // - An anonymous caller is judged by the bucket's policy, then its ACLs:
 //   - A policy statement that denies the action to everyone
 //     ("Principal": "*") refuses it; one that allows it (and none denies)
