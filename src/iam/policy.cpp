@@ -134,6 +134,39 @@ bool value_matches(std::string_view op, std::string_view policy, std::string_vie
   return false;
 }
 
+// `pattern` with its policy variables (${aws:username}, ${aws:userid}, ...;
+// also ${*}, ${?} and ${$} for the literal characters) replaced by the
+// request's values. A variable the request lacks matches nothing: it
+// becomes a character no name contains.
+std::string expand_variables(std::string_view pattern, const ConditionValues* values) {
+  std::string out;
+  while (true) {
+    size_t open = pattern.find("${");
+    size_t close = open == std::string_view::npos ? open : pattern.find('}', open);
+    if (close == std::string_view::npos) {
+      out += pattern;
+      return out;
+    }
+    out += pattern.substr(0, open);
+    std::string name = to_lower(pattern.substr(open + 2, close - open - 2));
+    if (name == "*" || name == "?" || name == "$") {
+      out += name;
+    } else {
+      const std::vector<std::string>* found = nullptr;
+      if (values) {
+        auto it = values->find(name);
+        if (it != values->end() && !it->second.empty()) found = &it->second;
+      }
+      if (found) {
+        out += found->front();
+      } else {
+        out += '\0';
+      }
+    }
+    pattern.remove_prefix(close + 1);
+  }
+}
+
 bool matches_any(const std::vector<std::string>& patterns, std::string_view text, bool fold) {
   for (const auto& p : patterns) {
     if (fold ? wildcard_match(p, to_lower(text)) : wildcard_match(p, text)) return true;
@@ -324,6 +357,9 @@ Result<Policy> Policy::parse(std::string_view text, const std::string_view* buck
         }
       }
     }
+    s.has_variables = std::any_of(s.resources.begin(), s.resources.end(), [](const auto& r) {
+      return r.find("${") != std::string::npos;
+    });
     policy.statements_.push_back(std::move(s));
   }
   return policy;
@@ -360,6 +396,9 @@ bool Policy::condition_holds(const Condition& c, const ConditionValues* values) 
   }
   auto matches = [&](const std::string& request_value) {
     return std::any_of(c.values.begin(), c.values.end(), [&](const std::string& policy_value) {
+      if (policy_value.find("${") != std::string::npos) {
+        return value_matches(c.op, expand_variables(policy_value, values), request_value);
+      }
       return value_matches(c.op, policy_value, request_value);
     });
   };
@@ -370,6 +409,14 @@ bool Policy::condition_holds(const Condition& c, const ConditionValues* values) 
   }
   bool any = std::any_of(have->begin(), have->end(), matches);
   return neg ? !any : any;
+}
+
+bool Policy::matches_resource(const Statement& s, const PolicyRequest& r) {
+  if (!s.has_variables) return matches_any(s.resources, r.resource, /*fold=*/false);
+  for (const auto& pattern : s.resources) {
+    if (wildcard_match(expand_variables(pattern, r.conditions), r.resource)) return true;
+  }
+  return false;
 }
 
 bool Policy::conditions_hold(const Statement& s, const ConditionValues* values) {
@@ -383,7 +430,7 @@ Decision Policy::evaluate(const PolicyRequest& r) const {
     if (!principal_matches(s, r)) continue;
     bool action = matches_any(s.actions, r.action, /*fold=*/true);
     if (s.not_action ? action : !action) continue;
-    bool resource = r.resource.empty() || matches_any(s.resources, r.resource, /*fold=*/false);
+    bool resource = r.resource.empty() || matches_resource(s, r);
     if (s.not_resource ? resource : !resource) continue;
     if (!conditions_hold(s, r.conditions)) continue;
     if (!s.allow) return Decision::kDeny;

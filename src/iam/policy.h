@@ -10,6 +10,9 @@
 // case, as AWS does. Conditions support the string, numeric, date, Bool,
 // IpAddress, Arn and Null operators, the IfExists suffix and the
 // ForAnyValue:/ForAllValues: prefixes. Condition keys compare without case.
+// Resources and condition values may use policy variables
+// (${aws:username}, any condition key, ${*} for a literal *), filled in
+// from the request's condition keys.
 //
 // Thread-safe once built (evaluation is const).
 #pragma once
@@ -81,10 +84,12 @@ class Policy {
     bool not_resource = false;
     std::vector<std::string> resources;
     std::vector<Condition> conditions;
+    bool has_variables = false;  // a resource names ${aws:username} or the like
   };
   // `bucket` null: an identity policy.
   static Result<Policy> parse(std::string_view json, const std::string_view* bucket);
   static bool principal_matches(const Statement& s, const PolicyRequest& r);
+  static bool matches_resource(const Statement& s, const PolicyRequest& r);
   static bool conditions_hold(const Statement& s, const ConditionValues* values);
   static bool condition_holds(const Condition& c, const ConditionValues* values);
 

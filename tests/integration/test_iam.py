@@ -441,3 +441,27 @@ def test_acl_grants_reach_users_by_canonical_id(srv, admin, tmp_path):
     with pytest.raises(ClientError) as e:
         dora.list_objects_v2(Bucket="granted")
     assert code_of(e) == "AccessDenied"
+
+
+def test_policy_variables_give_each_user_a_home(srv, admin, tmp_path):
+    root = srv.client()
+    root.create_bucket(Bucket="home")
+    path = tmp_path / "home.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": "arn:aws:s3:::home/${aws:username}/*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::home",
+         "Condition": {"StringLike": {"s3:prefix": "${aws:username}/*"}}}]}))
+    admin("policy", "create", "t", "home-dir", str(path))
+    for user in ("ann", "ben"):
+        add_user(admin, user, user + "-secret-1")
+    admin("group", "add", "t", "staff", "ann", "ben")
+    admin("policy", "attach", "t", "home-dir", "--group", "staff")
+    ann = make_client(srv.endpoint, access_key="ann", secret_key="ann-secret-1")
+    ann.put_object(Bucket="home", Key="ann/notes.txt", Body=b"mine")
+    assert ann.list_objects_v2(Bucket="home", Prefix="ann/")["KeyCount"] == 1
+    for call in (lambda: ann.put_object(Bucket="home", Key="ben/x", Body=b"x"),
+                 lambda: ann.list_objects_v2(Bucket="home", Prefix="ben/")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert code_of(e) == "AccessDenied"

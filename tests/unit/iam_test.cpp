@@ -209,3 +209,29 @@ TEST(IamStore, RefreshPicksUpChangesMadeElsewhere) {
 
 }  // namespace
 }  // namespace silo::iam
+
+namespace silo::iam {
+namespace {
+
+TEST(IdentityPolicy, PolicyVariablesAreFilledFromTheRequest) {
+  auto p = Policy::parse_identity_policy(R"({"Statement":[
+    {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"},
+    {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::home",
+     "Condition":{"StringLike":{"s3:prefix":"${aws:username}/*"}}}]})");
+  ASSERT_TRUE(p);
+  ConditionValues alice{{"aws:username", {"alice"}}, {"s3:prefix", {"alice/docs/"}}};
+  auto decide = [&](std::string_view action, std::string_view resource, const ConditionValues* c) {
+    return p->evaluate(PolicyRequest{false, {}, action, resource, c});
+  };
+  EXPECT_EQ(decide("s3:GetObject", "arn:aws:s3:::home/alice/a", &alice), Decision::kAllow);
+  EXPECT_EQ(decide("s3:GetObject", "arn:aws:s3:::home/bob/a", &alice), Decision::kNoMatch);
+  EXPECT_EQ(decide("s3:ListBucket", "arn:aws:s3:::home", &alice), Decision::kAllow);
+  ConditionValues snooping{{"aws:username", {"alice"}}, {"s3:prefix", {"bob/"}}};
+  EXPECT_EQ(decide("s3:ListBucket", "arn:aws:s3:::home", &snooping), Decision::kNoMatch);
+  // Without the variable's value, the statement matches nothing.
+  ConditionValues none;
+  EXPECT_EQ(decide("s3:GetObject", "arn:aws:s3:::home//a", &none), Decision::kNoMatch);
+}
+
+}  // namespace
+}  // namespace silo::iam
