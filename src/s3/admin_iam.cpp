@@ -321,6 +321,9 @@ awaitable<Status> Call::access_keys() {
     if (!doc) co_return std::unexpected(doc.error());
     std::string parent = owner_or_caller(string_field(*doc, "targetUser"));
     if (auto s = allow("admin:CreateServiceAccount", caller_is(parent)); !s) co_return s;
+    // A key that acts as the root user is the root user's to make: an admin
+    // right to make keys must not become every right.
+    if (parent == root && !ctx_.unlimited()) co_return fail(ErrorCode::kAccessDenied);
     iam::AccessKeySpec spec;
     spec.access_key = string_field(*doc, "accessKey");
     spec.secret = string_field(*doc, "secretKey");

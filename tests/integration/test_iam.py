@@ -217,6 +217,11 @@ def test_access_keys_act_for_their_user_within_their_own_policy(srv, admin, tmp_
     assert r.returncode == 1 and "AccessDenied" in r.stdout
     r = as_user("accesskey", "create", "t", "root-owned", check=False)
     assert r.returncode == 1
+    # Even a user allowed to make keys for others cannot make one of the root user's.
+    admin("policy", "attach", "t", "consoleAdmin", "--user", "backup")
+    r = as_user("accesskey", "create", "t", ACCESS_KEY, check=False)
+    assert r.returncode == 1 and "AccessDenied" in r.stderr
+    admin("policy", "detach", "t", "consoleAdmin", "--user", "backup")
 
     # Removing the user takes its keys along.
     admin("user", "remove", "t", "backup")
