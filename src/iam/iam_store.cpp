@@ -199,7 +199,10 @@ Status IamStore::reload() {
 }
 
 Status IamStore::change(const std::function<Status(IamState&)>& change) {
-  if (!backend_) return fail(ErrorCode::kNotImplemented, "this server keeps no IAM state");
+  // Only tools and tests build a store without a deployment to keep it in.
+  if (!backend_) {
+    return fail(ErrorCode::kInternalError, "this IAM store has no storage for changes");
+  }
   std::string written;
   std::optional<IamState> result;
   auto s = backend_->update([&](const std::optional<std::string>& current) -> Result<std::string> {

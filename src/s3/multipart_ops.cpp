@@ -184,12 +184,7 @@ Op upload_part_copy(Context& ctx) {
   auto given = sse::customer_key(ctx, sse::KeyHeaders::kObject);
   if (!given) co_return std::unexpected(given.error());
   auto reader = co_await blocking(ctx, [&] {
-    return sse::reader_for(
-        ctx,
-        src->version_id
-            ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
-            : ctx.services.objects.open_object(src->bucket, src->key),
-        src->bucket, src->key, *src_key);
+    return sse::open_copy_source(ctx, *src, *src_key);
   });
   if (!reader) co_return std::unexpected(reader.error());
   const auto& info = (*reader)->info();

@@ -378,12 +378,7 @@ Op copy_object(Context& ctx) {
   if (!encryption) co_return std::unexpected(encryption.error());
 
   auto reader = co_await blocking(ctx, [&] {
-    return sse::reader_for(
-        ctx,
-        src->version_id
-            ? ctx.services.objects.open_version(src->bucket, src->key, *src->version_id)
-            : ctx.services.objects.open_object(src->bucket, src->key),
-        src->bucket, src->key, *src_key);
+    return sse::open_copy_source(ctx, *src, *src_key);
   });
   if (!reader) {
     // A delete marker named by its id cannot be copied: 400, as AWS answers.

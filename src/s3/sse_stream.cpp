@@ -292,4 +292,14 @@ Result<std::unique_ptr<object::ObjectReader>> reader_for(
   return decrypting_reader(std::move(*opened), **sealing);
 }
 
+Result<std::unique_ptr<object::ObjectReader>> open_copy_source(
+    const Context& ctx, const CopySource& source, const std::optional<CustomerKey>& given) {
+  auto& objects = ctx.services.objects;
+  return reader_for(ctx,
+                    source.version_id
+                        ? objects.open_version(source.bucket, source.key, *source.version_id)
+                        : objects.open_object(source.bucket, source.key),
+                    source.bucket, source.key, given);
+}
+
 }  // namespace silo::s3::sse

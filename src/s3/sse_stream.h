@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "s3/object_common.h"
 #include "s3/sse.h"
 
 namespace silo::s3::sse {
@@ -56,5 +57,9 @@ Result<std::unique_ptr<object::ObjectWriter>> begin_part(const Context& ctx,
 Result<std::unique_ptr<object::ObjectReader>> reader_for(
     const Context& ctx, Result<std::unique_ptr<object::ObjectReader>> opened,
     std::string_view bucket, std::string_view key, const std::optional<CustomerKey>& given);
+// The decrypting reader of a copy's source (its version when it names one).
+// Blocks: call on a blocking thread.
+Result<std::unique_ptr<object::ObjectReader>> open_copy_source(
+    const Context& ctx, const CopySource& source, const std::optional<CustomerKey>& given);
 
 }  // namespace silo::s3::sse

@@ -2,8 +2,10 @@
 // system bucket, which every drive of every set holds in the bucket's
 // record (written with the metadata quorum, read by majority), updated
 // under the deployment-wide pool lock of that record so that changes made
-// on different nodes at once never lose one another. Every change tells
-// the other nodes (a bucket event for the system bucket), which reload it.
+// on different nodes at once never lose one another. A system bucket a set
+// missed at start (its peers were not up) is made on the first change.
+// Every change tells the other nodes (a bucket event for the system
+// bucket), which reload it.
 #pragma once
 
 #include "iam/iam_store.h"
