@@ -249,7 +249,10 @@ def test_a_cluster_calls_its_nodes_over_https(tmp_path, ca):
                       extra_args=["--certs-dir", str(certs)], ca_file=ca.cert)
     cluster.start()
     try:
-        first, second = cluster.client(0), cluster.client(1)
+        # A peer probe that times out on a loaded machine takes a node
+        # offline for a moment (SlowDown): retried, as SDKs do by default.
+        retries = {"max_attempts": 5, "mode": "standard"}
+        first, second = cluster.client(0, retries=retries), cluster.client(1, retries=retries)
         first.create_bucket(Bucket="spread")
         body = os.urandom(2 * 1024 * 1024 + 5)
         first.put_object(Bucket="spread", Key="big", Body=body)
